@@ -34,15 +34,19 @@ several equally good assignments it is follows no simpler rule.
 
 from __future__ import annotations
 
+import ctypes
+import functools
+import itertools
 import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 import scipy.sparse as sp
-from scipy.sparse.csgraph import bellman_ford, dijkstra, maximum_flow
+from scipy.sparse.csgraph import bellman_ford, dijkstra
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching as _lapjvsp
 
 RESOLUTION = 1_000_000
@@ -247,11 +251,11 @@ class _Pool:
     n_allowed: np.ndarray  # (n,) allowed mentors with capacity > 0
 
 
-def _scan(problem: _Problem, *, k: int, workers: int = 1) -> _Pool:
+def _scan(problem: _Problem, *, k: int, workers: int) -> _Pool:
     """One pass over all row blocks: allowed-mentor counts and each free row's top-k pool.
 
-    workers > 1 scores that many blocks at once in threads (numpy releases the GIL); it pays
-    off when BLAS itself is single-threaded (OPENBLAS_NUM_THREADS=1), else they compete.
+    Blocks are scored by `workers` threads (numpy releases the GIL), each with single-threaded
+    BLAS; the source's block() must therefore be thread-safe.
     """
     n, m = problem.n, problem.m
     k = max(1, min(k, m))
@@ -282,31 +286,79 @@ def _scan(problem: _Problem, *, k: int, workers: int = 1) -> _Pool:
             _fill_pool(pool, rows[free], block[free], k)
 
     starts = range(0, n, problem.source.block_rows)
-    if workers > 1:
-        with ThreadPoolExecutor(max_workers=workers) as pool_of_threads:
-            list(pool_of_threads.map(scan_block, starts))  # list() re-raises worker errors
-    else:
-        for start in starts:
-            scan_block(start)
+    with ThreadPoolExecutor(max_workers=max(1, workers), initializer=_blas_single_thread) as ex:
+        list(ex.map(scan_block, starts))  # list() re-raises a worker's exception
     return pool
 
 
+def _blas_single_thread() -> None:
+    """Make BLAS single-threaded in the calling (worker) thread, when numpy's OpenBLAS allows.
+
+    The scan's matrix products are small; BLAS threads of their own only contend with the scan
+    workers (and badly so on a busy machine). Best effort: numpy builds without the bundled
+    OpenBLAS simply keep their setting.
+    """
+    setter = _openblas_local_threads()
+    if setter is not None:
+        setter(1)
+
+
+@functools.cache
+def _openblas_local_threads():
+    libs = Path(np.__file__).resolve().parent.parent / "numpy.libs"
+    for path in sorted(libs.glob("libscipy_openblas*.so")):
+        try:
+            setter = ctypes.CDLL(str(path)).openblas_set_num_threads_local
+        except (OSError, AttributeError):
+            continue
+        setter.argtypes, setter.restype = [ctypes.c_int], ctypes.c_int
+        return setter
+    return None
+
+
 def _fill_pool(pool: _Pool, rows: np.ndarray, block: np.ndarray, k: int) -> None:
-    m = block.shape[1]
-    if rows.size == 0:
+    if rows.size == 0 or block.shape[1] == 0:
         return
-    if k >= m:
-        top = np.broadcast_to(np.arange(m), block.shape)
-        tail = np.full(rows.size, -np.inf)
-    else:
-        part = np.argpartition(block, m - k - 1, axis=1)[:, m - k - 1 :]
-        top = part[:, 1:]
-        tail = np.take_along_axis(block, part[:, :1], axis=1)[:, 0]
-    values = np.take_along_axis(block, top, axis=1).astype(np.float64)
-    pool.cols[rows, : top.shape[1]] = np.where(np.isfinite(values), top, -1)
-    pool.q[rows, : top.shape[1]] = _quantize(values)
-    pool.values[rows, : top.shape[1]] = values
+    cols, values, tail = _top_k(block, k)
+    pool.cols[rows] = cols
+    pool.q[rows] = _quantize(values)
+    pool.values[rows] = values
     pool.tail_q[rows] = _quantize(tail)
+
+
+def _top_k(block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's k best finite entries, sorted by (value desc, column asc), and the next value.
+
+    Instead of partitioning whole rows, take the (k+1)-th largest of the maxima of 4(k+1)
+    column groups: at least k+1 entries reach it, and usually not many more, so only those few
+    candidates per row are sorted. Returns columns (-1 padded), values and the (k+1)-th value
+    (-inf padded), all canonical: ties go to the lower column index.
+    """
+    b, m = block.shape
+    size = -(-m // min(m, 4 * (k + 1)))
+    group_max = np.maximum.reduceat(block, np.arange(0, m, size), axis=1)
+    groups = group_max.shape[1]
+    if groups > k + 1:
+        floor = np.partition(group_max, groups - k - 1, axis=1)[:, groups - k - 1]
+    else:
+        floor = np.full(b, -np.inf, dtype=block.dtype)
+    keep = block >= floor[:, None]
+    if np.isneginf(floor).any():
+        keep &= block > -np.inf
+    row, col = np.divmod(np.flatnonzero(keep), m)
+    value = block[row, col].astype(np.float64)
+    order = np.lexsort((-value, row))  # stable: equal values keep ascending columns
+    row, col, value = row[order], col[order], value[order]
+    rank = np.arange(row.size) - np.searchsorted(row, row)
+    cols = np.full((b, k), -1, dtype=np.int64)
+    values = np.full((b, k), -np.inf)
+    top = rank < k
+    cols[row[top], rank[top]] = col[top]
+    values[row[top], rank[top]] = value[top]
+    tail = np.full(b, -np.inf)
+    nxt = rank == k
+    tail[row[nxt]] = value[nxt]
+    return cols, values, tail
 
 
 def _finish(
@@ -352,12 +404,6 @@ class _Edges:
     values: np.ndarray
 
     @classmethod
-    def from_pool(cls, pool: _Pool) -> _Edges:
-        keep = pool.cols >= 0
-        rows = np.broadcast_to(np.arange(pool.cols.shape[0])[:, None], pool.cols.shape)
-        return cls(rows[keep], pool.cols[keep], pool.q[keep], pool.values[keep])
-
-    @classmethod
     def empty(cls) -> _Edges:
         none = np.zeros(0, dtype=np.int64)
         return cls(none, none, none, np.zeros(0))
@@ -371,6 +417,51 @@ class _Edges:
         )
 
 
+_REPAIR_LIMIT = 32  # more violated pairs than this: re-solve rather than repair one by one
+_REPRICE_K = 16  # pool entries per mentee kept when re-solving on price-aware candidates
+
+
+class _Candidates:
+    """The pairs the restricted problem is solved on: chosen pool entries plus extra pairs.
+
+    Everything outside is bounded for the proof: unchosen pool entries are checked directly,
+    and any other pair of row i scores at most pool.tail_q[i].
+    """
+
+    def __init__(self, pool: _Pool) -> None:
+        self.pool = pool
+        self.chosen = pool.cols >= 0
+        self.extra = _Edges.empty()
+
+    def edges(self) -> _Edges:
+        pool = self.pool
+        rows = np.broadcast_to(np.arange(pool.cols.shape[0])[:, None], pool.cols.shape)
+        keep = self.chosen
+        inside = _Edges(rows[keep], pool.cols[keep], pool.q[keep], pool.values[keep])
+        return inside.extend(self.extra)
+
+    def add(self, found: _Edges) -> None:
+        in_pool = self.pool.cols[found.rows] == found.cols[:, None]
+        hit = in_pool.any(axis=1)
+        self.chosen[found.rows[hit], in_pool[hit].argmax(axis=1)] = True
+        self.extra = self.extra.extend(_Edges(*(a[~hit] for a in _fields(found))))
+
+    def reprice(self, *, duals: _Duals, mentor: np.ndarray, k: int) -> None:
+        """Keep each mentee's k best pool entries by score minus mentor price, and its mentor."""
+        pool = self.pool
+        valid = pool.cols >= 0
+        net = np.where(valid, pool.q - duals.v[np.maximum(pool.cols, 0)], np.iinfo(np.int64).min)
+        k = min(k, net.shape[1])
+        order = np.argsort(-net, axis=1, kind="stable")[:, :k]
+        chosen = np.zeros_like(self.chosen)
+        np.put_along_axis(chosen, order, True, axis=1)
+        self.chosen = valid & (chosen | (pool.cols == mentor[:, None]))
+
+
+def _fields(edges: _Edges) -> tuple[np.ndarray, ...]:
+    return edges.rows, edges.cols, edges.q, edges.values
+
+
 def solve_optimal(
     *,
     scores: np.ndarray | ScoreSource,
@@ -379,7 +470,7 @@ def solve_optimal(
     locked: Sequence[tuple[int, int]] = (),
     pool_size: int = 48,
     max_rounds: int = 20,
-    workers: int = 1,
+    workers: int = 2,
 ) -> Assignment:
     """Max-cardinality, then max-total-score assignment, proven optimal for the full matrix.
 
@@ -394,7 +485,8 @@ def solve_optimal(
     problem = _prepare(scores=scores, capacities=capacities, forbidden=forbidden, locked=locked)
     pool = _scan(problem, k=pool_size, workers=workers)
     timings = {"scan": time.perf_counter() - clock}
-    edges = _Edges.from_pool(pool)
+    candidates = _Candidates(pool)
+    edges = candidates.edges()
     n_free = int(problem.free.sum())
     big = RESOLUTION * (n_free + 1)  # one more match outweighs any score difference
     stats = {"pool_size": pool.cols.shape[1], "rounds": 0, "full_solves": 0, "repairs": 0}
@@ -418,19 +510,26 @@ def solve_optimal(
             continue
         tick = time.perf_counter()
         gap = _dual_gap(edges=edges, mentor=mentor, duals=duals, residual=problem.residual, big=big)
-        extra = _violations(problem=problem, pool=pool, edges=edges, duals=duals, big=big)
+        found, rescored = _violations(problem=problem, candidates=candidates, duals=duals, big=big)
         timings["certify"] += time.perf_counter() - tick
-        stats["rows_rescored"] += extra.rescored
-        if extra.edges.rows.size == 0:
+        stats["rows_rescored"] += rescored
+        if found.rows.size == 0:
             proven = gap == 0
             break
-        stats["pairs_added"] += int(extra.edges.rows.size)
+        stats["pairs_added"] += int(found.rows.size)
         tick = time.perf_counter()
-        mentor = _repair(
-            edges=edges, new=extra.edges, mentor=mentor, duals=duals, problem=problem, big=big
-        )
-        stats["repairs"] += 1
-        edges = edges.extend(extra.edges)
+        candidates.add(found)
+        if found.rows.size <= _REPAIR_LIMIT:
+            mentor = _repair(
+                edges=edges, new=found, mentor=mentor, duals=duals, problem=problem, big=big
+            )
+            edges = edges.extend(found)
+            stats["repairs"] += 1
+        else:  # many: the prices are far off, so solve again on price-aware candidates
+            candidates.reprice(duals=duals, mentor=mentor, k=_REPRICE_K)
+            edges = candidates.edges()
+            mentor = _solve_restricted(edges=edges, residual=problem.residual, n=problem.n)
+            stats["full_solves"] += 1
         timings["solve"] += time.perf_counter() - tick
     pair_scores = _pair_values(edges=edges, mentor=mentor, n=problem.n)
     certificate = {**stats, "dual_gap": None if gap is None else gap / RESOLUTION}
@@ -545,150 +644,176 @@ def _repair(
 
     Min-cost-flow view: source -> mentee (capacity 1) -> mentor (cost -(big + q)) -> sink
     (capacity = residual) -> source. The duals are node potentials under which every residual
-    arc of the current flow has reduced cost >= 0; only new pairs can be negative. Those are
-    saturated, which leaves some mentors with excess flow and some mentees short, and the
-    primal-dual method rebalances: Dijkstra from all excess nodes, raise the potentials by the
-    distances (capped at the nearest shortfall), then a maximum flow along the zero-reduced-cost
-    arcs; repeat. Every step keeps all reduced costs >= 0, so the result is optimal on the
-    enlarged candidate set. The caller re-derives the duals, which also validates it.
+    arc of the current flow has reduced cost >= 0; only new pairs can be negative. For each new
+    pair (i, j) with reduced cost r < 0, Dijkstra from j (radius -r) finds the cheapest way back
+    to i; when it is shorter than -r, pushing one unit round that cycle improves the solution.
+    Lowering the potentials of the nodes within the radius by (radius - distance) keeps every
+    reduced cost >= 0 and makes the pair's own reduced cost 0, so it is settled. Both steps are
+    local, so the arc weights are updated in place around the nodes touched. The caller
+    re-derives the duals, which also validates the result.
     """
-    network = _Network(edges=edges.extend(new), mentor=mentor, duals=duals, problem=problem)
-    network.saturate(big=big, first=edges.rows.size)
-    network.rebalance(big=big)
+    network = _Network(
+        edges=edges.extend(new), first_new=edges.rows.size, mentor=mentor, duals=duals,
+        problem=problem, big=big,
+    )  # fmt: skip
+    for k in network.new_pairs():
+        network.settle(int(k))
     return network.assignment()
 
 
-_UNBOUNDED = 1 << 30  # capacity of the sink -> source arc
+_NO_ARC = 1e18  # weight of an arc that has no residual capacity (beyond any search radius)
+_UNBOUNDED = 1 << 40  # capacity of the sink -> source arc
 
 
 class _Network:
-    """The flow network of an assignment, with node potentials (see `_repair`).
+    """Residual network of an assignment with node potentials, kept as one CSR graph.
 
-    Node ids: 0 source, 1 sink, 2 + i mentee i, 2 + n + j mentor j. All arcs that can ever
-    carry flow are laid out once (grouped by tail node); each phase selects the residual ones.
+    Node ids: 0 source, 1 sink, 2 + i mentee i, 2 + n + j mentor j. Arc ids, in blocks: pair
+    forward (mentee -> mentor), pair backward, source -> mentee, mentee -> source, mentor -> sink,
+    sink -> mentor, then sink -> source and source -> sink. `cap` is each arc's residual
+    capacity; the CSR data holds each arc's reduced cost, or _NO_ARC when it has no capacity,
+    and is rewritten only around the nodes a step touches.
     """
 
     def __init__(
-        self, *, edges: _Edges, mentor: np.ndarray, duals: _Duals, problem: _Problem
+        self,
+        *,
+        edges: _Edges,
+        first_new: int,
+        mentor: np.ndarray,
+        duals: _Duals,
+        problem: _Problem,
+        big: int,
     ) -> None:
         usable = problem.residual[edges.cols] > 0
-        self.rows, self.cols, self.q = edges.rows[usable], edges.cols[usable], edges.q[usable]
-        self.n, self.m, self.residual = problem.n, problem.m, problem.residual
-        self.pair_flow = (mentor[self.rows] == self.cols).astype(np.int64)
-        self.source_flow = (mentor >= 0).astype(np.int64)
-        self.sink_flow = np.bincount(mentor[mentor >= 0], minlength=self.m).astype(np.int64)
-        self.return_flow = int(self.source_flow.sum())
-        u, v = duals.u.astype(np.float64), duals.v.astype(np.float64)
-        self.pi = np.concatenate([[0.0, 0.0], u, -v])
-        mentee, mentor_node = 2 + self.rows, 2 + self.n + self.cols
-        all_mentees, all_mentors = 2 + np.arange(self.n), 2 + self.n + np.arange(self.m)
-        zeros_n, ones_m = np.zeros(self.n, dtype=np.int64), np.ones(self.m, dtype=np.int64)
+        self.rows, self.cols = edges.rows[usable], edges.cols[usable]
+        self.n, self.m, self.e = problem.n, problem.m, int(self.rows.size)
+        n, m, e = self.n, self.m, self.e
+        self.source_out, self.source_in = 2 * e, 2 * e + n
+        self.sink_in, self.sink_out = 2 * e + 2 * n, 2 * e + 2 * n + m
+        self.back_to_source = 2 * e + 2 * n + 2 * m
+        used = (mentor[self.rows] == self.cols).astype(np.int64)
+        enabled = np.flatnonzero(usable) < first_new  # new pairs join one at a time
+        matched = (mentor >= 0).astype(np.int64)
+        load = np.bincount(mentor[mentor >= 0], minlength=m).astype(np.int64)
+        self.cap = np.concatenate(
+            [
+                (1 - used) * enabled,
+                used * enabled,
+                1 - matched,
+                matched,
+                problem.residual - load,
+                load,
+                [_UNBOUNDED - int(matched.sum()), int(matched.sum())],
+            ]
+        )
+        self.fresh = np.flatnonzero(~enabled)
+        weight = (big + edges.q[usable]).astype(np.float64)
+        self.cost = np.concatenate([-weight, weight, np.zeros(2 * n + 2 * m + 2)])
+        self.pi = np.concatenate([[0.0, 0.0], duals.u.astype(np.float64), -duals.v.astype(float)])
+        mentees, mentors = 2 + np.arange(n), 2 + n + np.arange(m)
+        zeros, ones = np.zeros(n, dtype=np.int64), np.ones(m, dtype=np.int64)
         self.tail = np.concatenate(
-            [mentee, mentor_node, zeros_n, all_mentees, all_mentors, ones_m, [1, 0]]
+            [2 + self.rows, 2 + n + self.cols, zeros, mentees, mentors, ones, [1, 0]]
         )
         self.head = np.concatenate(
-            [mentor_node, mentee, all_mentees, zeros_n, ones_m, all_mentors, [0, 1]]
+            [2 + n + self.cols, 2 + self.rows, mentees, zeros, ones, mentors, [0, 1]]
         )
-        self.size = 2 + self.n + self.m
-
-    def _cost(self, big: int) -> np.ndarray:
-        weight = (big + self.q).astype(np.float64)
-        rest = np.zeros(2 * self.n + 2 * self.m + 2)
-        return np.concatenate([-weight, weight, rest])
-
-    def _capacity(self) -> np.ndarray:
-        """Residual capacity of every arc under the current flow."""
-        return np.concatenate(
-            [
-                1 - self.pair_flow,
-                self.pair_flow,
-                1 - self.source_flow,
-                self.source_flow,
-                self.residual - self.sink_flow,
-                self.sink_flow,
-                [_UNBOUNDED - self.return_flow, self.return_flow],
-            ]
+        size = 2 + n + m
+        self.out_order = np.argsort(self.tail, kind="stable")
+        self.out_ptr = np.concatenate([[0], np.cumsum(np.bincount(self.tail, minlength=size))])
+        self.position = np.empty_like(self.out_order)
+        self.position[self.out_order] = np.arange(self.out_order.size)
+        self.in_order = np.argsort(self.head, kind="stable")
+        self.in_ptr = np.concatenate([[0], np.cumsum(np.bincount(self.head, minlength=size))])
+        indices = self.head[self.out_order].astype(np.int32)
+        self.graph = sp.csr_matrix(
+            (np.zeros(self.tail.size), indices, self.out_ptr.astype(np.int32)), shape=(size, size)
         )
+        self.data = self.graph.data  # the graph's own array, updated in place
+        self._refresh(np.arange(self.tail.size))
 
-    def _excess(self) -> np.ndarray:
-        into_mentor = np.bincount(self.cols, weights=self.pair_flow, minlength=self.m)
-        out_of_mentee = np.bincount(self.rows, weights=self.pair_flow, minlength=self.n)
-        return np.concatenate(
-            [
-                [self.return_flow - self.source_flow.sum()],
-                [self.sink_flow.sum() - self.return_flow],
-                self.source_flow - out_of_mentee,
-                into_mentor - self.sink_flow,
-            ]
-        ).astype(np.int64)
+    def new_pairs(self) -> np.ndarray:
+        return self.fresh
 
-    def saturate(self, *, big: int, first: int) -> None:
-        """Push one unit through every new pair whose reduced cost is negative."""
-        rows, cols = self.rows[first:], self.cols[first:]
-        reduced = -(big + self.q[first:]) + self.pi[2 + rows] - self.pi[2 + self.n + cols]
-        self.pair_flow[first:][reduced < 0] = 1
+    def _refresh(self, arcs: np.ndarray) -> None:
+        reduced = self.cost[arcs] + self.pi[self.tail[arcs]] - self.pi[self.head[arcs]]
+        live = self.cap[arcs] > 0
+        self.data[self.position[arcs]] = np.where(live, np.maximum(reduced, 0.0), _NO_ARC)
 
-    def rebalance(self, *, big: int) -> None:
-        cost = self._cost(big)
-        while True:
-            excess = self._excess()
-            if not (excess > 0).any():
-                return
-            capacity = self._capacity()
-            live = capacity > 0
-            reduced = cost + self.pi[self.tail] - self.pi[self.head]
-            dist = dijkstra(
-                self._csr(live, np.maximum(reduced, 0.0)),
-                indices=np.flatnonzero(excess > 0),
-                min_only=True,
+    def _arcs_at(self, nodes: np.ndarray) -> np.ndarray:
+        """Ids of all arcs leaving or entering `nodes` (repeats possible)."""
+        nodes = nodes.tolist()
+        out = [self.out_order[self.out_ptr[v] : self.out_ptr[v + 1]] for v in nodes]
+        into = [self.in_order[self.in_ptr[v] : self.in_ptr[v + 1]] for v in nodes]
+        return np.concatenate(out + into)
+
+    def settle(self, k: int) -> None:
+        """Bring new pair k into the solution if a cycle through it improves it."""
+        i_node, j_node = 2 + int(self.rows[k]), 2 + self.n + int(self.cols[k])
+        reduced = self.cost[k] + self.pi[i_node] - self.pi[j_node]
+        touched = [np.array([i_node, j_node])]
+        self.cap[self.e + k] = 0
+        self.cap[k] = 1  # the pair is now a residual arc of its own
+        if reduced < 0:
+            dist, pred = dijkstra(
+                self.graph, indices=j_node, return_predecessors=True, limit=-reduced
             )
-            reach = dist[excess < 0].min()
-            if not np.isfinite(reach):
-                raise RuntimeError("repair found no way to rebalance the flow")
-            self.pi += np.minimum(dist, reach)
-            tight = live & (cost + self.pi[self.tail] - self.pi[self.head] == 0)
-            self._push(tight, capacity, excess)
+            back = dist[i_node]
+            cap = min(back, -reduced)
+            near = np.flatnonzero(dist < cap)
+            self.pi[near] += dist[near] - cap
+            touched.append(near)
+            if back < -reduced:
+                path = [i_node]
+                while path[-1] != j_node:
+                    path.append(int(pred[path[-1]]))
+                path.reverse()
+                for a, b in itertools.pairwise(path):
+                    self._push(self._arc(a, b))
+                self._push(k)
+                touched.append(np.array(path))
+        self._refresh(self._arcs_at(np.concatenate(touched)))
 
-    def _csr(self, keep: np.ndarray, data: np.ndarray, extra: int = 0) -> sp.csr_matrix:
-        tail, head = self.tail[keep], self.head[keep]
-        order = np.argsort(tail, kind="stable")
-        size = self.size + extra
-        indptr = np.concatenate([[0], np.cumsum(np.bincount(tail, minlength=size))])
-        return sp.csr_matrix(
-            (data[keep][order], head[order].astype(np.int32), indptr.astype(np.int32)),
-            shape=(size, size),
-        )
+    def _arc(self, a: int, b: int) -> int:
+        """The arc a -> b (there is at most one in each direction)."""
+        n = self.n
+        if a <= 1 and b <= 1:
+            return self.back_to_source + (a == 0)
+        if a == 0:
+            return self.source_out + b - 2
+        if b == 0:
+            return self.source_in + a - 2
+        if b == 1:
+            return self.sink_in + a - 2 - n
+        if a == 1:
+            return self.sink_out + b - 2 - n
+        mentee, mentor = (a, b) if a < 2 + n else (b, a)
+        arcs = self.out_order[self.out_ptr[mentee] : self.out_ptr[mentee + 1]]
+        k = int(arcs[(arcs < self.e) & (self.head[arcs] == mentor)][0])
+        return k if a == mentee else self.e + k
 
-    def _push(self, tight: np.ndarray, capacity: np.ndarray, excess: np.ndarray) -> None:
-        """Maximum flow from excess to shortfall nodes along tight arcs; apply it."""
-        hub, drain = self.size, self.size + 1
-        sources, sinks = np.flatnonzero(excess > 0), np.flatnonzero(excess < 0)
-        tail = np.concatenate([self.tail[tight], np.full(sources.size, hub), sinks])
-        head = np.concatenate([self.head[tight], sources, np.full(sinks.size, drain)])
-        cap = np.concatenate([capacity[tight], excess[sources], -excess[sinks]])
-        graph = sp.csr_array(
-            (np.minimum(cap, _UNBOUNDED).astype(np.int32), (tail, head)),
-            shape=(self.size + 2, self.size + 2),
-        )
-        flow = maximum_flow(graph, hub, drain).flow
-        mentees, mentors = 2 + np.arange(self.n), 2 + self.n + np.arange(self.m)
-        self.pair_flow += _net(flow, 2 + self.rows, 2 + self.n + self.cols)
-        self.source_flow += _net(flow, np.zeros(self.n, dtype=np.int64), mentees)
-        self.sink_flow += _net(flow, mentors, np.ones(self.m, dtype=np.int64))
-        self.return_flow += int(_net(flow, np.array([1]), np.array([0]))[0])
+    def _push(self, arc: int) -> None:
+        """One unit of flow along `arc`: its capacity shrinks, its reverse's grows."""
+        self.cap[arc] -= 1
+        self.cap[self._reverse(arc)] += 1
+
+    def _reverse(self, arc: int) -> int:
+        e, n, m = self.e, self.n, self.m
+        for low, size in ((0, e), (self.source_out, n), (self.sink_in, m)):
+            if low <= arc < low + size:
+                return arc + size
+            if low + size <= arc < low + 2 * size:
+                return arc - size
+        return self.back_to_source + (arc == self.back_to_source)
 
     def assignment(self) -> np.ndarray:
-        if (self._excess() != 0).any():
-            raise RuntimeError("repair left the flow unbalanced")
         mentor = np.full(self.n, -1, dtype=np.int64)
-        used = self.pair_flow == 1
+        used = self.cap[self.e : 2 * self.e] == 1
+        if np.bincount(self.rows[used], minlength=self.n).max(initial=0) > 1:
+            raise RuntimeError("repair gave a mentee two mentors")
         mentor[self.rows[used]] = self.cols[used]
         return mentor
-
-
-def _net(flow: sp.csr_array, tail: np.ndarray, head: np.ndarray) -> np.ndarray:
-    """Net flow tail -> head for each pair of nodes (the flow matrix is skew-symmetric)."""
-    return np.asarray(flow[tail, head]).ravel().astype(np.int64)
 
 
 @dataclass
@@ -720,8 +845,10 @@ def _duals(*, edges: _Edges, mentor: np.ndarray, residual: np.ndarray, big: int)
     rows, cols, weight = rows[order], cols[order], weight[order]
     starts = np.flatnonzero(np.r_[True, cols[1:] != cols[:-1]]) if cols.size else cols
     v = np.zeros(residual.size, dtype=np.int64)
+    held = np.flatnonzero(matched)
     for _ in range(_JACOBI_ITERATIONS):
-        u = np.where(matched, own - v[np.maximum(mentor, 0)], 0)
+        u = np.zeros(mentor.size, dtype=np.int64)
+        u[held] = own[held] - v[mentor[held]]
         if (u < 0).any():
             return None
         bound = np.zeros_like(v)
@@ -761,7 +888,9 @@ def _duals_bellman_ford(rows, cols, weight, mentor, own, spare) -> _Duals | None
     v = np.maximum(v, 0)
     if (v[spare] > 0).any():
         return None
-    u = np.where(mentor >= 0, own - v[np.maximum(mentor, 0)], 0)
+    held = np.flatnonzero(mentor >= 0)
+    u = np.zeros(mentor.size, dtype=np.int64)
+    u[held] = own[held] - v[mentor[held]]
     return None if (u < 0).any() else _Duals(u=u, v=v)
 
 
@@ -775,46 +904,63 @@ def _dual_gap(
     return dual - primal
 
 
-@dataclass
-class _Extra:
-    edges: _Edges
-    rescored: int
-
-
 def _violations(
-    *, problem: _Problem, pool: _Pool, edges: _Edges, duals: _Duals, big: int
-) -> _Extra:
-    """Allowed pairs outside the candidates whose dual constraint fails.
+    *, problem: _Problem, candidates: _Candidates, duals: _Duals, big: int
+) -> tuple[_Edges, int]:
+    """Allowed pairs outside the candidates whose dual constraint fails, and rows re-scored.
 
-    A row needs no re-scoring when even its best score outside the candidates, against the
-    cheapest mentor price, satisfies the constraint; the other rows are re-scored in full, their
-    most violated pairs become candidates and their outside-best score is updated.
+    Unchosen pool entries are checked in memory. A row needs no re-scoring when even its best
+    score beyond the pool, against the cheapest mentor price, satisfies the constraint; the
+    other rows are re-scored in full, their most violated pairs are returned and their
+    beyond-pool best score is updated.
     """
+    pool = candidates.pool
+    found = _pool_violations(candidates=candidates, duals=duals, big=big)
     open_cols = problem.residual > 0
     cheapest = int(duals.v[open_cols].min()) if open_cols.any() else 0
     suspect = problem.free & (pool.tail_q >= 0) & (duals.u + cheapest < big + pool.tail_q)
     rows = np.flatnonzero(suspect)
-    added = _Edges.empty()
     for chunk in _chunks(rows, problem.source.block_rows):
-        extra, tail = _row_violations(problem, edges, duals, chunk, big)
+        extra, tail = _row_violations(problem, candidates, duals, chunk, big)
         pool.tail_q[chunk] = tail
-        added = added.extend(extra)
-    return _Extra(edges=added, rescored=int(rows.size))
+        found = found.extend(extra)
+    return found, int(rows.size)
 
 
 _ADD_PER_ROW = 16
 
 
+def _pool_violations(*, candidates: _Candidates, duals: _Duals, big: int) -> _Edges:
+    pool = candidates.pool
+    outside = ~candidates.chosen & (pool.cols >= 0)
+    if not outside.any():
+        return _Edges.empty()
+    cols = np.maximum(pool.cols, 0)
+    slack = big + pool.q - duals.u[:, None] - duals.v[cols]
+    slack[~outside] = -1
+    take = min(_ADD_PER_ROW, slack.shape[1])
+    top = np.argpartition(-slack, take - 1, axis=1)[:, :take]
+    hit = np.take_along_axis(slack, top, axis=1) > 0
+    rows = np.broadcast_to(np.arange(slack.shape[0])[:, None], top.shape)[hit]
+    k = top[hit]
+    return _Edges(rows, pool.cols[rows, k], pool.q[rows, k], pool.values[rows, k])
+
+
 def _row_violations(
-    problem: _Problem, edges: _Edges, duals: _Duals, rows: np.ndarray, big: int
+    problem: _Problem, candidates: _Candidates, duals: _Duals, rows: np.ndarray, big: int
 ) -> tuple[_Edges, np.ndarray]:
-    """Most violated pairs of `rows` (up to _ADD_PER_ROW each) and each row's new tail score."""
+    """Most violated pairs of `rows` beyond the pool (up to _ADD_PER_ROW each) and each row's
+    new beyond-pool best score."""
     block = problem.source.block(rows).astype(np.float64)
     block[:, problem.residual == 0] = -np.inf
-    local = np.full(problem.n, -1, dtype=np.int64)
-    local[rows] = np.arange(rows.size)
-    mine = local[edges.rows] >= 0
-    block[local[edges.rows[mine]], edges.cols[mine]] = -np.inf  # already candidates
+    pool_cols = candidates.pool.cols[rows]
+    local = np.broadcast_to(np.arange(rows.size)[:, None], pool_cols.shape)
+    block[local[pool_cols >= 0], pool_cols[pool_cols >= 0]] = -np.inf  # checked in memory
+    extra = candidates.extra
+    position = np.full(problem.n, -1, dtype=np.int64)
+    position[rows] = np.arange(rows.size)
+    mine = position[extra.rows] >= 0
+    block[position[extra.rows[mine]], extra.cols[mine]] = -np.inf  # already candidates
     q = _quantize(block)
     slack = (big + q) - duals.u[rows, None] - duals.v[None, :]
     slack[q < 0] = -1
@@ -838,7 +984,7 @@ def solve_stable(
     forbidden: np.ndarray | None = None,
     locked: Sequence[tuple[int, int]] = (),
     pool_size: int = 32,
-    workers: int = 1,
+    workers: int = 2,
 ) -> Assignment:
     """Mentee-proposing deferred acceptance with capacities; both sides rank by score.
 
@@ -886,7 +1032,7 @@ class _DeferredAcceptance:
         self.value = np.full(n, np.nan)
         self.hold_key = np.zeros(n, dtype=np.int64)
         self.bar = np.full(m, -1, dtype=np.int64)  # worst held key of a full mentor, else -1
-        self.done = ~problem.free
+        self.done = ~problem.free | (m == 0)
         self.rescored = 0
         self._init_lists(pool)
 
@@ -978,7 +1124,9 @@ class _DeferredAcceptance:
         q = self.q[proposers, slot]
         self.next[proposers] += 1
         self.last_key[proposers] = self._pref_key(q, target)
-        holders = np.flatnonzero(np.isin(self.mentor, np.unique(target)))
+        touched = np.zeros(self.problem.m, dtype=bool)
+        touched[target] = True
+        holders = np.flatnonzero((self.mentor >= 0) & touched[self.mentor])
         who = np.concatenate([holders, proposers])
         where = np.concatenate([self.mentor[holders], target])
         key = np.concatenate([self.hold_key[holders], self._pref_key(q, proposers)])

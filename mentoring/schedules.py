@@ -9,6 +9,16 @@ DEFAULT_SCHEDULES: list[dict] = [
     {"name": "Send due notifications", "task": "notifications.sweep", "every_seconds": 60},
     {"name": "Start waiting matching runs", "task": "matching.sweep_runs", "every_seconds": 60},
     {
+        "name": "Evaluation: check-ins, surveys, pairs at risk, nudges",
+        "task": "evaluation.daily",
+        "every_seconds": 3600,
+    },
+    {
+        "name": "Weekly coordinator digest (queued Monday 09:00 local)",
+        "task": "evaluation.weekly_digest",
+        "every_seconds": 3600,
+    },
+    {
         "name": "Email roster invitations whose enrollment opened",
         "task": "programs.send_pending_invitations",
         "every_seconds": 3600,

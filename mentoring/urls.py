@@ -19,5 +19,6 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("sessions/", include("sessions.urls")),
     path("matching/", include("matching.urls")),
+    path("evaluation/", include("evaluation.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -3,6 +3,7 @@ from django.http import JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from evaluation.selectors import pending_for_user
 from matching.selectors import match_list_for_user, requests_received
 from mentoring.models import WorkerHeartbeat
 from programs.selectors import (
@@ -20,6 +21,7 @@ def home(request):
         "matches": match_list_for_user(user=request.user).filter(status="active"),
         "pending_requests": requests_received(user=request.user).filter(status="pending").count(),
         "invitations": invitation_list_open_for(user=request.user),
+        "to_answer": pending_for_user(user=request.user),
         "applications": applications,
         "open_programs": program_list_open().exclude(applications__user=request.user)[:5],
     }

@@ -322,6 +322,11 @@ def application_decide(
         context={"decision": status, "reason": reason},
         key_extra=application.decided_at.isoformat(),
     )
+    if status == Application.Status.APPROVED:
+        # Imported here: evaluation builds on programs, not the other way round.
+        from evaluation.services import survey_invitations_for_approval
+
+        survey_invitations_for_approval(application=application)
     return application
 
 

@@ -1,0 +1,50 @@
+"""Who may answer which check-in or survey, and see which program's reports.
+
+A check-in or invitation that is not the user's own is 404, as is a program they may not
+report on: its existence is not revealed.
+"""
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from evaluation.models import CheckIn, SurveyInvitation
+from programs.models import Program
+from programs.permissions import program_for_reporting, programs_reportable_by
+
+__all__ = [
+    "checkin_for_respondent",
+    "invitation_for_respondent",
+    "program_for_reporting",
+    "programs_for_report",
+]
+
+
+def checkin_for_respondent(*, user, pk) -> CheckIn:
+    """The user's own check-in; anyone else's is 404."""
+    return get_object_or_404(
+        CheckIn.objects.select_related(
+            "match__program", "match__mentor__user", "match__mentee__user", "application"
+        ),
+        pk=pk,
+        application__user=user,
+    )
+
+
+def invitation_for_respondent(*, user, pk) -> SurveyInvitation:
+    """The user's own survey invitation; anyone else's is 404."""
+    return get_object_or_404(
+        SurveyInvitation.objects.select_related("survey__program", "application"),
+        pk=pk,
+        application__user=user,
+    )
+
+
+def programs_for_report(*, user, chosen=None) -> list[Program]:
+    """The programs a report covers: those chosen (each must be reportable by the user), or
+    all the user may report on. 404 when that leaves none."""
+    allowed = programs_reportable_by(user=user)
+    programs = list(chosen) if chosen else list(allowed.order_by("name", "pk"))
+    allowed_ids = set(allowed.values_list("pk", flat=True))
+    if not programs or any(p.pk not in allowed_ids for p in programs):
+        raise Http404("No such program.")
+    return programs

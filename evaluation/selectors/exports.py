@@ -1,0 +1,244 @@
+"""Rows for the CSV and XLSX exports: flat tuples, streamed from the database in chunks.
+
+Each dataset reads with `values_list(...).iterator(chunk_size=CHUNK)`, so memory stays flat
+whatever the row count. What is never exported: private session notes (a separate model this
+module does not import), shared session notes (written by a pair for each other, not for
+reports), and anything that identifies an anonymous respondent (anonymous rows come from
+AnonymousResponse, which holds nothing that could).
+"""
+
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from evaluation.models import CheckIn, Moment, SurveyAnswer, answer_display
+from evaluation.services.common import week_start
+from sessions.models import Meeting
+
+CHUNK = 2000
+MOMENT_LABELS = {value: label.split(" (")[0] for value, label in Moment.choices}
+
+
+@dataclass(frozen=True)
+class Dataset:
+    slug: str
+    title: str
+    header: tuple[str, ...]
+    rows: Callable[[list[int]], Iterator[Sequence]]
+
+
+def _yes_no(value: bool | None) -> str:
+    return "" if value is None else ("yes" if value else "no")
+
+
+def checkin_rows(program_ids: Iterable[int]) -> Iterator[tuple]:
+    rows = (
+        CheckIn.objects.filter(match__program_id__in=list(program_ids))
+        .order_by("pk")
+        .values_list(
+            "match__program__name",
+            "match_id",
+            "application__user__email",
+            "application__user__display_name",
+            "application__role",
+            "application__career_stage__name",
+            "opens_on",
+            "due_on",
+            "answered_at",
+            "score",
+            "met",
+            "blocking",
+        )
+    )
+    for row in rows.iterator(chunk_size=CHUNK):
+        yield (*row[:10], _yes_no(row[10]), row[11])
+
+
+def session_rows(program_ids: Iterable[int]) -> Iterator[tuple]:
+    """One row per meeting and log (two logs, two rows; unlogged meetings one row)."""
+    rows = (
+        Meeting.objects.filter(program_id__in=list(program_ids))
+        .order_by("start", "pk", "logs__pk")
+        .values_list(
+            "program__name",
+            "pk",
+            "kind",
+            "title",
+            "start",
+            "end",
+            "status",
+            "match_id",
+            "mentor__email",
+            "mentor__display_name",
+            "match__mentee__user__email",
+            "match__mentee__user__display_name",
+            "logs__author__email",
+            "logs__outcome",
+            "logs__duration_minutes",
+            "logs__created_at",
+        )
+    )
+    for row in rows.iterator(chunk_size=CHUNK):
+        start, end = row[4], row[5]
+        yield (*row[:6], int((end - start).total_seconds() // 60), *row[6:])
+
+
+def _identified_answers(program_ids: list[int]) -> Iterator[tuple]:
+    rows = (
+        SurveyAnswer.objects.filter(
+            response__isnull=False, response__invitation__survey__program_id__in=program_ids
+        )
+        .order_by("response_id", "question__position", "question_id")
+        .values_list(
+            "response__invitation__survey__program__name",
+            "response__invitation__survey__title",
+            "response__invitation__survey__moment",
+            "response_id",
+            "response__invitation__application__user__email",
+            "response__invitation__application__user__display_name",
+            "response__invitation__application__role",
+            "response__invitation__application__career_stage__name",
+            "response__submitted_at",
+            "question__position",
+            "question__text",
+            "value",
+        )
+    )
+    for row in rows.iterator(chunk_size=CHUNK):
+        program, title, moment, response_id, *person, submitted_at, position, text, value = row
+        yield (
+            program,
+            title,
+            MOMENT_LABELS[moment],
+            "no",
+            str(response_id),
+            *person,
+            submitted_at,
+            week_start(submitted_at.date()),
+            position,
+            text,
+            _answer(value),
+        )
+
+
+def _anonymous_answers(program_ids: list[int]) -> Iterator[tuple]:
+    # Ordered by the random response id within a week: the order says nothing about who
+    # answered first.
+    rows = (
+        SurveyAnswer.objects.filter(anonymous_response__program_id__in=program_ids)
+        .order_by(
+            "anonymous_response__survey_id",
+            "anonymous_response__submitted_week",
+            "anonymous_response_id",
+            "question__position",
+            "question_id",
+        )
+        .values_list(
+            "anonymous_response__program__name",
+            "anonymous_response__survey__title",
+            "anonymous_response__moment",
+            "anonymous_response_id",
+            "anonymous_response__submitted_week",
+            "question__position",
+            "question__text",
+            "value",
+        )
+    )
+    for row in rows.iterator(chunk_size=CHUNK):
+        program, title, moment, response_id, week, position, text, value = row
+        yield (
+            program,
+            title,
+            MOMENT_LABELS[moment],
+            "yes",
+            str(response_id),
+            "",
+            "",
+            "",
+            "",
+            None,
+            week,
+            position,
+            text,
+            _answer(value),
+        )
+
+
+def _answer(value):
+    return value if isinstance(value, int | float) else answer_display(value)
+
+
+def survey_response_rows(program_ids: Iterable[int]) -> Iterator[tuple]:
+    ids = list(program_ids)
+    yield from _identified_answers(ids)
+    yield from _anonymous_answers(ids)
+
+
+DATASETS = {
+    dataset.slug: dataset
+    for dataset in [
+        Dataset(
+            slug="sessions",
+            title="Sessions",
+            header=(
+                "program",
+                "meeting_id",
+                "kind",
+                "title",
+                "start_utc",
+                "end_utc",
+                "booked_minutes",
+                "status",
+                "match_id",
+                "mentor_email",
+                "mentor_name",
+                "mentee_email",
+                "mentee_name",
+                "logged_by",
+                "outcome",
+                "logged_minutes",
+                "logged_at_utc",
+            ),
+            rows=session_rows,
+        ),
+        Dataset(
+            slug="checkins",
+            title="Check-ins",
+            header=(
+                "program",
+                "match_id",
+                "email",
+                "name",
+                "role",
+                "career_stage",
+                "opened_on",
+                "due_on",
+                "answered_at_utc",
+                "score",
+                "met_since_last",
+                "blocking",
+            ),
+            rows=checkin_rows,
+        ),
+        Dataset(
+            slug="survey-responses",
+            title="Survey responses",
+            header=(
+                "program",
+                "survey",
+                "moment",
+                "anonymous",
+                "response_id",
+                "email",
+                "name",
+                "role",
+                "career_stage",
+                "submitted_at_utc",
+                "week_of",
+                "question_number",
+                "question",
+                "answer",
+            ),
+            rows=survey_response_rows,
+        ),
+    ]
+}

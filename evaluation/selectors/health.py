@@ -1,0 +1,168 @@
+"""A program's health in numbers, for its dashboard."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Avg, Count, Q
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from evaluation.models import CheckIn, RiskFlag
+from evaluation.services.risk import session_facts
+from matching.models import Match
+from programs.models import Application, Program, Role
+from sessions.models import Meeting, SessionLog
+
+
+@dataclass(frozen=True)
+class WeekScore:
+    week: date
+    mean: float
+    n: int
+
+
+@dataclass(frozen=True)
+class PairAtRisk:
+    match_id: int
+    mentor: str
+    mentee: str
+    flags: list[RiskFlag]
+
+
+@dataclass(frozen=True)
+class ProgramHealth:
+    """Definitions: `matched` counts approved applications in an active match; the match rate
+    is the share of approved mentees who are in one. Sessions are meetings logged as held
+    (by either side); a pair's sessions include group sessions the mentee did not miss. Hours
+    use the longest logged duration, else the booked length. The check-in response rate is
+    answered check-ins over those answered or already closed (open ones are not yet late)."""
+
+    applied: int
+    approved: int
+    matched: int
+    match_rate: float | None
+    active_pairs: int
+    sessions_held: int
+    sessions_per_pair: float | None
+    hours: float
+    checkins_answered: int
+    checkins_expected: int
+    checkin_response_rate: float | None
+    satisfaction: list[WeekScore]
+    at_risk: list[PairAtRisk]
+
+    @property
+    def match_rate_percent(self) -> int | None:
+        return None if self.match_rate is None else round(self.match_rate * 100)
+
+    @property
+    def checkin_response_percent(self) -> int | None:
+        rate = self.checkin_response_rate
+        return None if rate is None else round(rate * 100)
+
+    @property
+    def funnel(self) -> list[tuple[str, int]]:
+        return [("Applied", self.applied), ("Approved", self.approved), ("Matched", self.matched)]
+
+
+def _ratio(part: float, whole: float) -> float | None:
+    return part / whole if whole else None
+
+
+def _funnel(program: Program) -> dict:
+    in_active_match = Q(mentor_matches__status=Match.Status.ACTIVE) | Q(
+        mentee_matches__status=Match.Status.ACTIVE
+    )
+    approved = Application.objects.filter(program=program, status=Application.Status.APPROVED)
+    matched = approved.filter(in_active_match).distinct()
+    mentees = approved.filter(role=Role.MENTEE)
+    return {
+        "applied": Application.objects.filter(program=program).count(),
+        "approved": approved.count(),
+        "matched": matched.count(),
+        "match_rate": _ratio(matched.filter(role=Role.MENTEE).count(), mentees.count()),
+    }
+
+
+def _sessions(program: Program) -> dict:
+    held = SessionLog.objects.filter(
+        meeting__program=program,
+        meeting__status=Meeting.Status.BOOKED,
+        outcome=SessionLog.Outcome.HELD,
+    ).values_list("meeting_id", "duration_minutes", "meeting__start", "meeting__end")
+    planned: dict[int, float] = {}
+    logged: dict[int, list[int]] = defaultdict(list)
+    for meeting_id, duration, start, end in held:
+        planned[meeting_id] = (end - start).total_seconds() / 60
+        if duration is not None:
+            logged[meeting_id].append(duration)
+    minutes = {m: max(logged[m]) if logged[m] else p for m, p in planned.items()}
+    matches = list(Match.objects.filter(program=program).select_related("mentor", "mentee"))
+    facts = session_facts(program=program, matches=matches)
+    per_pair = [sum(o == "held" for _, o in f.meetings) for f in facts.values()]
+    return {
+        "sessions_held": len(minutes),
+        "sessions_per_pair": _ratio(sum(per_pair), len(per_pair)),
+        "hours": round(sum(minutes.values()) / 60, 1),
+    }
+
+
+def _checkins(program: Program, today: date) -> dict:
+    checkins = CheckIn.objects.filter(match__program=program)
+    counts = checkins.aggregate(
+        answered=Count("pk", filter=Q(answered_at__isnull=False)),
+        expected=Count("pk", filter=Q(answered_at__isnull=False) | Q(due_on__lt=today)),
+    )
+    weeks = (
+        checkins.filter(answered_at__isnull=False)
+        .annotate(week=TruncWeek("answered_at"))
+        .values("week")
+        .annotate(mean=Avg("score"), n=Count("pk"))
+        .order_by("week")
+    )
+    return {
+        "checkins_answered": counts["answered"],
+        "checkins_expected": counts["expected"],
+        "checkin_response_rate": _ratio(counts["answered"], counts["expected"]),
+        "satisfaction": [
+            WeekScore(week=_as_date(w["week"]), mean=round(w["mean"], 2), n=w["n"]) for w in weeks
+        ],
+    }
+
+
+def _as_date(value) -> date:
+    return timezone.localdate(value) if hasattr(value, "tzinfo") else value
+
+
+def pairs_at_risk(*, program: Program) -> list[PairAtRisk]:
+    flags = (
+        RiskFlag.objects.filter(
+            match__program=program, match__status=Match.Status.ACTIVE, cleared_at__isnull=True
+        )
+        .select_related("match__mentor__user", "match__mentee__user")
+        .order_by("match_id", "reason")
+    )
+    pairs: dict[int, PairAtRisk] = {}
+    for flag in flags:
+        match = flag.match
+        if match.pk not in pairs:
+            pairs[match.pk] = PairAtRisk(
+                match_id=match.pk,
+                mentor=match.mentor.user.name,
+                mentee=match.mentee.user.name,
+                flags=[],
+            )
+        pairs[match.pk].flags.append(flag)
+    return sorted(pairs.values(), key=lambda p: (-len(p.flags), p.mentee.casefold()))
+
+
+def program_health(*, program: Program, today: date | None = None) -> ProgramHealth:
+    today = today or timezone.localdate()
+    return ProgramHealth(
+        **_funnel(program),
+        active_pairs=Match.objects.filter(program=program, status=Match.Status.ACTIVE).count(),
+        **_sessions(program),
+        **_checkins(program, today),
+        at_risk=pairs_at_risk(program=program),
+    )

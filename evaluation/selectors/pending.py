@@ -1,0 +1,71 @@
+"""What a participant has to answer."""
+
+from dataclasses import dataclass
+from datetime import date
+
+from django.urls import reverse
+from django.utils import timezone
+
+from evaluation.models import CheckIn, SurveyInvitation
+
+
+@dataclass(frozen=True)
+class PendingItem:
+    kind: str  # "checkin" or "survey"
+    title: str
+    program: str
+    due_on: date
+    url: str
+    anonymous: bool = False
+
+
+def checkins_pending(*, user, today: date):
+    return (
+        CheckIn.objects.filter(application__user=user, answered_at__isnull=True, due_on__gte=today)
+        .select_related("match__program", "match__mentor__user", "match__mentee__user")
+        .order_by("due_on", "pk")
+    )
+
+
+def invitations_pending(*, user, today: date):
+    return (
+        SurveyInvitation.objects.filter(application__user=user, completed=False, due_on__gte=today)
+        .select_related("survey__program")
+        .order_by("due_on", "pk")
+    )
+
+
+def checkin_partner(checkin: CheckIn) -> str:
+    """The name of the other person in the check-in's match."""
+    match = checkin.match
+    other = match.mentee if checkin.application_id == match.mentor_id else match.mentor
+    return other.user.name
+
+
+def pending_for_user(*, user, today: date | None = None) -> list[PendingItem]:
+    """Open check-ins and surveys for the home page, soonest due first."""
+    if not user.is_authenticated:
+        return []
+    today = today or timezone.localdate()
+    items = [
+        PendingItem(
+            kind="checkin",
+            title=f"Check-in: how is it going with {checkin_partner(checkin)}?",
+            program=checkin.match.program.name,
+            due_on=checkin.due_on,
+            url=reverse("evaluation:checkin-answer", args=[checkin.pk]),
+        )
+        for checkin in checkins_pending(user=user, today=today)
+    ]
+    items += [
+        PendingItem(
+            kind="survey",
+            title=invitation.survey.title,
+            program=invitation.survey.program.name,
+            due_on=invitation.due_on,
+            url=reverse("evaluation:survey-answer", args=[invitation.pk]),
+            anonymous=invitation.survey.anonymous,
+        )
+        for invitation in invitations_pending(user=user, today=today)
+    ]
+    return sorted(items, key=lambda item: (item.due_on, item.kind, item.title))

@@ -1,0 +1,117 @@
+"""Check-ins at the program's cadence: opening them, and answering them."""
+
+from datetime import date, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from evaluation.models import CheckIn
+from evaluation.services.common import reminder_due_at, today_utc
+from matching.models import Match
+from notifications.models import Kind
+from notifications.services import notification_queue, notifications_cancel
+from programs.models import Application, Program
+
+#: A check-in stays open this many days (or the cadence, if shorter), then the next one comes.
+ANSWER_DAYS = 7
+#: Unanswered check-ins get a reminder this many days before they close (if there is time).
+REMIND_DAYS_BEFORE = 2
+
+
+def checkin_open(
+    *, match: Match, application: Application, today: date | None = None
+) -> CheckIn | None:
+    """Open one check-in for one person of a match today; idempotent per day (the unique
+    constraint on match, person and opening date). Queues CHECKIN_INVITATION now and a
+    CHECKIN_REMINDER before it closes. Returns None if it was already open."""
+    today = today or today_utc()
+    window = min(ANSWER_DAYS, match.program.cadence_days)
+    checkin, created = CheckIn.objects.get_or_create(
+        match=match,
+        application=application,
+        opens_on=today,
+        defaults={"due_on": today + timedelta(days=window)},
+    )
+    if not created:
+        return None
+    user = application.user
+    notification_queue(
+        kind=Kind.CHECKIN_INVITATION, to=user, subject=checkin, program=match.program
+    )
+    remind_on = checkin.due_on - timedelta(days=REMIND_DAYS_BEFORE)
+    remind_at = reminder_due_at(user=user, day=remind_on) if remind_on > today else None
+    if remind_at is not None:
+        notification_queue(
+            kind=Kind.CHECKIN_REMINDER,
+            to=user,
+            subject=checkin,
+            program=match.program,
+            due_at=remind_at,
+        )
+    return checkin
+
+
+def checkins_create_due(*, program: Program, today: date | None = None) -> int:
+    """Daily: open a check-in for every person in an active match whose last check-in in that
+    match opened at least `cadence_days` ago (the first one: that long after the match
+    started). Nothing after the program's end date. Returns how many were opened."""
+    today = today or today_utc()
+    if program.ends_on is not None and today > program.ends_on:
+        return 0
+    cadence = program.cadence_days
+    matches = (
+        Match.objects.filter(program=program, status=Match.Status.ACTIVE)
+        .select_related("program", "mentor__user", "mentee__user")
+        .order_by("pk")
+    )
+    last = {
+        (row["match"], row["application"]): row["last"]
+        for row in CheckIn.objects.filter(match__in=matches)
+        .values("match", "application")
+        .annotate(last=Max("opens_on"))
+        .order_by()
+    }
+    opened = 0
+    for match in matches:
+        for application in (match.mentor, match.mentee):
+            since = last.get((match.pk, application.pk)) or timezone.localdate(
+                match.started_at, timezone=timezone.get_default_timezone()
+            )
+            if (today - since).days >= cadence:
+                opened += (
+                    checkin_open(match=match, application=application, today=today) is not None
+                )
+    return opened
+
+
+@transaction.atomic
+def checkin_answer(
+    *, checkin: CheckIn, score: int, met: bool, blocking: str = "", today: date | None = None
+) -> CheckIn:
+    """Record a person's check-in answer; refuses (ValidationError, nothing changed) one
+    already answered, closed, or out of range. Cancels its reminder and recomputes the pair's
+    risk flags (a score of 2 or less flags the pair; a later 3 or more clears that)."""
+    from evaluation.services.risk import risk_flags_refresh
+
+    today = today or timezone.localdate()
+    checkin = (
+        CheckIn.objects.select_for_update().select_related("match__program").get(pk=checkin.pk)
+    )
+    if checkin.is_answered:
+        raise ValidationError("You have already answered this check-in.")
+    if today > checkin.due_on:
+        raise ValidationError(f"This check-in closed on {date_format(checkin.due_on, 'j F Y')}.")
+    checkin.score, checkin.met, checkin.blocking = score, met, (blocking or "").strip()
+    checkin.answered_at = timezone.now()
+    checkin.full_clean()
+    checkin.save(update_fields=["score", "met", "blocking", "answered_at"])
+    notifications_cancel(subject=checkin, kinds=[Kind.CHECKIN_REMINDER])
+    risk_flags_refresh(
+        program=checkin.match.program,
+        matches=Match.objects.filter(pk=checkin.match_id),
+        today=today,
+    )
+    return checkin

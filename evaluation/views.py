@@ -1,0 +1,247 @@
+import tempfile
+import textwrap
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.views.decorators.cache import never_cache
+
+from evaluation.exporting import csv_stream, xlsx_write
+from evaluation.forms import CheckInForm, ReportScopeForm, SurveyAnswerForm
+from evaluation.permissions import (
+    checkin_for_respondent,
+    invitation_for_respondent,
+    program_for_reporting,
+    programs_for_report,
+)
+from evaluation.selectors import (
+    DATASETS,
+    IMPACT_HEADER,
+    impact_report,
+    impact_rows,
+    pending_for_user,
+    program_health,
+)
+from evaluation.selectors.impact import METHOD as IMPACT_METHOD
+from evaluation.selectors.pending import checkin_partner
+from evaluation.services import checkin_answer, survey_answer
+from programs.permissions import programs_reportable_by
+
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FORMATS = ("csv", "xlsx")
+
+
+@login_required
+def pending_list(request):
+    items = pending_for_user(user=request.user)
+    return render(request, "evaluation/pending_list.html", {"items": items})
+
+
+def _closed(request, *, due_on, what: str) -> bool:
+    if timezone.localdate() > due_on:
+        messages.warning(request, f"This {what} closed on {date_format(due_on, 'j F Y')}.")
+        return True
+    return False
+
+
+@login_required
+def checkin_answer_view(request, pk):
+    checkin = checkin_for_respondent(user=request.user, pk=pk)
+    if checkin.is_answered:
+        messages.info(request, "You have already answered this check-in. Thank you!")
+        return redirect("evaluation:pending")
+    if _closed(request, due_on=checkin.due_on, what="check-in"):
+        return redirect("evaluation:pending")
+    form = CheckInForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            checkin_answer(checkin=checkin, **form.cleaned_data)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+            return redirect("evaluation:pending")
+        messages.success(request, "Thank you: your check-in is saved.")
+        return redirect("evaluation:pending")
+    context = {"checkin": checkin, "form": form, "partner": checkin_partner(checkin)}
+    return render(request, "evaluation/checkin_form.html", context)
+
+
+@login_required
+def survey_answer_view(request, pk):
+    invitation = invitation_for_respondent(user=request.user, pk=pk)
+    if invitation.completed:
+        messages.info(request, "You have already answered this survey. Thank you!")
+        return redirect("evaluation:pending")
+    if _closed(request, due_on=invitation.due_on, what="survey"):
+        return redirect("evaluation:pending")
+    survey = invitation.survey
+    form = SurveyAnswerForm(request.POST or None, survey=survey)
+    if request.method == "POST" and form.is_valid():
+        try:
+            survey_answer(invitation=invitation, answers=form.answers())
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, "Thank you: your answers are saved.")
+            return redirect("evaluation:pending")
+    context = {"invitation": invitation, "survey": survey, "form": form}
+    return render(request, "evaluation/survey_form.html", context)
+
+
+@login_required
+def program_list(request):
+    programs = programs_reportable_by(user=request.user).order_by("name")
+    return render(
+        request,
+        "evaluation/program_list.html",
+        {"programs": programs, "datasets": DATASETS.values()},
+    )
+
+
+def _health_charts(health) -> dict:
+    return {
+        "funnel": {
+            "type": "bar",
+            "labels": [label for label, _ in health.funnel],
+            "datasets": [{"label": "People", "data": [n for _, n in health.funnel]}],
+            "y": {"beginAtZero": True, "ticks": {"precision": 0}},
+        },
+        "satisfaction": {
+            "type": "line",
+            "labels": [w.week.isoformat() for w in health.satisfaction],
+            "datasets": [
+                {"label": "Mean check-in score", "data": [w.mean for w in health.satisfaction]}
+            ],
+            "y": {"min": 1, "max": 5, "ticks": {"stepSize": 1}},
+        },
+    }
+
+
+@never_cache
+@login_required
+def program_dashboard(request, pk):
+    program = program_for_reporting(user=request.user, pk=pk)
+    health = program_health(program=program)
+    context = {
+        "program": program,
+        "health": health,
+        "charts": _health_charts(health),
+        "datasets": DATASETS.values(),
+    }
+    return render(request, "evaluation/program_dashboard.html", context)
+
+
+def _report_programs(request) -> list:
+    form = ReportScopeForm(request.GET, user=request.user)
+    if not form.is_valid():
+        raise Http404("No such program.")
+    return programs_for_report(user=request.user, chosen=form.cleaned_data["program"])
+
+
+def _filename(programs: list, name: str, fmt: str) -> str:
+    scope = programs[0].slug if len(programs) == 1 else "programs"
+    return f"{scope}-{name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
+
+
+def _csv_response(*, header, rows, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(
+        csv_stream(header=header, rows=rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _xlsx_response(*, sheets, filename: str) -> FileResponse:
+    # Written to an anonymous temporary file (gone once closed), then streamed from disk.
+    spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
+    try:
+        xlsx_write(sheets=sheets, target=spool)
+        spool.seek(0)
+    except BaseException:
+        spool.close()
+        raise
+    return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+
+
+@never_cache
+@login_required
+def export(request, dataset, fmt):
+    """A dataset of the chosen programs (?program=<id>, repeatable; default all the user may
+    see) as streamed CSV or XLSX; a program outside the user's reach is 404."""
+    dataset = DATASETS.get(dataset)
+    if dataset is None or fmt not in FORMATS:
+        raise Http404("No such export.")
+    programs = _report_programs(request)
+    rows = dataset.rows([p.pk for p in programs])
+    filename = _filename(programs, dataset.slug, fmt)
+    if fmt == "csv":
+        return _csv_response(header=dataset.header, rows=rows, filename=filename)
+    return _xlsx_response(sheets=[(dataset.title, dataset.header, rows)], filename=filename)
+
+
+def _impact_chart(report) -> dict:
+    """Per question (all participants): the 95% interval as a floating bar and the mean
+    change as a point. Long question texts wrap onto several label lines."""
+    shown = [q for q in report.questions if q.overall is not None and not q.overall.suppressed]
+    changes = [q.overall.change for q in shown]
+    return {
+        "type": "bar",
+        "horizontal": True,
+        "labels": [textwrap.wrap(q.text, 28, max_lines=3, placeholder=" …") for q in shown],
+        "datasets": [
+            {
+                "label": "95% interval of the mean change",
+                "data": [[c.ci_low, c.ci_high] for c in changes],
+                "backgroundColor": "rgba(31, 95, 139, 0.35)",
+                "grouped": False,
+                "barPercentage": 0.6,
+            },
+            {
+                "label": "Mean change",
+                "type": "scatter",
+                "data": [{"x": c.mean_change, "y": i} for i, c in enumerate(changes)],
+                "pointRadius": 6,
+            },
+        ],
+        "x": {"title": {"display": True, "text": "Change, end minus baseline"}},
+        "height": f"{max(160, 90 * len(shown) + 70)}px",
+    }
+
+
+@never_cache
+@login_required
+def impact_view(request):
+    programs = _report_programs(request)
+    report = impact_report(programs=programs)
+    form = ReportScopeForm(initial={"program": [p.pk for p in programs]}, user=request.user)
+    query = request.GET.urlencode()
+    context = {
+        "report": report,
+        "form": form,
+        "chart": _impact_chart(report),
+        "query": query,
+    }
+    return render(request, "evaluation/impact_report.html", context)
+
+
+@never_cache
+@login_required
+def impact_export(request, fmt):
+    if fmt not in FORMATS:
+        raise Http404("No such export.")
+    programs = _report_programs(request)
+    rows = impact_rows(impact_report(programs=programs))
+    filename = _filename(programs, "impact", fmt)
+    if fmt == "csv":
+        return _csv_response(header=IMPACT_HEADER, rows=rows, filename=filename)
+    method = [[paragraph] for paragraph in IMPACT_METHOD]
+    sheets = [
+        ("Impact", IMPACT_HEADER, rows),
+        ("Programs", ["program"], [[p.name] for p in programs]),
+        ("Method", ["How to read this report"], method),
+    ]
+    return _xlsx_response(sheets=sheets, filename=filename)

@@ -1,0 +1,98 @@
+"""The numbers on a program's dashboard, on a small program worked out by hand."""
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from django.utils import timezone
+
+from evaluation.models import CheckIn
+from evaluation.selectors import WeekScore, program_health
+from evaluation.services import risk_flags_refresh
+from tests.evaluation.helpers import (
+    make_application,
+    make_log,
+    make_meeting,
+    make_pair,
+    make_program,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def _checkin(match, application, *, score=None, answered_at=None, due_in=7):
+    today = timezone.localdate()
+    return CheckIn.objects.create(
+        match=match,
+        application=application,
+        opens_on=today - timedelta(days=30 + CheckIn.objects.count()),
+        due_on=today + timedelta(days=due_in),
+        score=score,
+        met=None if score is None else True,
+        answered_at=answered_at,
+    )
+
+
+@pytest.fixture
+def program():
+    program = make_program(no_session_alert_days=30)
+    make_application(program, "mentee", status="applied")
+    make_application(program, "mentee", status="declined")
+    make_application(program, "mentor", status="withdrawn")
+    pair_a = make_pair(program, days_ago=20)
+    pair_b = make_pair(program, days_ago=20)
+    ended = make_pair(program, days_ago=20)
+    ended.status, ended.ended_at = "ended", timezone.now()
+    ended.save()
+
+    first = make_meeting(pair_a, days_ago=10, minutes=60)
+    make_log(first, author=pair_a.mentor.user, duration=45)
+    make_log(first, author=pair_a.mentee.user, duration=50)
+    make_log(make_meeting(pair_a, days_ago=8, minutes=90), outcome="missed")
+    make_log(make_meeting(pair_a, days_ago=5, minutes=60))
+    make_log(make_meeting(pair_b, days_ago=4, minutes=60), duration=30)
+
+    _checkin(pair_a, pair_a.mentee, score=4, answered_at=datetime(2025, 3, 4, 10, tzinfo=UTC))
+    _checkin(pair_a, pair_a.mentee, score=2, answered_at=datetime(2025, 3, 11, 10, tzinfo=UTC))
+    _checkin(pair_b, pair_b.mentee, score=5, answered_at=datetime(2025, 3, 13, 10, tzinfo=UTC))
+    _checkin(pair_b, pair_b.mentor, due_in=-1)  # closed, never answered
+    _checkin(pair_a, pair_a.mentor)  # still open
+    risk_flags_refresh(program=program)
+    program.pair_a = pair_a
+    return program
+
+
+def test_dashboard_numbers_follow_their_definitions(program):
+    health = program_health(program=program)
+
+    assert health.funnel == [("Applied", 9), ("Approved", 6), ("Matched", 4)]
+    assert (health.match_rate, health.match_rate_percent) == (2 / 3, 67)
+    assert health.active_pairs == 2
+    assert health.sessions_held == 3
+    assert health.sessions_per_pair == 1.0
+    assert health.hours == round((50 + 60 + 30) / 60, 1)
+    assert (health.checkins_answered, health.checkins_expected) == (3, 4)
+    assert health.checkin_response_percent == 75
+    assert health.satisfaction == [
+        WeekScore(week=date(2025, 3, 3), mean=4.0, n=1),
+        WeekScore(week=date(2025, 3, 10), mean=3.5, n=2),
+    ]
+
+
+def test_dashboard_lists_pairs_at_risk_with_their_reasons(program):
+    [pair] = program_health(program=program).at_risk
+
+    assert (pair.match_id, pair.mentee) == (program.pair_a.pk, program.pair_a.mentee.user.name)
+    assert [(f.reason, f.detail) for f in pair.flags] == [
+        ("low_checkin", "Mentee rated it 2/5 on 11 March 2025")
+    ]
+
+
+def test_an_empty_program_has_no_rates():
+    health = program_health(program=make_program())
+
+    assert (health.match_rate, health.sessions_per_pair, health.checkin_response_rate) == (
+        None,
+        None,
+        None,
+    )
+    assert (health.hours, health.satisfaction, health.at_risk) == (0, [], [])

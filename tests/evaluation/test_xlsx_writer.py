@@ -1,0 +1,96 @@
+"""The streaming XLSX writer beyond test_exporting: value types, escaping, a valid package."""
+
+import io
+import zipfile
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+from xml.etree import ElementTree
+
+import pytest
+from openpyxl import load_workbook
+
+from evaluation.exporting import xlsx_write
+
+
+def _write(sheets) -> bytes:
+    target = io.BytesIO()
+    xlsx_write(sheets=sheets, target=target)
+    return target.getvalue()
+
+
+def _values(data: bytes, sheet: str) -> list[list]:
+    book = load_workbook(io.BytesIO(data))
+    return [[cell.value for cell in row] for row in book[sheet].iter_rows()]
+
+
+def test_every_part_of_the_package_is_well_formed_xml():
+    data = _write([("A & B <1>", ["x"], [["<b>&amp;</b>"]]), ("Second", [], [[1]])])
+
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        names = package.namelist()
+        for name in names:
+            ElementTree.fromstring(package.read(name))  # noqa: S314 - our own output
+    assert names[0] == "[Content_Types].xml"
+    assert load_workbook(io.BytesIO(data)).sheetnames == ["A & B <1>", "Second"]
+
+
+def test_markup_in_text_is_stored_as_text():
+    data = _write([("S", [], [["<b>&amp;</b> \"quoted\" 'single'", "  spaces kept  "]])])
+
+    assert _values(data, "S") == [["<b>&amp;</b> \"quoted\" 'single'", "  spaces kept  "]]
+
+
+def test_dates_times_and_durations_read_back_with_their_values():
+    row = [
+        datetime(2025, 3, 4, 10, 30, 15),
+        date(2025, 3, 4),
+        time(9, 45),
+        timedelta(hours=26, minutes=30),
+    ]
+
+    [values] = _values(_write([("S", [], [row])]), "S")
+
+    assert values == [
+        datetime(2025, 3, 4, 10, 30, 15),
+        datetime(2025, 3, 4, 0, 0),
+        time(9, 45),
+        timedelta(hours=26, minutes=30),
+    ]
+
+
+def test_numbers_keep_their_value_and_non_finite_ones_become_text():
+    row = [Decimal("1.10"), 10**15, 0.1, float("inf"), float("nan"), Decimal("NaN"), False]
+
+    [values] = _values(_write([("S", [], [row])]), "S")
+
+    assert values == [1.1, 10**15, 0.1, "inf", "nan", "NaN", False]
+
+
+def test_characters_xml_cannot_hold_are_dropped():
+    [values] = _values(_write([("S", [], [["a\ufffeb\uffffc", "d\x0be"]])]), "S")
+
+    assert values == ["abc", "de"]
+
+
+def test_columns_past_z_are_lettered_like_excel():
+    row = list(range(30))
+
+    book = load_workbook(io.BytesIO(_write([("S", [], [row])])))
+
+    assert book["S"]["Z1"].value == 25
+    assert book["S"]["AA1"].value == 26
+    assert book["S"]["AD1"].value == 29
+
+
+def test_many_rows_in_several_chunks_all_arrive():
+    rows = ([i, f"participant {i}", "x" * 50] for i in range(5000))
+
+    values = _values(_write([("S", ["i", "name", "pad"], rows)]), "S")
+
+    assert len(values) == 5001
+    assert values[-1] == [4999, "participant 4999", "x" * 50]
+
+
+def test_more_columns_than_excel_allows_are_refused():
+    with pytest.raises(ValueError, match="16,384 columns"):
+        _write([("S", [], [[0] * 16_385])])

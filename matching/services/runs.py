@@ -8,6 +8,7 @@ so running again after publication places late joiners into leftover capacity wi
 anyone.
 """
 
+import dataclasses
 import logging
 
 import numpy as np
@@ -19,6 +20,7 @@ from django.utils import timezone
 
 from matching.explain import pair_explanation
 from matching.features import ProgramFeatures, matching_config_for, program_features
+from matching.groups import groups_cohere
 from matching.models import Match, MatchingRun, ProposedPair, UnmatchedEntry
 from matching.solver import solve_optimal, solve_stable, stability_cost
 from notifications.models import Kind
@@ -157,7 +159,7 @@ def _solve_into(run: MatchingRun) -> None:
         )
         features.forbidden = (features.forbidden + extra).astype(bool).tocsr()
     _progress(run, 20, f"Scoring {len(mentees)} mentees against {len(mentors)} mentors")
-    result, cost = _solve(run, features, locks)
+    result, extra = _solve(run, features, locks)
     _progress(run, 70, "Explaining each proposed pair")
     with transaction.atomic():
         run.pairs.filter(locked=False).delete()
@@ -169,7 +171,7 @@ def _solve_into(run: MatchingRun) -> None:
             "optimal_proven": bool(result.optimal_proven),
             "certificate": _jsonable(result.certificate),
             "timings": {k: round(v, 4) for k, v in result.timings.items()},
-            **({"stability": cost} if cost else {}),
+            **(extra or {}),
         }
         run.status, run.progress, run.progress_note = R.DRAFT, 100, "Ready for review"
         run.finished_at = timezone.now()
@@ -186,15 +188,19 @@ def _solve(run, features, locks):
     common = {"scores": source, "capacities": features.capacities, "locked": locks}
     optimal = solve_optimal(**common)
     if run.algorithm != "stable":
+        if run.program.is_group and run.program.group_size:
+            return _cohere_groups(run.program, features, source, optimal)
         return optimal, None
     stable = solve_stable(**common)
     cost = stability_cost(optimal=optimal, stable=stable)
     return stable, {
-        "optimal_total": round(cost.optimal_total, 4),
-        "stable_total": round(cost.stable_total, 4),
-        "optimal_matched": cost.optimal_matched,
-        "stable_matched": cost.stable_matched,
-        "ratio": round(cost.ratio, 4),
+        "stability": {
+            "optimal_total": round(cost.optimal_total, 4),
+            "stable_total": round(cost.stable_total, 4),
+            "optimal_matched": cost.optimal_matched,
+            "stable_matched": cost.stable_matched,
+            "ratio": round(cost.ratio, 4),
+        }
     }
 
 
@@ -204,6 +210,38 @@ def _jsonable(value):
     if isinstance(value, np.generic):
         return value.item()
     return value
+
+
+def _cohere_groups(program, features, source, result):
+    """Group programs: swap members between groups so each group's topics and goals are
+    close (see matching.groups); stable runs are left as they are, a swap could unsettle them."""
+    scores = source.block(slice(0, len(features.mentees)))
+    wants = sp.hstack([features.mentee_features.topics, features.mentee_features.goals]).tocsr()
+    cohesion = groups_cohere(
+        assignment=result.assignment,
+        scores=scores,
+        features=wants,
+        group_size=program.group_size,
+        locked=result.locked,
+    )
+    assigned = cohesion.assignment >= 0
+    pair_scores = np.full(cohesion.assignment.size, np.nan)
+    pair_scores[assigned] = scores[assigned, cohesion.assignment[assigned]]
+    result = dataclasses.replace(
+        result,
+        assignment=cohesion.assignment,
+        pair_scores=pair_scores,
+        total_score=float(np.nansum(pair_scores)),
+    )
+    return result, {
+        "groups": {
+            "swaps": cohesion.swaps,
+            "cohesion_before": round(cohesion.cohesion_before, 4),
+            "cohesion_after": round(cohesion.cohesion_after, 4),
+            "score_before": round(cohesion.score_before, 4),
+            "score_after": round(cohesion.score_after, 4),
+        }
+    }
 
 
 def _store_pairs(run, features, result, locks) -> None:

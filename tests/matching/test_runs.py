@@ -132,3 +132,21 @@ def test_informal_program_has_no_runs():
     program.save()
     with pytest.raises(ValidationError, match="Informal programs have no matching runs"):
         run_start(program=program)
+
+
+def test_group_program_forms_groups_whose_members_want_the_same_topics():
+    program = make_formal_program(format="group", group_size=2)
+    for name, topic in [("Ana", 0), ("Ben", 1), ("Cat", 0), ("Dan", 1)]:
+        approved(program, "mentee", name=name, stage=0, topics=(topic,))
+    for name in ["Mo", "Nia"]:
+        approved(program, "mentor", name=name, stage=2, topics=(0, 1), capacity=5)
+
+    run = run_start(program=program)
+    run.refresh_from_db()
+
+    groups: dict[str, set[str]] = {}
+    for mentee, mentor in pairs_of(run).items():
+        groups.setdefault(mentor, set()).add(mentee)
+    assert sorted(map(sorted, groups.values())) == [["Ana", "Cat"], ["Ben", "Dan"]]
+    assert run.stats["groups"]["cohesion_after"] == 1.0
+    assert run.stats["n_matched"] == 4

@@ -11,6 +11,7 @@ from programs.selectors import (
     invitation_list_open_for,
     program_list_open,
 )
+from sessions.selectors import meetings_split
 
 
 def home(request):
@@ -22,6 +23,7 @@ def home(request):
         "pending_requests": requests_received(user=request.user).filter(status="pending").count(),
         "invitations": invitation_list_open_for(user=request.user),
         "to_answer": pending_for_user(user=request.user),
+        "upcoming_sessions": meetings_split(user=request.user)[0][:3],
         "applications": applications,
         "open_programs": program_list_open().exclude(applications__user=request.user)[:5],
     }

@@ -11,6 +11,8 @@ from django.db import models
 from django.db.models import F, Q
 from timezone_field import TimeZoneField
 
+from matching.models import Match
+
 
 class AvailabilityRule(models.Model):
     """A recurring weekly window in which a mentor offers sessions of a fixed length."""
@@ -245,3 +247,12 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return f"Calendar feed of {self.user}"
+
+
+class PairSessions(Match):
+    """A match seen from the sessions side (the coordinator's per-pair summary in the admin)."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "pair's sessions"
+        verbose_name_plural = "sessions per pair"

@@ -1,0 +1,89 @@
+"""iCalendar files: one per booking email, and each participant's subscription feed.
+
+The UID is stable for a meeting; SEQUENCE is the meeting's sequence, bumped on every
+reschedule and on cancellation, so calendars update the event they already have.
+"""
+
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.urls import reverse
+from icalendar import Calendar, Event, vCalAddress, vText
+
+from notifications.models import Kind
+from sessions.models import Meeting
+
+PRODID = "-//Mentoring//Sessions//EN"
+
+
+def _uid(meeting: Meeting) -> str:
+    host = urlsplit(settings.SITE_URL).hostname or "mentoring.local"
+    return f"{meeting.uid}@{host}"
+
+
+def _title(meeting: Meeting) -> str:
+    if meeting.kind == Meeting.Kind.GROUP:
+        return meeting.title or "Group mentoring session"
+    pair = f"{meeting.match.mentor.user.name} & {meeting.match.mentee.user.name}"
+    return f"Mentoring: {pair}"
+
+
+def meeting_event(meeting: Meeting, *, cancelled: bool = False) -> Event:
+    event = Event()
+    event.add("uid", _uid(meeting))
+    event.add("sequence", meeting.sequence)
+    event.add("dtstamp", meeting.updated_at)
+    event.add("dtstart", meeting.start)
+    event.add("dtend", meeting.end)
+    event.add("summary", _title(meeting))
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    if meeting.location:
+        event.add("location", meeting.location)
+    link = settings.SITE_URL + reverse("sessions:meeting-detail", args=[meeting.pk])
+    event.add("url", meeting.online_link or link)
+    event.add("description", f"{meeting.program.name}\n{meeting.online_link or ''}\n{link}")
+    organizer = vCalAddress(f"mailto:{meeting.mentor.email}")
+    organizer.params["cn"] = vText(meeting.mentor.name)
+    event.add("organizer", organizer)
+    return event
+
+
+def calendar_bytes(meetings, *, method: str | None = "REQUEST", name: str = "") -> bytes:
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    if method:
+        calendar.add("method", method)
+    if name:
+        calendar.add("x-wr-calname", name)
+    for meeting in meetings:
+        cancelled = meeting.status == Meeting.Status.CANCELLED
+        calendar.add_component(meeting_event(meeting, cancelled=cancelled))
+    return calendar.to_ical()
+
+
+def meeting_ics(meeting: Meeting) -> bytes:
+    method = "CANCEL" if meeting.status == Meeting.Status.CANCELLED else "REQUEST"
+    return calendar_bytes([meeting], method=method)
+
+
+ICS_KINDS = (
+    Kind.BOOKING_CONFIRMED,
+    Kind.BOOKING_RESCHEDULED,
+    Kind.BOOKING_CANCELLED,
+    Kind.GROUP_SESSION_SCHEDULED,
+)
+
+
+def email_attachment(notification, subject):
+    """Attachment builder for the notification renderer (registered in SessionsConfig)."""
+    if not isinstance(subject, Meeting):
+        return None
+    snapshot = notification.context.get("ics")
+    if snapshot:  # the meeting as it was when the email was queued
+        subject.sequence = snapshot["sequence"]
+        subject.start = datetime.fromisoformat(snapshot["start"])
+        subject.end = datetime.fromisoformat(snapshot["end"])
+        subject.status = snapshot["status"]
+    return ("session.ics", meeting_ics(subject), "text/calendar; charset=utf-8")

@@ -1,0 +1,134 @@
+"""A mentor's availability and the free slots a mentee can book.
+
+Weekly rules are kept in the mentor's own time zone and expanded per local date, so a weekly
+18:00 stays 18:00 across daylight-saving changes. On a transition day a start that does not
+exist locally (inside the spring-forward gap) is skipped; a start that happens twice (in the
+fall-back hour) is the first of the two (fold=0).
+"""
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from sessions.models import AvailabilityRule, Meeting, OneOffSlot
+
+MAX_DAYS_AHEAD = 90
+
+
+@dataclass(frozen=True)
+class Slot:
+    start: datetime  # UTC
+    end: datetime
+    location: str
+    online_link: str
+
+
+def availability_rule_create(*, mentor, **fields) -> AvailabilityRule:
+    """Add a weekly window in the mentor's time zone."""
+    fields.setdefault("time_zone", mentor.time_zone)
+    rule = AvailabilityRule(mentor=mentor, **fields)
+    rule.full_clean()
+    rule.save()
+    return rule
+
+
+def one_off_slot_create(*, mentor, start: datetime, end: datetime, now=None, **fields):
+    """Offer a single extra time; it must be in the future and not overlap a booking."""
+    now = now or timezone.now()
+    if start <= now:
+        raise ValidationError("Choose a time in the future.")
+    if end <= start:
+        raise ValidationError("The end must be after the start.")
+    if end - start > timedelta(hours=4):
+        raise ValidationError("A single slot can last at most 4 hours.")
+    if _booked(mentor, start, end).exists():
+        raise ValidationError("You already have a session booked at that time.")
+    slot = OneOffSlot(mentor=mentor, start=start, end=end, **fields)
+    slot.full_clean()
+    slot.save()
+    return slot
+
+
+def _local_start(day: date, at, zone) -> datetime | None:
+    """`day` at wall-clock `at` in `zone` as an aware datetime; None inside a DST gap."""
+    local = datetime.combine(day, at, tzinfo=zone)
+    if local.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != local.replace(tzinfo=None):
+        return None
+    return local
+
+
+def _rule_slots(rule: AvailabilityRule, first: date, last: date) -> list[Slot]:
+    zone, length = rule.time_zone, timedelta(minutes=rule.session_minutes)
+    slots, day = [], first
+    while day <= last:
+        in_range = (rule.valid_from is None or day >= rule.valid_from) and (
+            rule.valid_until is None or day <= rule.valid_until
+        )
+        if day.weekday() == rule.weekday and in_range:
+            at = datetime.combine(day, rule.start_time)
+            while at + length <= datetime.combine(day, rule.end_time):
+                local = _local_start(day, at.time(), zone)
+                if local is not None:
+                    start = local.astimezone(UTC)
+                    slots.append(Slot(start, start + length, rule.location, rule.online_link))
+                at += length
+        day += timedelta(days=1)
+    return slots
+
+
+def _booked(mentor, start: datetime, end: datetime, *, exclude=None):
+    meetings = Meeting.objects.filter(
+        mentor=mentor, status=Meeting.Status.BOOKED, start__lt=end, end__gt=start
+    )
+    return meetings.exclude(pk=exclude.pk) if exclude is not None else meetings
+
+
+def slots_free(
+    *, mentor, days: int = 28, program=None, now=None, exclude=None, start_date=None
+) -> list[Slot]:
+    """Bookable slots of `mentor` from now for `days` days, soonest first (UTC).
+
+    Leaves out slots that overlap any booked meeting of the mentor (in any program) other than
+    `exclude` (the meeting being rescheduled) and, with `program`, those inside its minimum
+    booking notice.
+    """
+    now = now or timezone.now()
+    days = max(1, min(days, MAX_DAYS_AHEAD))
+    notice = timedelta(hours=program.min_booking_notice_hours if program else 0)
+    earliest = now + notice
+    first = start_date or (now - timedelta(days=1)).date()
+    last = first + timedelta(days=days + 1)
+    candidates = []
+    for rule in AvailabilityRule.objects.filter(mentor=mentor):
+        candidates += _rule_slots(rule, first, last)
+    for extra in OneOffSlot.objects.filter(mentor=mentor, start__gte=earliest):
+        candidates.append(Slot(extra.start, extra.end, extra.location, extra.online_link))
+    horizon = now + timedelta(days=days)
+    busy = list(
+        _booked(mentor, earliest, horizon + timedelta(days=1), exclude=exclude).values_list(
+            "start", "end"
+        )
+    )
+    free = {
+        slot.start: slot
+        for slot in candidates
+        if earliest <= slot.start <= horizon
+        and not any(slot.start < end and start < slot.end for start, end in busy)
+    }
+    return [free[start] for start in sorted(free)]
+
+
+def slot_find(*, mentor, start: datetime, program, now=None, exclude=None) -> Slot | None:
+    """The free slot of `mentor` starting exactly at `start`, or None."""
+    now = now or timezone.now()
+    if start < now:
+        return None
+    days = (start - now).days + 2
+    if days > MAX_DAYS_AHEAD + 1:
+        return None
+    for slot in slots_free(mentor=mentor, days=days, program=program, now=now, exclude=exclude):
+        if slot.start == start:
+            return slot
+    return None

@@ -1,0 +1,96 @@
+"""Group sessions: a mentor schedules one session for their whole group in a group program."""
+
+from datetime import datetime, timedelta
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+from matching.models import Match
+from notifications.models import Kind
+from sessions.models import Attendance, Meeting
+from sessions.services.booking import _save
+from sessions.services.common import BookingError, reminders_cancel, reminders_schedule, tell
+
+
+def group_members(*, mentor, program) -> list:
+    """The mentees in `mentor`'s group in `program` (their active matches)."""
+    matches = Match.objects.filter(
+        program=program, mentor__user=mentor, status=Match.Status.ACTIVE
+    ).select_related("mentee__user")
+    return [m.mentee.user for m in matches.order_by("mentee__user__display_name", "pk")]
+
+
+@transaction.atomic
+def group_session_schedule(
+    *, mentor, program, start: datetime, end: datetime, title: str, now=None, **place
+) -> Meeting:
+    """Schedule a session for the mentor's group; members are emailed (with .ics) and get
+    reminders. Refuses overlaps with the mentor's other bookings."""
+    now = now or timezone.now()
+    if not program.is_group:
+        raise BookingError("Group sessions are for group programs.")
+    members = group_members(mentor=mentor, program=program)
+    if not members:
+        raise BookingError("You have no group members in this program yet.")
+    if start <= now:
+        raise BookingError("Choose a time in the future.")
+    if end <= start or end - start > timedelta(hours=8):
+        raise BookingError("The end must be after the start, and a session at most 8 hours.")
+    mentor = User.objects.select_for_update().get(pk=mentor.pk)
+    overlap = Meeting.objects.filter(
+        mentor=mentor, status=Meeting.Status.BOOKED, start__lt=end, end__gt=start
+    )
+    if overlap.exists():
+        raise BookingError("You already have a session at that time.")
+    meeting = Meeting(
+        program=program,
+        mentor=mentor,
+        kind=Meeting.Kind.GROUP,
+        title=title.strip()[:200] or f"{program.name} group session",
+        start=start,
+        end=end,
+        booked_by=mentor,
+        **place,
+    )
+    try:
+        meeting.full_clean(exclude=["uid"])
+    except ValidationError as exc:
+        raise BookingError(" ".join(exc.messages)) from exc
+    _save(meeting)
+    Attendance.objects.bulk_create([Attendance(meeting=meeting, member=m) for m in members])
+    tell(meeting, Kind.GROUP_SESSION_SCHEDULED, by=mentor)
+    reminders_schedule(meeting, now=now)
+    return meeting
+
+
+@transaction.atomic
+def attendance_rsvp(*, meeting: Meeting, member, rsvp: str) -> Attendance:
+    """A member answers going / not going / maybe; declining drops their reminders."""
+    if rsvp not in Attendance.Rsvp.values or rsvp == Attendance.Rsvp.UNKNOWN:
+        raise BookingError("Choose going, not going or maybe.")
+    if meeting.status != Meeting.Status.BOOKED or meeting.start <= timezone.now():
+        raise BookingError("This session can no longer be answered.")
+    attendance = Attendance.objects.select_for_update().get(meeting=meeting, member=member)
+    attendance.rsvp = rsvp
+    attendance.save(update_fields=["rsvp"])
+    if rsvp == Attendance.Rsvp.NO:
+        reminders_cancel(meeting, recipient=member)
+    else:
+        reminders_schedule(meeting)
+    return attendance
+
+
+@transaction.atomic
+def attendance_record(*, meeting: Meeting, by, attended_ids: set[int]) -> int:
+    """The mentor records who came, once the session has started; returns how many came."""
+    if by.pk != meeting.mentor_id:
+        raise BookingError("Only the mentor records attendance.")
+    if meeting.start > timezone.now():
+        raise BookingError("Attendance can be recorded once the session has started.")
+    rows = list(meeting.attendance.select_for_update())
+    for row in rows:
+        row.attended = row.member_id in attended_ids
+    Attendance.objects.bulk_update(rows, ["attended"])
+    return sum(row.attended for row in rows)

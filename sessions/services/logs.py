@@ -1,0 +1,75 @@
+"""Session logs: what each side records afterwards, and their private notes."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from notifications.models import Kind
+from notifications.services import notifications_cancel
+from sessions.models import Meeting, PrivateNote, SessionLog
+from sessions.services.common import BookingError, is_participant
+from sessions.signals import session_logged
+
+NOTES_LIMIT = 10_000
+
+
+@transaction.atomic
+def session_log_save(
+    *,
+    meeting: Meeting,
+    author,
+    outcome: str,
+    duration_minutes: int | None = None,
+    topics=(),
+    goal_progress: dict | None = None,
+    shared_notes: str = "",
+    private_note: str = "",
+) -> SessionLog:
+    """Create or update `author`'s log of a session that has started.
+
+    Shared notes are seen by both sides; the private note is stored apart and shown to its
+    author only. Cancels the author's pending log nudge and sends `session_logged`.
+    """
+    if not is_participant(meeting, author):
+        raise BookingError("You can only log your own sessions.")
+    if meeting.status != Meeting.Status.BOOKED:
+        raise BookingError("This session was cancelled.")
+    if meeting.start > timezone.now():
+        raise BookingError("You can log a session once it has started.")
+    for text in (shared_notes, private_note):
+        if len(text) > NOTES_LIMIT:
+            raise BookingError(f"Notes can be at most {NOTES_LIMIT:,} characters.")
+    log, _ = SessionLog.objects.select_for_update().get_or_create(
+        meeting=meeting,
+        author=author,
+        defaults={"outcome": outcome},
+    )
+    log.outcome = outcome
+    log.duration_minutes = duration_minutes if outcome == SessionLog.Outcome.HELD else None
+    log.goal_progress = goal_progress or {}
+    log.shared_notes = shared_notes.strip()
+    try:
+        log.full_clean(exclude=["meeting", "author"])
+    except ValidationError as exc:
+        raise BookingError(" ".join(exc.messages)) from exc
+    log.save()
+    log.topics.set(topics)
+    _private_note_set(meeting, author, private_note.strip())
+    notifications_cancel(subject=meeting, kinds=[Kind.LOG_NUDGE], recipient=author)
+    session_logged.send(sender=SessionLog, log=log)
+    return log
+
+
+def _private_note_set(meeting: Meeting, author, text: str) -> None:
+    if text:
+        PrivateNote.objects.update_or_create(
+            meeting=meeting, author=author, defaults={"text": text}
+        )
+    else:
+        PrivateNote.objects.filter(meeting=meeting, author=author).delete()
+
+
+def private_note_for(*, meeting: Meeting, author) -> str:
+    """The author's own private note (the only way any page reads one)."""
+    note = PrivateNote.objects.filter(meeting=meeting, author=author).first()
+    return note.text if note else ""

@@ -1,0 +1,332 @@
+from datetime import timedelta
+from itertools import groupby
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_POST
+
+from programs.models import Program
+from sessions import selectors, services
+from sessions.forms import (
+    AvailabilityRuleForm,
+    CancelForm,
+    GroupSessionForm,
+    OneOffSlotForm,
+    RsvpForm,
+    SessionLogForm,
+    SlotChoiceForm,
+)
+from sessions.ics import calendar_bytes, meeting_ics
+from sessions.models import AvailabilityRule, CalendarFeed, Meeting, OneOffSlot
+from sessions.permissions import match_for_booking, meeting_for_participant
+from sessions.services import BookingError
+
+BOOKING_DAYS = 28
+
+
+def _days(slots):
+    """Free slots grouped by the viewer's local date."""
+    local = timezone.localtime
+    return [
+        (day, list(group)) for day, group in groupby(slots, key=lambda s: local(s.start).date())
+    ]
+
+
+@login_required
+def meeting_list(request):
+    upcoming, past = selectors.meetings_split(user=request.user)
+    matches = selectors.matches_for_booking(user=request.user)
+    context = {
+        "upcoming": upcoming,
+        "past": past,
+        "matches": matches,
+        "is_mentor": any(m.mentor.user_id == request.user.pk for m in matches),
+        "group_programs": _group_programs(request.user),
+    }
+    return render(request, "sessions/meeting_list.html", context)
+
+
+@login_required
+def availability_edit(request):
+    user = request.user
+    rule_form, slot_form = AvailabilityRuleForm(prefix="rule"), OneOffSlotForm(prefix="slot")
+    if request.method == "POST" and "rule-weekday" in request.POST:
+        rule_form = AvailabilityRuleForm(request.POST, prefix="rule")
+        if rule_form.is_valid():
+            services.availability_rule_create(mentor=user, **rule_form.cleaned_data)
+            messages.success(request, "Weekly window added.")
+            return redirect("sessions:availability")
+    elif request.method == "POST":
+        slot_form = OneOffSlotForm(request.POST, prefix="slot")
+        if slot_form.is_valid():
+            try:
+                services.one_off_slot_create(mentor=user, **slot_form.cleaned_data)
+            except ValidationError as exc:
+                slot_form.add_error(None, exc.messages[0])
+            else:
+                messages.success(request, "Extra slot added.")
+                return redirect("sessions:availability")
+    context = {
+        "rules": AvailabilityRule.objects.filter(mentor=user),
+        "one_offs": OneOffSlot.objects.filter(mentor=user, end__gt=timezone.now()),
+        "rule_form": rule_form,
+        "slot_form": slot_form,
+        "preview": _days(services.slots_free(mentor=user, days=14)),
+    }
+    return render(request, "sessions/availability_edit.html", context)
+
+
+@login_required
+@require_POST
+def availability_delete(request, kind, pk):
+    model = {"rule": AvailabilityRule, "slot": OneOffSlot}.get(kind)
+    if model is None:
+        raise Http404
+    get_object_or_404(model, pk=pk, mentor=request.user).delete()
+    messages.success(request, "Removed. Sessions already booked stay booked.")
+    return redirect("sessions:availability")
+
+
+@login_required
+def booking_create(request, match_id):
+    match = match_for_booking(user=request.user, pk=match_id)
+    form = SlotChoiceForm(request.POST or None)
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                meeting = services.booking_create(
+                    match=match, start=form.cleaned_data["start"], booked_by=request.user
+                )
+            except BookingError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, "Booked. You both have a confirmation email.")
+                return redirect("sessions:meeting-detail", pk=meeting.pk)
+        else:
+            messages.error(request, "Choose one of the listed times.")
+    slots = services.slots_free(mentor=match.mentor.user, days=BOOKING_DAYS, program=match.program)
+    context = {"match": match, "days": _days(slots), "booking_days": BOOKING_DAYS}
+    return render(request, "sessions/booking_create.html", context, status=_status(request))
+
+
+def _status(request) -> int:
+    return 400 if request.method == "POST" else 200
+
+
+def _log_form(meeting, user, data=None):
+    goals = meeting.match.mentee.goals.all() if meeting.match_id else []
+    log = meeting.logs.filter(author=user).first()
+    initial = {}
+    if log:
+        initial = {
+            "outcome": log.outcome,
+            "duration_minutes": log.duration_minutes,
+            "topics": list(log.topics.all()),
+            "shared_notes": log.shared_notes,
+            "private_note": services.private_note_for(meeting=meeting, author=user),
+            **{f"goal_{k}": v for k, v in log.goal_progress.items()},
+        }
+    elif meeting.minutes:
+        initial = {"duration_minutes": meeting.minutes}
+    return SessionLogForm(data, program=meeting.program, goals=goals, initial=initial)
+
+
+@login_required
+def meeting_detail(request, pk, log_form=None, cancel_form=None):
+    meeting = meeting_for_participant(user=request.user, pk=pk)
+    now = timezone.now()
+    is_mentor = meeting.mentor_id == request.user.pk
+    context = {
+        "meeting": meeting,
+        "is_mentor": is_mentor,
+        "started": meeting.start <= now,
+        "logs": meeting.logs.select_related("author").prefetch_related("topics"),
+        "my_private_note": services.private_note_for(meeting=meeting, author=request.user),
+        "log_form": log_form or _log_form(meeting, request.user),
+        "cancel_form": cancel_form or CancelForm(),
+        "can_change": meeting.is_booked
+        and meeting.start - now >= timedelta(hours=meeting.program.cancellation_cutoff_hours),
+        "attendance": meeting.attendance.select_related("member").order_by("member__display_name"),
+        "my_attendance": meeting.attendance.filter(member=request.user).first(),
+        "rsvp_choices": RsvpForm.base_fields["rsvp"].choices,
+    }
+    if meeting.match_id and context["can_change"]:
+        slots = services.slots_free(
+            mentor=meeting.mentor, days=BOOKING_DAYS, program=meeting.program, exclude=meeting
+        )
+        context["reschedule_days"] = _days(slots)
+    status = 400 if (log_form or cancel_form) else 200
+    return render(request, "sessions/meeting_detail.html", context, status=status)
+
+
+@login_required
+@require_POST
+def meeting_reschedule(request, pk):
+    meeting = meeting_for_participant(user=request.user, pk=pk)
+    form = SlotChoiceForm(request.POST)
+    if meeting.kind != Meeting.Kind.ONE_ON_ONE:
+        raise Http404
+    if not form.is_valid():
+        messages.error(request, "Choose one of the listed times.")
+        return redirect("sessions:meeting-detail", pk=pk)
+    try:
+        services.booking_reschedule(
+            meeting=meeting, start=form.cleaned_data["start"], by=request.user
+        )
+    except BookingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Moved. You both have an updated calendar invitation.")
+    return redirect("sessions:meeting-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def meeting_cancel(request, pk):
+    meeting = meeting_for_participant(user=request.user, pk=pk)
+    if meeting.kind == Meeting.Kind.GROUP and meeting.mentor_id != request.user.pk:
+        raise Http404  # members answer "not going" instead
+    form = CancelForm(request.POST)
+    if not form.is_valid():
+        return meeting_detail(request, pk, cancel_form=form)
+    try:
+        services.booking_cancel(
+            meeting=meeting, by=request.user, reason=form.cleaned_data["reason"]
+        )
+    except BookingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Cancelled. Everyone taking part has been told.")
+    return redirect("sessions:meeting-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def meeting_log(request, pk):
+    meeting = meeting_for_participant(user=request.user, pk=pk)
+    form = _log_form(meeting, request.user, request.POST)
+    if not form.is_valid():
+        return meeting_detail(request, pk, log_form=form)
+    data = form.cleaned_data
+    try:
+        services.session_log_save(
+            meeting=meeting,
+            author=request.user,
+            outcome=data["outcome"],
+            duration_minutes=data.get("duration_minutes"),
+            topics=data["topics"],
+            goal_progress=data["goal_progress"],
+            shared_notes=data["shared_notes"],
+            private_note=data["private_note"],
+        )
+    except BookingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Your log is saved.")
+    return redirect("sessions:meeting-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def meeting_rsvp(request, pk):
+    meeting = meeting_for_participant(user=request.user, pk=pk)
+    form = RsvpForm(request.POST)
+    if not meeting.attendance.filter(member=request.user).exists():
+        raise Http404
+    if form.is_valid():
+        try:
+            services.attendance_rsvp(
+                meeting=meeting, member=request.user, rsvp=form.cleaned_data["rsvp"]
+            )
+        except BookingError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(request, "Thanks, your answer is saved.")
+    else:
+        messages.error(request, "Choose going, not going or maybe.")
+    return redirect("sessions:meeting-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def meeting_attendance(request, pk):
+    meeting = meeting_for_participant(user=request.user, pk=pk)
+    if meeting.mentor_id != request.user.pk or meeting.kind != Meeting.Kind.GROUP:
+        raise Http404
+    attended = {int(v) for v in request.POST.getlist("attended") if v.isdigit()}
+    try:
+        came = services.attendance_record(meeting=meeting, by=request.user, attended_ids=attended)
+    except BookingError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Attendance saved: {came} came.")
+    return redirect("sessions:meeting-detail", pk=pk)
+
+
+@login_required
+def meeting_ics_download(request, pk):
+    meeting = meeting_for_participant(user=request.user, pk=pk)
+    response = HttpResponse(meeting_ics(meeting), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="session-{meeting.pk}.ics"'
+    return response
+
+
+def _group_programs(user):
+    return Program.objects.filter(
+        format=Program.Format.GROUP,
+        applications__user=user,
+        applications__role="mentor",
+        applications__mentor_matches__status="active",
+    ).distinct()
+
+
+@login_required
+def group_session_create(request):
+    programs = _group_programs(request.user)
+    if not programs.exists():
+        raise Http404("You lead no group yet.")
+    form = GroupSessionForm(request.POST or None, programs=programs)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            meeting = services.group_session_schedule(
+                mentor=request.user,
+                program=data["program"],
+                start=data["start"],
+                end=data["end"],
+                title=data["title"],
+                location=data["location"],
+                online_link=data["online_link"],
+            )
+        except BookingError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Scheduled. Your group has been invited.")
+            return redirect("sessions:meeting-detail", pk=meeting.pk)
+    context = {"form": form}
+    return render(request, "sessions/group_session_create.html", context, status=_status(request))
+
+
+@login_required
+def calendar_feed(request):
+    if request.method == "POST":
+        services.calendar_feed_reset(user=request.user)
+        messages.success(request, "New feed address made; the old one no longer works.")
+        return redirect("sessions:calendar")
+    feed = services.calendar_feed_for(user=request.user)
+    url = request.build_absolute_uri(reverse("sessions:feed", args=[feed.token]))
+    return render(request, "sessions/calendar_feed.html", {"feed_url": url})
+
+
+def calendar_feed_ics(request, token):
+    feed = CalendarFeed.objects.select_related("user").filter(token=token).first()
+    if feed is None:
+        raise Http404
+    meetings = services.feed_meetings(user=feed.user)
+    body = calendar_bytes(meetings, method=None, name="Mentoring sessions")
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8")

@@ -202,6 +202,10 @@ if _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend") and "EMAIL_FILE_PA
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="Mentoring <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 EMAIL_TIMEOUT = 10
+# A notification left "sending" this long belongs to a worker that died; it is sent again.
+NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS = env_int(
+    "NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS", default=300, minimum=5
+)
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_redis("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"

@@ -5,8 +5,9 @@ HTML version wraps the text in the product's email layout. Times render in the r
 time zone. Apps register attachment builders (e.g. the sessions app's .ics files).
 """
 
+import functools
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, date
 
 from django.conf import settings
 from django.core import signing
@@ -30,6 +31,13 @@ def unsubscribe_token(*, user_id: int, kind: str) -> str:
 
 
 def unsubscribe_url(*, user_id: int, kind: str) -> str:
+    return _unsubscribe_url_on(user_id, kind, date.today())
+
+
+@functools.lru_cache(maxsize=4096)
+def _unsubscribe_url_on(user_id: int, kind: str, day: date) -> str:
+    # Signing and reversing cost more than rendering a short email; a link made earlier the
+    # same day is just as good (tokens are checked for age in years).
     token = unsubscribe_token(user_id=user_id, kind=kind)
     return settings.SITE_URL + reverse("notifications:unsubscribe", kwargs={"token": token})
 

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
+from django.core.mail import get_connection
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -25,7 +26,9 @@ from notifications.rendering import notification_render
 
 logger = logging.getLogger(__name__)
 
-CLAIM_TIMEOUT = timedelta(minutes=5)
+# A row left `sending` this long belongs to a worker that died; the sweeper takes it again.
+CLAIM_TIMEOUT = timedelta(seconds=settings.NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS)
+BATCH_SIZE = 25  # rows per sender task, sent over one SMTP connection
 MAX_ATTEMPTS = 8
 S = Notification.Status
 
@@ -130,54 +133,140 @@ def notification_claim(*, notification_id: int, now: datetime | None = None) -> 
     claimed = (
         Notification.objects.filter(_claimable(now), pk=notification_id)
         .filter(attempts__lt=MAX_ATTEMPTS)
-        .update(status=S.SENDING, claim_token=token, claimed_at=now, attempts=F("attempts") + 1)
+        .update(status=S.SENDING, claim_token=token, claimed_at=now)
     )
     return token if claimed else None
 
 
-def notifications_claim_due(*, limit: int = 500, now: datetime | None = None) -> list[tuple]:
-    """Claim up to `limit` due rows; returns (id, token) pairs for the senders."""
+def notifications_claim_due(
+    *, limit: int = 500, now: datetime | None = None, batch_size: int = BATCH_SIZE
+) -> list[tuple]:
+    """Claim up to `limit` due rows; returns (id, token) pairs, one token per batch of
+    `batch_size` rows (a sender task each).
+
+    On PostgreSQL the candidate rows are locked with SKIP LOCKED, so two sweepers never even
+    wait for each other; everywhere the conditional UPDATE is what makes a claim exclusive.
+    """
     now = now or timezone.now()
-    ids = list(
-        Notification.objects.filter(_claimable(now), attempts__lt=MAX_ATTEMPTS)
-        .order_by("due_at", "pk")
-        .values_list("pk", flat=True)[:limit]
-    )
     claims = []
-    for pk in ids:
-        token = notification_claim(notification_id=pk, now=now)
-        if token:
-            claims.append((pk, token))
+    _give_up_on_crashing_rows(now)
+    with transaction.atomic():
+        ids = list(
+            Notification.objects.select_for_update(skip_locked=True)
+            .filter(_claimable(now), attempts__lt=MAX_ATTEMPTS)
+            .order_by("due_at", "pk")
+            .values_list("pk", flat=True)[:limit]
+        )
+        for start in range(0, len(ids), batch_size):
+            token = uuid.uuid4().hex
+            chunk = ids[start : start + batch_size]
+            Notification.objects.filter(_claimable(now), pk__in=chunk).update(
+                status=S.SENDING, claim_token=token, claimed_at=now
+            )
+            mine = Notification.objects.filter(pk__in=chunk, claim_token=token, status=S.SENDING)
+            claims += [
+                (pk, token) for pk in mine.order_by("due_at", "pk").values_list("pk", flat=True)
+            ]
     return claims
+
+
+def _give_up_on_crashing_rows(now: datetime) -> None:
+    """A row whose every send attempt killed its worker is marked failed, not retried forever."""
+    Notification.objects.filter(
+        status=S.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT, attempts__gte=MAX_ATTEMPTS
+    ).update(status=S.FAILED, last_error=f"The worker stopped while sending, {MAX_ATTEMPTS} times.")
 
 
 def notification_release(*, notification_id: int, token: str) -> None:
     """Give a claimed row back (its task could not be queued) so the next sweep takes it."""
     Notification.objects.filter(pk=notification_id, claim_token=token, status=S.SENDING).update(
-        status=S.QUEUED, claim_token="", attempts=F("attempts") - 1
+        status=S.QUEUED, claim_token=""
     )
 
 
-def notification_deliver(*, notification_id: int, token: str) -> str:
-    """Send a claimed row and record the outcome; returns the row's new status.
-
-    Temporary SMTP failures retry with exponential backoff; permanent ones (5xx, refused
-    recipient) and the last attempt mark the row failed, visible in the admin.
-    """
-    notification = Notification.objects.filter(
-        pk=notification_id, claim_token=token, status=S.SENDING
-    ).first()
+def notification_deliver(*, notification_id: int, token: str, connection=None) -> str:
+    """Send one claimed row and record the outcome; returns the row's new status."""
+    notification = Notification.objects.filter(pk=notification_id).first()
     if notification is None:
-        logger.info("Notification %s is no longer claimed by %s; skipping", notification_id, token)
         return "skipped"
+    return _deliver(notification, token, connection)
+
+
+def _start(pks: list[int], tokens: set[str]) -> set[int]:
+    """Rows still claimed by these tokens, with their attempt counted (sending starts now)."""
+    mine = set(
+        Notification.objects.filter(
+            pk__in=pks, claim_token__in=tokens, status=S.SENDING
+        ).values_list("pk", flat=True)
+    )
+    Notification.objects.filter(pk__in=mine).update(attempts=F("attempts") + 1)
+    return mine
+
+
+def _deliver(notification: Notification, token: str, connection, *, started=False) -> str:
+    """Temporary SMTP failures retry with exponential backoff; permanent ones (5xx, refused
+    recipient) and the last attempt mark the row failed, visible in the admin. Rows are
+    checked against their claim when their batch starts and each is marked sent right after
+    its own send, so a worker killed mid-batch re-sends at most the one email in flight."""
+    if not started and not _start([notification.pk], {token}):
+        logger.info("Notification %s is no longer claimed by %s; skipping", notification.pk, token)
+        return "skipped"
+    notification.attempts += 1
     try:
         message = notification_render(notification=notification)
         if message is None:
             return _finish(notification, token, S.CANCELLED, "Its subject no longer exists.")
+        if connection is not None:
+            message.connection = connection
         message.send()
     except (smtplib.SMTPException, OSError) as exc:  # OSError covers timeouts, refusals
+        if connection is not None:
+            connection.close()  # a broken session: the next message opens a fresh one
         return _failed_attempt(notification, token, exc)
     return _finish(notification, token, S.SENT, "")
+
+
+def _load_batch(pks: list[int]) -> dict[int, Notification]:
+    """The rows with recipient, program and subject loaded once for the whole batch (rows
+    about the same session share one subject object, and so its related lookups)."""
+    rows = {
+        n.pk: n
+        for n in Notification.objects.filter(pk__in=pks).select_related(
+            "recipient", "program", "subject_type"
+        )
+    }
+    wanted: dict[int, set[int]] = {}
+    for row in rows.values():
+        if row.subject_type_id is not None:
+            wanted.setdefault(row.subject_type_id, set()).add(row.subject_id)
+    subjects = {}
+    for type_id, ids in wanted.items():
+        model = ContentType.objects.get_for_id(type_id).model_class()
+        for obj in model._default_manager.filter(pk__in=ids):
+            subjects[(type_id, obj.pk)] = obj
+    for row in rows.values():
+        if row.subject_type_id is not None:
+            subject = subjects.get((row.subject_type_id, row.subject_id))
+            Notification.subject.set_cached_value(row, subject)
+    return rows
+
+
+def notifications_deliver(*, claims: Iterable[tuple[int, str]]) -> dict[str, int]:
+    """Send claimed rows over one SMTP connection; returns how many ended in each status."""
+    claims = list(claims)
+    started = _start([pk for pk, _ in claims], {token for _, token in claims})
+    rows = _load_batch(sorted(started))
+    outcome: dict[str, int] = {}
+    connection = get_connection()
+    try:
+        for pk, token in claims:
+            row = rows.get(pk)
+            mine = row is not None and row.claim_token == token
+            status = _deliver(row, token, connection, started=True) if mine else "skipped"
+            outcome[status] = outcome.get(status, 0) + 1
+    finally:
+        connection.close()
+    return outcome
 
 
 def _finish(notification: Notification, token: str, status: str, error: str) -> str:
@@ -210,10 +299,8 @@ def _failed_attempt(notification: Notification, token: str, exc: Exception) -> s
 
 def notifications_deliver_due(*, now: datetime | None = None, limit: int = 500) -> int:
     """Claim and send due rows in this process (tests, `manage.py send_notifications`)."""
-    sent = 0
-    for pk, token in notifications_claim_due(limit=limit, now=now):
-        sent += notification_deliver(notification_id=pk, token=token) == S.SENT
-    return sent
+    claims = notifications_claim_due(limit=limit, now=now)
+    return notifications_deliver(claims=claims).get(S.SENT, 0)
 
 
 def notification_resend(*, notification: Notification) -> Notification:

@@ -7,6 +7,7 @@ from notifications.services import (
     notification_deliver,
     notification_release,
     notifications_claim_due,
+    notifications_deliver,
 )
 
 logger = logging.getLogger(__name__)
@@ -23,16 +24,28 @@ def send_notification(*, notification_id: int, token: str | None = None) -> str:
     return notification_deliver(notification_id=notification_id, token=token)
 
 
+@shared_task(name="notifications.send_batch")
+def send_notifications(*, claims: list[list]) -> dict[str, int]:
+    """Send a batch of claimed rows over one SMTP connection; rows no longer claimed by
+    their token (already sent, reclaimed after a crash) are skipped, so running twice is safe."""
+    return notifications_deliver(claims=[(pk, token) for pk, token in claims])
+
+
 @shared_task(name="notifications.sweep")
 def sweep_notifications(*, limit: int = 1000) -> int:
-    """Every minute (beat): claim due rows and hand each to a sender task."""
+    """Every minute (beat): claim due rows and hand each batch to a sender task."""
     claims = notifications_claim_due(limit=limit)
-    for queued, (pk, token) in enumerate(claims):
+    by_token: dict[str, list] = {}
+    for pk, token in claims:
+        by_token.setdefault(token, []).append([pk, token])
+    batches = list(by_token.values())
+    for index, batch in enumerate(batches):
         try:
-            send_notification.delay(notification_id=pk, token=token)
+            send_notifications.delay(claims=batch)
         except Exception:  # broker trouble: give the rest back for the next sweep
-            for rest_pk, rest_token in claims[queued:]:
-                notification_release(notification_id=rest_pk, token=rest_token)
-            logger.warning("Broker unavailable; released %d notifications", len(claims) - queued)
-            return queued
+            rest = [claim for later in batches[index:] for claim in later]
+            for pk, token in rest:
+                notification_release(notification_id=pk, token=token)
+            logger.warning("Broker unavailable; released %d notifications", len(rest))
+            return len(claims) - len(rest)
     return len(claims)

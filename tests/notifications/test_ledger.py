@@ -8,6 +8,7 @@ from django.utils import timezone
 from notifications.models import Kind, Notification
 from notifications.services import (
     CLAIM_TIMEOUT,
+    MAX_ATTEMPTS,
     notification_claim,
     notification_deliver,
     notification_queue,
@@ -83,7 +84,7 @@ def test_a_stale_claim_is_taken_over_after_the_timeout():
     assert [pk for pk, _ in claims] == [row.pk]
     notification_deliver(notification_id=row.pk, token=claims[0][1])
     row.refresh_from_db()
-    assert (row.status, row.attempts) == (S.SENT, 2)
+    assert (row.status, row.attempts) == (S.SENT, 1)  # the dead claim never started a send
 
 
 def test_cancelled_subject_reminders_are_not_sent():
@@ -166,3 +167,13 @@ def test_a_dead_broker_never_reaches_the_caller(monkeypatch):
     monkeypatch.setattr("notifications.tasks.sweep_notifications.delay", broken)
     row = queue_decision(ApplicationFactory())
     assert Notification.objects.get(pk=row.pk).status == S.QUEUED
+
+
+def test_a_row_that_killed_its_worker_every_time_is_marked_failed_not_retried_forever():
+    row = queue_decision(ApplicationFactory())
+    Notification.objects.filter(pk=row.pk).update(
+        status=S.SENDING, attempts=MAX_ATTEMPTS, claimed_at=timezone.now() - CLAIM_TIMEOUT * 2
+    )
+    assert notifications_claim_due() == []
+    row.refresh_from_db()
+    assert (row.status, row.last_error) == (S.FAILED, "The worker stopped while sending, 8 times.")

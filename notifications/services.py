@@ -208,10 +208,13 @@ def _deliver(notification: Notification, token: str, connection, *, started=Fals
     recipient) and the last attempt mark the row failed, visible in the admin. Rows are
     checked against their claim when their batch starts and each is marked sent right after
     its own send, so a worker killed mid-batch re-sends at most the one email in flight."""
-    if not started and not _start([notification.pk], {token}):
-        logger.info("Notification %s is no longer claimed by %s; skipping", notification.pk, token)
-        return "skipped"
-    notification.attempts += 1
+    if not started:
+        if not _start([notification.pk], {token}):
+            logger.info(
+                "Notification %s is no longer claimed by %s; skipping", notification.pk, token
+            )
+            return "skipped"
+        notification.attempts += 1  # loaded before _start counted it
     try:
         message = notification_render(notification=notification)
         if message is None:

@@ -2,12 +2,13 @@
 private notes (PrivateNote is deliberately not registered anywhere)."""
 
 from django.contrib import admin
+from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 
 from programs.admin_scope import ProgramScopedAdmin, ScopedRelatedFilter
 from sessions.models import Attendance, Meeting, PairSessions, SessionLog
-from sessions.selectors import pair_session_summary
+from sessions.selectors import goal_progress_labels, pair_session_summary
 
 
 class _ReadOnly:
@@ -28,7 +29,7 @@ class SessionLogInline(_ReadOnly, admin.TabularInline):
         "outcome",
         "duration_minutes",
         "topic_names",
-        "goal_progress",
+        "goals",
         "shared_notes",
     ]
     readonly_fields = fields
@@ -37,6 +38,10 @@ class SessionLogInline(_ReadOnly, admin.TabularInline):
     @admin.display(description="Topics")
     def topic_names(self, obj):
         return ", ".join(t.name for t in obj.topics.all()) or "—"
+
+    @admin.display(description="Progress on goals")
+    def goals(self, obj):
+        return "; ".join(f"{name}: {label}" for name, label in goal_progress_labels(obj)) or "—"
 
 
 class AttendanceInline(_ReadOnly, admin.TabularInline):
@@ -60,15 +65,18 @@ class MeetingAdmin(_ReadOnly, ProgramScopedAdmin):
     readonly_fields = fields
     inlines = [AttendanceInline, SessionLogInline]
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(log_count=Count("logs"))
+
     @admin.display(description="Who")
     def who(self, obj):
         if obj.kind == Meeting.Kind.GROUP:
             return f"{obj.mentor.name} (group)"
         return f"{obj.mentor.name} & {obj.match.mentee.user.name}"
 
-    @admin.display(description="Logs")
+    @admin.display(description="Logs", ordering="log_count")
     def logged(self, obj):
-        return obj.logs.count()
+        return obj.log_count
 
 
 @admin.register(PairSessions)

@@ -119,6 +119,8 @@ class SessionLogForm(forms.Form):
     def __init__(self, *args, program, goals=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["topics"].queryset = program.topics.all()
+        if not self.fields["topics"].queryset.exists():
+            del self.fields["topics"]
         self.goal_fields = []
         for goal in goals:
             name = f"goal_{goal.pk}"

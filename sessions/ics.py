@@ -13,6 +13,7 @@ from icalendar import Calendar, Event, vCalAddress, vText
 
 from notifications.models import Kind
 from sessions.models import Meeting
+from sessions.services.common import participants
 
 PRODID = "-//Mentoring//Sessions//EN"
 
@@ -29,7 +30,26 @@ def _title(meeting: Meeting) -> str:
     return f"Mentoring: {pair}"
 
 
-def meeting_event(meeting: Meeting, *, cancelled: bool = False) -> Event:
+def _address(user, *, role: str | None = None) -> vCalAddress:
+    address = vCalAddress(f"mailto:{user.email}")
+    address.params["cn"] = vText(user.name)
+    if role:
+        address.params["role"] = vText(role)
+        address.params["partstat"] = vText("NEEDS-ACTION")
+        address.params["rsvp"] = vText("FALSE")
+    return address
+
+
+def _attendees(meeting: Meeting, viewer) -> list:
+    """Who the calendar file names as attendees. Group members never see each other's email
+    addresses: a member's file names only them; the mentor's names the whole group."""
+    people = [p for p in participants(meeting) if p.pk != meeting.mentor_id]
+    if meeting.kind == Meeting.Kind.GROUP and (viewer is None or viewer.pk != meeting.mentor_id):
+        people = [p for p in people if viewer is not None and p.pk == viewer.pk]
+    return people
+
+
+def meeting_event(meeting: Meeting, *, cancelled: bool = False, viewer=None) -> Event:
     event = Event()
     event.add("uid", _uid(meeting))
     event.add("sequence", meeting.sequence)
@@ -43,13 +63,15 @@ def meeting_event(meeting: Meeting, *, cancelled: bool = False) -> Event:
     link = settings.SITE_URL + reverse("sessions:meeting-detail", args=[meeting.pk])
     event.add("url", meeting.online_link or link)
     event.add("description", f"{meeting.program.name}\n{meeting.online_link or ''}\n{link}")
-    organizer = vCalAddress(f"mailto:{meeting.mentor.email}")
-    organizer.params["cn"] = vText(meeting.mentor.name)
-    event.add("organizer", organizer)
+    event.add("organizer", _address(meeting.mentor))
+    for person in _attendees(meeting, viewer):
+        event.add("attendee", _address(person, role="REQ-PARTICIPANT"))
     return event
 
 
-def calendar_bytes(meetings, *, method: str | None = "REQUEST", name: str = "") -> bytes:
+def calendar_bytes(
+    meetings, *, method: str | None = "REQUEST", name: str = "", viewer=None
+) -> bytes:
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")
@@ -59,13 +81,14 @@ def calendar_bytes(meetings, *, method: str | None = "REQUEST", name: str = "") 
         calendar.add("x-wr-calname", name)
     for meeting in meetings:
         cancelled = meeting.status == Meeting.Status.CANCELLED
-        calendar.add_component(meeting_event(meeting, cancelled=cancelled))
+        calendar.add_component(meeting_event(meeting, cancelled=cancelled, viewer=viewer))
     return calendar.to_ical()
 
 
-def meeting_ics(meeting: Meeting) -> bytes:
+def meeting_ics(meeting: Meeting, *, viewer=None) -> bytes:
+    """One meeting as an invitation (METHOD:REQUEST) or, once cancelled, METHOD:CANCEL."""
     method = "CANCEL" if meeting.status == Meeting.Status.CANCELLED else "REQUEST"
-    return calendar_bytes([meeting], method=method)
+    return calendar_bytes([meeting], method=method, viewer=viewer)
 
 
 ICS_KINDS = (
@@ -86,4 +109,5 @@ def email_attachment(notification, subject):
         subject.start = datetime.fromisoformat(snapshot["start"])
         subject.end = datetime.fromisoformat(snapshot["end"])
         subject.status = snapshot["status"]
-    return ("session.ics", meeting_ics(subject), "text/calendar; charset=utf-8")
+    body = meeting_ics(subject, viewer=notification.recipient)
+    return ("session.ics", body, "text/calendar; charset=utf-8")

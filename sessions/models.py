@@ -224,6 +224,8 @@ class PrivateNote(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        # No model permissions at all: no role, group or admin grant can ever reach these.
+        default_permissions = ()
         constraints = [
             models.UniqueConstraint(fields=["meeting", "author"], name="private_note_once")
         ]

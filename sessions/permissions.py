@@ -5,11 +5,11 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from matching.models import Match
-from sessions.models import Meeting
+from sessions.models import AvailabilityRule, Meeting, OneOffSlot
 
 
-def match_for_booking(*, user, pk) -> Match:
-    """An active match the user is in (either side)."""
+def match_for_participant(*, user, pk) -> Match:
+    """An active match the user is in (either side); 404 for anyone else's."""
     return get_object_or_404(
         Match.objects.select_related("program", "mentor__user", "mentee__user"),
         Q(mentor__user=user) | Q(mentee__user=user),
@@ -19,6 +19,7 @@ def match_for_booking(*, user, pk) -> Match:
 
 
 def meeting_for_participant(*, user, pk) -> Meeting:
+    """A meeting the user takes part in (mentor, mentee or group member); 404 otherwise."""
     meetings = Meeting.objects.select_related(
         "program", "mentor", "match__mentor__user", "match__mentee__user"
     ).filter(Q(mentor=user) | Q(match__mentee__user=user) | Q(attendance__member=user))
@@ -28,5 +29,9 @@ def meeting_for_participant(*, user, pk) -> Meeting:
     return meeting
 
 
-def is_mentor_of(meeting: Meeting, user) -> bool:
-    return meeting.mentor_id == user.pk
+def availability_for_owner(*, user, kind: str, pk) -> AvailabilityRule | OneOffSlot:
+    """The user's own weekly window (kind "rule") or one-off time (kind "slot"); 404 otherwise."""
+    model = {"rule": AvailabilityRule, "slot": OneOffSlot}.get(kind)
+    if model is None:
+        raise Http404("No such availability.")
+    return get_object_or_404(model, pk=pk, mentor=user)

@@ -1,10 +1,21 @@
 """Reads for the sessions pages and the coordinator's admin."""
 
-from django.db.models import Count, DurationField, ExpressionWrapper, F, OuterRef, Q, Subquery, Sum
+from django.db.models import (
+    Count,
+    DurationField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Prefetch,
+    Q,
+    Subquery,
+    Sum,
+)
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from matching.models import Match
+from programs.models import Application, Goal, Role
 from sessions.models import Meeting, SessionLog
 
 
@@ -15,7 +26,7 @@ def meetings_for_user(*, user):
         )
         .distinct()
         .select_related("program", "mentor", "match__mentor__user", "match__mentee__user")
-        .prefetch_related("logs")
+        .prefetch_related(Prefetch("logs", SessionLog.objects.select_related("author")))
     )
 
 
@@ -36,6 +47,24 @@ def matches_for_booking(*, user):
         .select_related("program", "mentor__user", "mentee__user")
         .order_by("program__name", "pk")
     )
+
+
+def is_mentor(*, user) -> bool:
+    """Approved as a mentor somewhere: they may publish availability before being matched."""
+    return Application.objects.filter(
+        user=user, role=Role.MENTOR, status=Application.Status.APPROVED
+    ).exists()
+
+
+def goal_progress_labels(log: SessionLog) -> list[tuple[str, str]]:
+    """(goal name, progress label) pairs of a log, for pages and the admin."""
+    names = dict(Goal.objects.filter(pk__in=log.goal_progress).values_list("pk", "name"))
+    labels = dict(SessionLog.Progress.choices)
+    return [
+        (names.get(int(pk), "A removed goal"), labels.get(value, value))
+        for pk, value in log.goal_progress.items()
+        if str(pk).isdigit()
+    ]
 
 
 def _per_match(queryset, aggregate):

@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
@@ -23,7 +23,11 @@ from sessions.forms import (
 )
 from sessions.ics import calendar_bytes, meeting_ics
 from sessions.models import AvailabilityRule, CalendarFeed, Meeting, OneOffSlot
-from sessions.permissions import match_for_booking, meeting_for_participant
+from sessions.permissions import (
+    availability_for_owner,
+    match_for_participant,
+    meeting_for_participant,
+)
 from sessions.services import BookingError
 
 BOOKING_DAYS = 28
@@ -45,7 +49,8 @@ def meeting_list(request):
         "upcoming": upcoming,
         "past": past,
         "matches": matches,
-        "is_mentor": any(m.mentor.user_id == request.user.pk for m in matches),
+        "is_mentor": selectors.is_mentor(user=request.user)
+        or any(m.mentor.user_id == request.user.pk for m in matches),
         "group_programs": _group_programs(request.user),
     }
     return render(request, "sessions/meeting_list.html", context)
@@ -84,17 +89,14 @@ def availability_edit(request):
 @login_required
 @require_POST
 def availability_delete(request, kind, pk):
-    model = {"rule": AvailabilityRule, "slot": OneOffSlot}.get(kind)
-    if model is None:
-        raise Http404
-    get_object_or_404(model, pk=pk, mentor=request.user).delete()
+    services.availability_remove(item=availability_for_owner(user=request.user, kind=kind, pk=pk))
     messages.success(request, "Removed. Sessions already booked stay booked.")
     return redirect("sessions:availability")
 
 
 @login_required
 def booking_create(request, match_id):
-    match = match_for_booking(user=request.user, pk=match_id)
+    match = match_for_participant(user=request.user, pk=match_id)
     form = SlotChoiceForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
@@ -136,6 +138,13 @@ def _log_form(meeting, user, data=None):
     return SessionLogForm(data, program=meeting.program, goals=goals, initial=initial)
 
 
+def _logs(meeting):
+    logs = list(meeting.logs.select_related("author").prefetch_related("topics"))
+    for log in logs:
+        log.goal_labels = selectors.goal_progress_labels(log)
+    return logs
+
+
 @login_required
 def meeting_detail(request, pk, log_form=None, cancel_form=None):
     meeting = meeting_for_participant(user=request.user, pk=pk)
@@ -145,8 +154,9 @@ def meeting_detail(request, pk, log_form=None, cancel_form=None):
         "meeting": meeting,
         "is_mentor": is_mentor,
         "started": meeting.start <= now,
-        "logs": meeting.logs.select_related("author").prefetch_related("topics"),
+        "logs": _logs(meeting),
         "my_private_note": services.private_note_for(meeting=meeting, author=request.user),
+        "my_log_exists": meeting.logs.filter(author=request.user).exists(),
         "log_form": log_form or _log_form(meeting, request.user),
         "cancel_form": cancel_form or CancelForm(),
         "can_change": meeting.is_booked
@@ -219,7 +229,7 @@ def meeting_log(request, pk):
             author=request.user,
             outcome=data["outcome"],
             duration_minutes=data.get("duration_minutes"),
-            topics=data["topics"],
+            topics=data.get("topics", ()),
             goal_progress=data["goal_progress"],
             shared_notes=data["shared_notes"],
             private_note=data["private_note"],
@@ -271,7 +281,8 @@ def meeting_attendance(request, pk):
 @login_required
 def meeting_ics_download(request, pk):
     meeting = meeting_for_participant(user=request.user, pk=pk)
-    response = HttpResponse(meeting_ics(meeting), content_type="text/calendar; charset=utf-8")
+    body = meeting_ics(meeting, viewer=request.user)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="session-{meeting.pk}.ics"'
     return response
 
@@ -328,5 +339,5 @@ def calendar_feed_ics(request, token):
     if feed is None:
         raise Http404
     meetings = services.feed_meetings(user=feed.user)
-    body = calendar_bytes(meetings, method=None, name="Mentoring sessions")
+    body = calendar_bytes(meetings, method=None, name="Mentoring sessions", viewer=feed.user)
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")

@@ -5,6 +5,7 @@ Import from here; the submodules are an implementation detail.
 
 from sessions.services.availability import (
     Slot,
+    availability_remove,
     availability_rule_create,
     one_off_slot_create,
     slot_find,
@@ -26,6 +27,7 @@ __all__ = [
     "Slot",
     "attendance_record",
     "attendance_rsvp",
+    "availability_remove",
     "availability_rule_create",
     "booking_cancel",
     "booking_create",

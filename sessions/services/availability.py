@@ -7,7 +7,7 @@ fall-back hour) is the first of the two (fold=0).
 """
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -51,6 +51,11 @@ def one_off_slot_create(*, mentor, start: datetime, end: datetime, now=None, **f
     return slot
 
 
+def availability_remove(*, item: AvailabilityRule | OneOffSlot) -> None:
+    """Withdraw a weekly window or a one-off time. Sessions already booked in it stay booked."""
+    item.delete()
+
+
 def _local_start(day: date, at, zone) -> datetime | None:
     """`day` at wall-clock `at` in `zone` as an aware datetime; None inside a DST gap."""
     local = datetime.combine(day, at, tzinfo=zone)
@@ -85,27 +90,34 @@ def _booked(mentor, start: datetime, end: datetime, *, exclude=None):
     return meetings.exclude(pk=exclude.pk) if exclude is not None else meetings
 
 
+def _window(now: datetime, days: int, notice: timedelta, start_date) -> tuple:
+    """(earliest, latest) start asked for, in UTC: `days` days from `start_date` (midnight
+    UTC) or from now, never before now plus the booking notice."""
+    begin = now
+    if start_date is not None:
+        begin = max(now, datetime.combine(start_date, time(0), tzinfo=UTC))
+    return max(begin, now + notice), begin + timedelta(days=max(1, min(days, MAX_DAYS_AHEAD)))
+
+
 def slots_free(
     *, mentor, days: int = 28, program=None, now=None, exclude=None, start_date=None
 ) -> list[Slot]:
-    """Bookable slots of `mentor` from now for `days` days, soonest first (UTC).
+    """Bookable slots of `mentor` for `days` days from `start_date` (or now), soonest first.
 
-    Leaves out slots that overlap any booked meeting of the mentor (in any program) other than
-    `exclude` (the meeting being rescheduled) and, with `program`, those inside its minimum
-    booking notice.
+    Leaves out past slots, slots that overlap any booked meeting of the mentor (in any
+    program) other than `exclude` (the meeting being rescheduled) and, with `program`, those
+    inside its minimum booking notice.
     """
     now = now or timezone.now()
-    days = max(1, min(days, MAX_DAYS_AHEAD))
     notice = timedelta(hours=program.min_booking_notice_hours if program else 0)
-    earliest = now + notice
-    first = start_date or (now - timedelta(days=1)).date()
-    last = first + timedelta(days=days + 1)
+    earliest, horizon = _window(now, days, notice, start_date)
+    # Rules are expanded per local date; a day either side covers every UTC offset.
+    first, last = (earliest - timedelta(days=1)).date(), (horizon + timedelta(days=1)).date()
     candidates = []
     for rule in AvailabilityRule.objects.filter(mentor=mentor):
         candidates += _rule_slots(rule, first, last)
-    for extra in OneOffSlot.objects.filter(mentor=mentor, start__gte=earliest):
-        candidates.append(Slot(extra.start, extra.end, extra.location, extra.online_link))
-    horizon = now + timedelta(days=days)
+    extras = OneOffSlot.objects.filter(mentor=mentor, start__gte=earliest, start__lt=horizon)
+    candidates += [Slot(e.start, e.end, e.location, e.online_link) for e in extras]
     busy = list(
         _booked(mentor, earliest, horizon + timedelta(days=1), exclude=exclude).values_list(
             "start", "end"
@@ -114,7 +126,7 @@ def slots_free(
     free = {
         slot.start: slot
         for slot in candidates
-        if earliest <= slot.start <= horizon
+        if earliest <= slot.start < horizon
         and not any(slot.start < end and start < slot.end for start, end in busy)
     }
     return [free[start] for start in sorted(free)]

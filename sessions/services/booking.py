@@ -15,7 +15,13 @@ from matching.models import Match
 from notifications.models import Kind
 from sessions.models import Meeting
 from sessions.services.availability import slot_find
-from sessions.services.common import BookingError, reminders_cancel, reminders_schedule, tell
+from sessions.services.common import (
+    BookingError,
+    is_participant,
+    reminders_cancel,
+    reminders_schedule,
+    tell,
+)
 
 TAKEN = "Sorry, that time was just taken or is no longer offered. Please choose another."
 
@@ -73,6 +79,13 @@ def booking_create(*, match: Match, start: datetime, booked_by, now=None) -> Mee
     return meeting
 
 
+def _check_changer(meeting: Meeting, user) -> None:
+    if not is_participant(meeting, user):
+        raise BookingError("You can only change your own sessions.")
+    if meeting.kind == Meeting.Kind.GROUP and user.pk != meeting.mentor_id:
+        raise BookingError("Only the mentor changes a group session; answer “not going” instead.")
+
+
 def _check_cutoff(meeting: Meeting, now: datetime, action: str) -> None:
     if meeting.status != Meeting.Status.BOOKED:
         raise BookingError("This session was cancelled.")
@@ -95,8 +108,11 @@ def booking_reschedule(*, meeting: Meeting, start: datetime, by, now=None) -> Me
     now = now or timezone.now()
     mentor = User.objects.select_for_update().get(pk=meeting.mentor_id)
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
-    if meeting.start == start:
-        return meeting
+    _check_changer(meeting, by)
+    if meeting.kind != Meeting.Kind.ONE_ON_ONE:
+        raise BookingError("Group sessions are moved by cancelling and scheduling a new one.")
+    if meeting.start == start and meeting.is_booked:
+        return meeting  # the same form sent twice
     _check_cutoff(meeting, now, "moved")
     slot = slot_find(mentor=mentor, start=start, program=meeting.program, now=now, exclude=meeting)
     if slot is None:
@@ -117,6 +133,7 @@ def booking_cancel(*, meeting: Meeting, by, reason: str = "", now=None) -> Meeti
     (.ics METHOD:CANCEL) and the pending reminders are cancelled."""
     now = now or timezone.now()
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
+    _check_changer(meeting, by)
     _check_cutoff(meeting, now, "cancelled")
     meeting.status = Meeting.Status.CANCELLED
     meeting.cancelled_at, meeting.cancelled_by = now, by

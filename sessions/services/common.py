@@ -40,10 +40,17 @@ def is_participant(meeting: Meeting, user) -> bool:
     return meeting.attendance.filter(member=user).exists()
 
 
-def reminders_schedule(meeting: Meeting, *, now=None) -> None:
-    """Queue the program's reminders before the meeting and the log nudge after it."""
+def reminders_schedule(meeting: Meeting, *, now=None, users=None, generation: str = "") -> None:
+    """Queue the program's reminders before the meeting and the log nudge after it, for
+    `users` (default: every participant); reminders already past are skipped.
+
+    The keys carry the meeting's sequence, so moving a session back to an earlier time queues
+    fresh rows instead of finding the cancelled ones; `generation` does the same for a member
+    who declined and then accepts again.
+    """
     now = now or timezone.now()
-    for user in participants(meeting):
+    tag = f"seq{meeting.sequence}{generation}"
+    for user in participants(meeting) if users is None else users:
         for hours in meeting.program.reminder_offsets:
             due = meeting.start - timedelta(hours=hours)
             if due > now:
@@ -54,7 +61,7 @@ def reminders_schedule(meeting: Meeting, *, now=None) -> None:
                     program=meeting.program,
                     due_at=due,
                     context={"hours": hours},
-                    key_extra=f"{hours}h",
+                    key_extra=f"{hours}h-{tag}",
                 )
         notification_queue(
             kind=Kind.LOG_NUDGE,
@@ -62,6 +69,7 @@ def reminders_schedule(meeting: Meeting, *, now=None) -> None:
             subject=meeting,
             program=meeting.program,
             due_at=meeting.end + LOG_NUDGE_AFTER,
+            key_extra=tag,
         )
 
 

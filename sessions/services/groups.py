@@ -1,5 +1,6 @@
 """Group sessions: a mentor schedules one session for their whole group in a group program."""
 
+import secrets
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
@@ -66,19 +67,22 @@ def group_session_schedule(
 
 
 @transaction.atomic
-def attendance_rsvp(*, meeting: Meeting, member, rsvp: str) -> Attendance:
-    """A member answers going / not going / maybe; declining drops their reminders."""
+def attendance_rsvp(*, meeting: Meeting, member, rsvp: str, now=None) -> Attendance:
+    """A member answers going / not going / maybe. Declining cancels their reminders and log
+    nudge; accepting again after declining queues new ones."""
+    now = now or timezone.now()
     if rsvp not in Attendance.Rsvp.values or rsvp == Attendance.Rsvp.UNKNOWN:
         raise BookingError("Choose going, not going or maybe.")
-    if meeting.status != Meeting.Status.BOOKED or meeting.start <= timezone.now():
+    if meeting.status != Meeting.Status.BOOKED or meeting.start <= now:
         raise BookingError("This session can no longer be answered.")
     attendance = Attendance.objects.select_for_update().get(meeting=meeting, member=member)
-    attendance.rsvp = rsvp
+    previous, attendance.rsvp = attendance.rsvp, rsvp
     attendance.save(update_fields=["rsvp"])
     if rsvp == Attendance.Rsvp.NO:
         reminders_cancel(meeting, recipient=member)
-    else:
-        reminders_schedule(meeting)
+    elif previous == Attendance.Rsvp.NO:
+        generation = f"-rsvp{secrets.token_hex(4)}"  # the cancelled rows keep their keys
+        reminders_schedule(meeting, now=now, users=[member], generation=generation)
     return attendance
 
 

@@ -19,6 +19,7 @@ from mentoring.roles import REPORTING_GROUP
 from notifications.services import notifications_deliver_due
 from programs.models import Application, CareerStage, Program
 from tests.e2e.helpers import log_in, log_out, make_coordinator
+from tests.evaluation.helpers import CHECKIN_EXPORT_HEADER
 from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -159,20 +160,7 @@ def test_check_in_reaches_the_dashboard_and_the_xlsx_report(page, live_server, a
     download.save_as(path)
 
     rows = [[cell.value for cell in row] for row in load_workbook(path)["Check-ins"].iter_rows()]
-    assert rows[0] == [
-        "program",
-        "match_id",
-        "email",
-        "name",
-        "role",
-        "career_stage",
-        "opened_on",
-        "due_on",
-        "answered_at_utc",
-        "score",
-        "met_since_last",
-        "blocking",
-    ]
+    assert rows[0] == CHECKIN_EXPORT_HEADER
     by_email = {row[2]: row for row in rows[1:]}
     assert sorted(by_email) == ["mia.mentee@example.org", "omar.mentor@example.org"]
     mia = by_email["mia.mentee@example.org"]

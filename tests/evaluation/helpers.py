@@ -102,3 +102,20 @@ def make_reporter(*programs: Program, **fields):
     for program in programs:
         program.reporting_staff.add(user)
     return user
+
+
+# The check-in export's columns, written out once for the tests that read exports back.
+CHECKIN_EXPORT_HEADER = [
+    "program",
+    "match_id",
+    "email",
+    "name",
+    "role",
+    "career_stage",
+    "opened_on",
+    "due_on",
+    "answered_at_utc",
+    "score",
+    "met_since_last",
+    "blocking",
+]

@@ -13,6 +13,7 @@ from evaluation.exporting import BOM
 from evaluation.services import checkin_answer, survey_answer, survey_invitations_for_approval
 from sessions.models import PrivateNote
 from tests.evaluation.helpers import (
+    CHECKIN_EXPORT_HEADER,
     make_application,
     make_coordinator,
     make_log,
@@ -133,20 +134,7 @@ def test_check_in_csv_holds_only_the_users_programs_rows(client, world):
     pair = world["pair_a"]
     checkin = pair.checkins.get()
     assert rows == [
-        [
-            "program",
-            "match_id",
-            "email",
-            "name",
-            "role",
-            "career_stage",
-            "opened_on",
-            "due_on",
-            "answered_at_utc",
-            "score",
-            "met_since_last",
-            "blocking",
-        ],
+        CHECKIN_EXPORT_HEADER,
         [
             "Alpha",
             str(pair.pk),

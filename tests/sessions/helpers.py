@@ -1,13 +1,36 @@
-"""Small builders for session tests: a matched pair whose mentor offers weekly windows."""
+"""Small builders for session tests: programs, matched pairs, weekly windows, meetings."""
 
 from datetime import UTC, datetime, time, timedelta
 
-from sessions.models import AvailabilityRule
-from tests.evaluation.helpers import make_application, make_pair, make_program
-from tests.factories import UserFactory
+from django.utils import timezone
+
+from matching.models import Match
+from programs.models import Application, Program
+from sessions.models import AvailabilityRule, Meeting
+from tests.factories import ApplicationFactory, ProgramFactory, UserFactory
 
 # A fixed "now" far from any DST change: Monday 2030-01-07 09:00 UTC.
 NOW = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)
+
+
+def make_program(**fields) -> Program:
+    fields.setdefault("status", Program.Status.RUNNING)
+    return ProgramFactory(**fields)
+
+
+def make_application(program: Program, role: str = "mentee", **fields) -> Application:
+    fields.setdefault("status", Application.Status.APPROVED)
+    return ApplicationFactory(program=program, role=role, **fields)
+
+
+def make_pair(program: Program | None = None, **people) -> Match:
+    """An active match in `program` (a new one if None)."""
+    program = program or make_program()
+    mentor = people.get("mentor") or make_application(program, "mentor")
+    mentee = people.get("mentee") or make_application(program, "mentee")
+    return Match.objects.create(
+        program=program, mentor=mentor, mentee=mentee, started_at=timezone.now()
+    )
 
 
 def pair(
@@ -17,6 +40,14 @@ def pair(
     mentor = make_application(program, "mentor", user=UserFactory(time_zone=mentor_zone))
     mentee = make_application(program, "mentee", user=UserFactory(time_zone=mentee_zone))
     return make_pair(program, mentor=mentor, mentee=mentee)
+
+
+def group(size: int = 3):
+    """A group program with one mentor and `size` members: (program, mentor user, members)."""
+    program = make_program(format="group", group_size=size)
+    mentor = make_application(program, "mentor", capacity=size)
+    members = [make_pair(program, mentor=mentor).mentee.user for _ in range(size)]
+    return program, mentor.user, members
 
 
 def weekly(user, *, weekday=2, start=time(18), end=time(20), minutes=60, **fields):
@@ -35,3 +66,15 @@ def wednesday_18(now=NOW) -> datetime:
     """The next Wednesday 18:00 London (= UTC in January) after `now`."""
     days = (2 - now.weekday()) % 7 or 7
     return (now + timedelta(days=days)).replace(hour=18, minute=0)
+
+
+def meeting_at(match: Match, *, hours_from_now: float, minutes: int = 60) -> Meeting:
+    """A booked one-on-one meeting placed directly (past ones for logging, future ones)."""
+    start = timezone.now().replace(microsecond=0) + timedelta(hours=hours_from_now)
+    return Meeting.objects.create(
+        program=match.program,
+        mentor=match.mentor.user,
+        match=match,
+        start=start,
+        end=start + timedelta(minutes=minutes),
+    )

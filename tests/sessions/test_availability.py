@@ -4,9 +4,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.core.exceptions import ValidationError
 
-from sessions.services import slots_free
-from tests.sessions.helpers import pair, weekly
+from sessions.models import Meeting, OneOffSlot
+from sessions.services import (
+    availability_remove,
+    availability_rule_create,
+    booking_create,
+    one_off_slot_create,
+    slots_free,
+)
+from tests.sessions.helpers import NOW, pair, wednesday_18, weekly
 
 pytestmark = pytest.mark.django_db
 LONDON, NEW_YORK = ZoneInfo("Europe/London"), ZoneInfo("America/New_York")
@@ -68,3 +76,88 @@ def test_mentee_in_another_zone_sees_the_same_instant():
     now = datetime(2030, 1, 7, tzinfo=UTC)
     [slot] = slots_free(mentor=match.mentor.user, days=7, now=now)
     assert slot.start.astimezone(ZoneInfo("Asia/Tokyo")).time() == time(18)
+
+
+def test_a_rule_is_stored_in_the_mentors_own_zone():
+    match = pair(mentor_zone="Asia/Kolkata")
+    rule = availability_rule_create(
+        mentor=match.mentor.user, weekday=0, start_time=time(9), end_time=time(10)
+    )
+    assert str(rule.time_zone) == "Asia/Kolkata"
+    [slot] = slots_free(mentor=match.mentor.user, days=7, now=NOW)
+    assert slot.start == datetime(2030, 1, 14, 3, 30, tzinfo=UTC)  # 09:00 IST
+
+
+def test_one_off_slot_is_offered_whole_and_can_be_booked():
+    match = pair()
+    start = NOW + timedelta(days=2)
+    one_off_slot_create(
+        mentor=match.mentor.user, start=start, end=start + timedelta(minutes=90), now=NOW,
+        location="Café",
+    )  # fmt: skip
+    [slot] = slots_free(mentor=match.mentor.user, days=7, now=NOW)
+    assert (slot.start, slot.end, slot.location) == (start, start + timedelta(minutes=90), "Café")
+    meeting = booking_create(match=match, start=start, booked_by=match.mentee.user, now=NOW)
+    assert (meeting.end, meeting.location) == (start + timedelta(minutes=90), "Café")
+    assert slots_free(mentor=match.mentor.user, days=7, now=NOW) == []
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "message"),
+    [
+        (NOW - timedelta(hours=1), NOW + timedelta(hours=1), "in the future"),
+        (NOW + timedelta(days=1, hours=1), NOW + timedelta(days=1), "end must be after"),
+        (NOW + timedelta(days=1), NOW + timedelta(days=1), "end must be after"),
+        (NOW + timedelta(days=1), NOW + timedelta(days=1, hours=5), "at most 4 hours"),
+    ],
+)
+def test_one_off_slot_refuses_past_backwards_and_overlong_times(start, end, message):
+    match = pair()
+    with pytest.raises(ValidationError, match=message):
+        one_off_slot_create(mentor=match.mentor.user, start=start, end=end, now=NOW)
+    assert OneOffSlot.objects.count() == 0
+
+
+def test_one_off_slot_refuses_a_time_overlapping_a_booking():
+    match = pair()
+    weekly(match.mentor.user)
+    meeting = booking_create(
+        match=match, start=wednesday_18(), booked_by=match.mentee.user, now=NOW
+    )
+    with pytest.raises(ValidationError, match="already have a session booked"):
+        one_off_slot_create(
+            mentor=match.mentor.user,
+            start=meeting.start + timedelta(minutes=30),
+            end=meeting.end + timedelta(minutes=30),
+            now=NOW,
+        )
+    assert OneOffSlot.objects.count() == 0
+
+
+def test_removing_a_window_keeps_sessions_already_booked():
+    match = pair()
+    rule = weekly(match.mentor.user)
+    meeting = booking_create(
+        match=match, start=wednesday_18(), booked_by=match.mentee.user, now=NOW
+    )
+    availability_remove(item=rule)
+    assert slots_free(mentor=match.mentor.user, days=14, now=NOW) == []
+    assert Meeting.objects.get().pk == meeting.pk and meeting.status == "booked"
+
+
+def test_slots_cover_the_days_asked_for_from_the_start_date_and_never_the_past():
+    match = pair()
+    weekly(match.mentor.user)  # Wednesdays 18:00-20:00
+    week = slots_free(mentor=match.mentor.user, days=7, now=NOW, start_date=date(2030, 1, 14))
+    assert [s.start for s in week] == [
+        datetime(2030, 1, 16, 18, tzinfo=UTC),
+        datetime(2030, 1, 16, 19, tzinfo=UTC),
+    ]
+    two_days = slots_free(mentor=match.mentor.user, days=2, now=NOW, start_date=date(2030, 1, 14))
+    assert two_days == []
+    # A start date in the past counts from now: Wednesday 2030-01-02 is not offered.
+    past = slots_free(mentor=match.mentor.user, days=3, now=NOW, start_date=date(2029, 12, 31))
+    assert [s.start for s in past] == [
+        datetime(2030, 1, 9, 18, tzinfo=UTC),
+        datetime(2030, 1, 9, 19, tzinfo=UTC),
+    ]

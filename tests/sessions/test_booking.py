@@ -1,4 +1,4 @@
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 from django.core import mail
@@ -13,7 +13,7 @@ from sessions.services import (
     booking_reschedule,
     slots_free,
 )
-from tests.sessions.helpers import NOW, pair, wednesday_18, weekly
+from tests.sessions.helpers import NOW, group, pair, wednesday_18, weekly
 
 pytestmark = pytest.mark.django_db
 
@@ -169,3 +169,100 @@ def test_cancel_and_reschedule_are_refused_inside_the_cutoff(booked):
         )
     meeting.refresh_from_db()
     assert (meeting.status, meeting.sequence) == ("booked", 0)
+
+
+def test_reminders_are_due_at_exact_utc_instants_for_a_mentor_in_new_york_across_dst():
+    # New York springs forward on Sunday 2030-03-10. A session on Monday 10:00 EDT (14:00 UTC):
+    # reminders are absolute intervals, so "48 hours before" is Saturday 14:00 UTC, which is
+    # 09:00 EST there, not 10:00.
+    match = pair(mentor_zone="America/New_York", reminder_hours="48,24,1")
+    weekly(match.mentor.user, weekday=0, start=time(10), end=time(11))
+    now = datetime(2030, 3, 7, 12, tzinfo=UTC)
+    start = datetime(2030, 3, 11, 14, tzinfo=UTC)  # 10:00 EDT
+    meeting = booking_create(match=match, start=start, booked_by=match.mentee.user, now=now)
+    assert meeting.start == start
+    due = sorted({d for _, d in _pending("session_reminder")})
+    assert due == [
+        datetime(2030, 3, 9, 14, tzinfo=UTC),
+        datetime(2030, 3, 10, 14, tzinfo=UTC),
+        datetime(2030, 3, 11, 13, tzinfo=UTC),
+    ]
+    assert Notification.objects.filter(kind="session_reminder").count() == 6  # 3 x 2 people
+
+
+def test_reminders_already_past_are_not_queued():
+    match = pair(reminder_hours="72,1")
+    weekly(match.mentor.user)
+    meeting = booking_create(
+        match=match, start=wednesday_18(), booked_by=match.mentee.user, now=NOW
+    )
+    # Wednesday 18:00 is 57 hours after Monday 09:00: the 72-hour reminder is already past.
+    assert {d for _, d in _pending("session_reminder")} == {meeting.start - timedelta(hours=1)}
+
+
+def test_rescheduling_the_same_form_twice_moves_once_and_emails_once(booked):
+    match, meeting = booked
+    new_start = meeting.start + timedelta(hours=1)
+    for _ in range(2):
+        booking_reschedule(meeting=meeting, start=new_start, by=match.mentee.user, now=NOW)
+    meeting.refresh_from_db()
+    assert (meeting.start, meeting.sequence) == (new_start, 1)
+    assert Notification.objects.filter(kind="booking_rescheduled").count() == 2  # one per side
+
+
+def test_reschedule_refuses_a_time_that_is_not_free(booked):
+    match, meeting = booked
+    with pytest.raises(BookingError, match="just taken or is no longer offered"):
+        booking_reschedule(
+            meeting=meeting,
+            start=meeting.start + timedelta(minutes=30),
+            by=match.mentee.user,
+            now=NOW,
+        )
+    meeting.refresh_from_db()
+    assert (meeting.start, meeting.sequence) == (wednesday_18(), 0)
+
+
+def test_someone_outside_the_pair_can_neither_move_nor_cancel(booked):
+    match, meeting = booked
+    stranger = pair(match.program).mentee.user
+    with pytest.raises(BookingError, match="your own sessions"):
+        booking_cancel(meeting=meeting, by=stranger, now=NOW)
+    with pytest.raises(BookingError, match="your own sessions"):
+        booking_reschedule(
+            meeting=meeting, start=meeting.start + timedelta(hours=1), by=stranger, now=NOW
+        )
+    meeting.refresh_from_db()
+    assert (meeting.status, meeting.start) == ("booked", wednesday_18())
+    assert Notification.objects.filter(kind="booking_cancelled").count() == 0
+
+
+def test_a_group_member_cannot_cancel_or_move_the_group_session():
+    from sessions.services import group_session_schedule
+
+    program, mentor, members = group()
+    start = NOW + timedelta(days=3)
+    meeting = group_session_schedule(
+        mentor=mentor, program=program, start=start, end=start + timedelta(hours=1),
+        title="CV clinic", now=NOW,
+    )  # fmt: skip
+    with pytest.raises(BookingError, match="Only the mentor"):
+        booking_cancel(meeting=meeting, by=members[0], now=NOW)
+    with pytest.raises(BookingError, match="moved by cancelling"):
+        booking_reschedule(meeting=meeting, start=start + timedelta(hours=2), by=mentor, now=NOW)
+    booking_cancel(meeting=meeting, by=mentor, now=NOW)
+    assert Notification.objects.filter(kind="booking_cancelled").count() == 4
+
+
+def test_moving_a_session_away_and_back_queues_its_reminders_again(booked):
+    match, meeting = booked
+    original = meeting.start
+    booking_reschedule(
+        meeting=meeting, start=original + timedelta(hours=1), by=match.mentee.user, now=NOW
+    )
+    booking_reschedule(meeting=meeting, start=original, by=match.mentee.user, now=NOW)
+    people = sorted([match.mentor.user.email, match.mentee.user.email])
+    assert _pending("session_reminder") == sorted(
+        (email, original - timedelta(hours=h)) for email in people for h in (24, 1)
+    )
+    assert _pending("log_nudge") == [(e, original + timedelta(hours=2)) for e in people]

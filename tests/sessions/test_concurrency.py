@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from sessions.models import Meeting
-from tests.evaluation.helpers import make_application, make_pair, make_program
-from tests.sessions.helpers import weekly
+from sessions.services import BookingError, booking_create, one_off_slot_create, slots_free
+from tests.sessions.helpers import make_application, make_pair, make_program, weekly
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -54,6 +54,72 @@ def test_twenty_simultaneous_bookings_of_one_slot_give_one_booking_and_clear_mes
     refused = [body for code, body in results if code == 400]
     assert all("that time was just taken" in body for body in refused)
     assert Meeting.objects.filter(mentor=mentor.user, status="booked").count() == 1
+
+
+def _race(work, arguments):
+    """Run work(*args) for every args in as many threads, all released at once; returns the
+    outcome of each: the result or the exception raised."""
+    barrier = threading.Barrier(len(arguments))
+    outcomes = []
+
+    def run(*args):
+        try:
+            barrier.wait()
+            outcomes.append(work(*args))
+        except Exception as exc:  # recorded and asserted on below
+            outcomes.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run, args=args) for args in arguments]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return outcomes
+
+
+def test_twenty_threads_calling_the_service_give_one_meeting_and_nineteen_booking_errors():
+    program = make_program()
+    mentor = make_application(program, "mentor", capacity=20)
+    matches = [make_pair(program, mentor=mentor) for _ in range(20)]
+    weekly(mentor.user, weekday=(timezone.localdate().weekday() + 2) % 7)
+    start = slots_free(mentor=mentor.user, program=program)[0].start
+    outcomes = _race(
+        lambda match: booking_create(match=match, start=start, booked_by=match.mentee.user),
+        [(match,) for match in matches],
+    )
+    booked = [o for o in outcomes if isinstance(o, Meeting)]
+    refused = [o for o in outcomes if isinstance(o, BookingError)]
+    assert (len(booked), len(refused), len(outcomes)) == (1, 19, 20), outcomes
+    assert {e.message for e in refused} == {
+        "Sorry, that time was just taken or is no longer offered. Please choose another."
+    }
+    assert list(Meeting.objects.values_list("pk", flat=True)) == [booked[0].pk]
+
+
+def test_overlapping_slots_of_different_lengths_cannot_both_be_booked():
+    # A one-off 90-minute slot at 18:30 overlaps the weekly 18:00 and 19:00 slots: different
+    # starts, so only the row lock and the exclusion constraint stand between them.
+    program = make_program()
+    mentor = make_application(program, "mentor", capacity=3)
+    matches = [make_pair(program, mentor=mentor) for _ in range(3)]
+    weekly(mentor.user, weekday=(timezone.localdate().weekday() + 2) % 7)
+    first = slots_free(mentor=mentor.user, program=program)[0].start
+    one_off_slot_create(
+        mentor=mentor.user,
+        start=first + timedelta(minutes=30),
+        end=first + timedelta(minutes=120),
+    )
+    starts = [first, first + timedelta(minutes=30), first + timedelta(hours=1)]
+    outcomes = _race(
+        lambda match, start: booking_create(match=match, start=start, booked_by=match.mentee.user),
+        list(zip(matches, starts, strict=True)),
+    )
+    assert all(isinstance(o, Meeting | BookingError) for o in outcomes), outcomes
+    booked = sorted(Meeting.objects.values_list("start", flat=True))
+    # Whoever wins, the result is one of the two non-overlapping outcomes.
+    assert booked in ([first, first + timedelta(hours=1)], [first + timedelta(minutes=30)])
 
 
 def test_the_exclusion_constraint_refuses_an_overlap_that_skips_the_service():

@@ -5,8 +5,13 @@ from django.core import mail
 from icalendar import Calendar
 
 from notifications.services import notifications_deliver_due
-from sessions.services import booking_cancel, booking_create, booking_reschedule
-from tests.sessions.helpers import NOW, pair, wednesday_18, weekly
+from sessions.services import (
+    booking_cancel,
+    booking_create,
+    booking_reschedule,
+    group_session_schedule,
+)
+from tests.sessions.helpers import NOW, group, pair, wednesday_18, weekly
 
 pytestmark = pytest.mark.django_db
 
@@ -46,3 +51,37 @@ def test_ics_keeps_its_uid_bumps_sequence_and_cancels():
     assert first.decoded("DTSTART") == wednesday_18()
     assert moved.decoded("DTSTART") == wednesday_18() + timedelta(hours=1)
     assert moved.decoded("DTEND") == wednesday_18() + timedelta(hours=2)
+
+
+def test_ics_times_are_utc_and_name_the_organizer_and_the_attendee():
+    match = pair(mentor_zone="America/New_York", mentee_zone="Asia/Tokyo")
+    weekly(match.mentor.user, weekday=2, time_zone="Europe/London", location="Library")
+    booking_create(match=match, start=wednesday_18(), booked_by=match.mentee.user, now=NOW)
+    notifications_deliver_due(now=NOW)
+    [to_mentee] = [m for m in mail.outbox if m.to == [match.mentee.user.email]]
+    raw = to_mentee.attachments[0][1]
+    raw = raw.decode() if isinstance(raw, bytes) else raw
+    assert "DTSTART:20300109T180000Z" in raw and "DTEND:20300109T190000Z" in raw
+    _, [event] = _events(to_mentee)
+    assert str(event["ORGANIZER"]) == f"mailto:{match.mentor.user.email}"
+    assert str(event["ATTENDEE"]) == f"mailto:{match.mentee.user.email}"
+    assert (str(event["LOCATION"]), str(event["STATUS"])) == ("Library", "CONFIRMED")
+    assert str(event["URL"]).endswith(f"/sessions/{match.meetings.get().pk}/")
+
+
+def test_group_invitation_names_only_the_recipient_among_the_members():
+    program, mentor, members = group(3)
+    start = NOW + timedelta(days=2)
+    group_session_schedule(
+        mentor=mentor, program=program, start=start, end=start + timedelta(hours=1),
+        title="CV clinic", now=NOW,
+    )  # fmt: skip
+    notifications_deliver_due(now=NOW)
+    for member in members:
+        [message] = [m for m in mail.outbox if m.to == [member.email]]
+        _, [event] = _events(message)
+        assert str(event["ATTENDEE"]) == f"mailto:{member.email}"
+        assert str(event["SUMMARY"]) == "CV clinic"
+    [to_mentor] = [m for m in mail.outbox if m.to == [mentor.email]]
+    _, [event] = _events(to_mentor)
+    assert sorted(str(a) for a in event["ATTENDEE"]) == sorted(f"mailto:{m.email}" for m in members)

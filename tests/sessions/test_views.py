@@ -1,14 +1,13 @@
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
-from icalendar import Calendar
 
-from sessions.models import CalendarFeed, Meeting, PrivateNote, SessionLog
-from sessions.services import booking_create, calendar_feed_for, session_log_save, slots_free
-from tests.evaluation.helpers import make_pair
-from tests.sessions.helpers import pair, weekly
+from sessions.models import Meeting, PrivateNote, SessionLog
+from sessions.services import booking_create, session_log_save, slots_free
+from tests.sessions.helpers import make_pair, pair, weekly
 
 pytestmark = pytest.mark.django_db
 
@@ -150,22 +149,6 @@ def test_cancel_from_the_page_tells_both_and_a_second_cancel_is_refused(client):
     assert meeting.cancel_reason == "Ill"
 
 
-def test_calendar_feed_lists_my_sessions_and_a_reset_token_stops_the_old_url(client):
-    match = pair()
-    meeting = _past(match)
-    feed = calendar_feed_for(user=match.mentee.user)
-    url = reverse("sessions:feed", args=[feed.token])
-    response = client.get(url)  # no login: calendar apps fetch it
-    assert response["Content-Type"].startswith("text/calendar")
-    [event] = Calendar.from_ical(response.content).walk("VEVENT")
-    assert str(event["UID"]).startswith(meeting.uid)
-    client.force_login(match.mentee.user)
-    client.post(reverse("sessions:calendar"))
-    assert client.get(url).status_code == 404
-    assert CalendarFeed.objects.get().token != feed.token
-    assert client.get(reverse("sessions:feed", args=["not-a-token"])).status_code == 404
-
-
 def test_availability_editor_adds_a_window_and_refuses_bad_ones(client):
     match = pair()
     client.force_login(match.mentor.user)
@@ -181,3 +164,71 @@ def test_availability_editor_adds_a_window_and_refuses_bad_ones(client):
     past = {"slot-start": "2020-01-01T10:00", "slot-end": "2020-01-01T11:00"}
     assert "Choose a time in the future." in client.post(url, past).content.decode()
     assert match.mentor.user.one_off_slots.count() == 0
+
+
+def test_huge_notes_leave_an_existing_log_exactly_as_it_was(client):
+    match = pair()
+    meeting = _past(match)
+    session_log_save(
+        meeting=meeting, author=match.mentee.user, outcome="held", duration_minutes=40,
+        shared_notes="Before", private_note="Mine",
+    )  # fmt: skip
+    client.force_login(match.mentee.user)
+    response = client.post(
+        reverse("sessions:meeting-log", args=[meeting.pk]),
+        {"outcome": "missed", "shared_notes": "ok", "private_note": "y" * 1_000_000},
+    )
+    assert response.status_code == 400
+    assert "Notes can be at most 10,000 characters." in response.content.decode()
+    log = SessionLog.objects.get()
+    assert (log.outcome, log.duration_minutes, log.shared_notes) == ("held", 40, "Before")
+    assert PrivateNote.objects.get().text == "Mine"
+
+
+def test_booking_page_shows_the_mentors_times_in_the_mentees_zone_grouped_by_day(client):
+    match = pair(mentor_zone="Europe/London", mentee_zone="Asia/Tokyo")
+    today = timezone.localdate()
+    weekly(match.mentor.user, weekday=(today.weekday() + 3) % 7, start=time(20), end=time(22))
+    client.force_login(match.mentee.user)
+    page = client.get(reverse("sessions:booking-create", args=[match.pk]))
+    tokyo = ZoneInfo("Asia/Tokyo")
+    [(day, slots), *_] = page.context["days"]
+    assert [s.start.astimezone(tokyo).date() for s in slots] == [day, day]
+    body = page.content.decode()
+    for slot in slots:
+        assert f">{slot.start.astimezone(tokyo):%H:%M}<" in body
+    assert "Asia/Tokyo" in body
+
+
+def test_reschedule_from_the_page_and_an_ended_match_cannot_book(client):
+    match = pair()
+    weekly(match.mentor.user, weekday=(timezone.localdate().weekday() + 3) % 7)
+    first, second = slots_free(mentor=match.mentor.user)[:2]
+    meeting = booking_create(match=match, start=first.start, booked_by=match.mentee.user)
+    client.force_login(match.mentor.user)
+    url = reverse("sessions:meeting-reschedule", args=[meeting.pk])
+    response = client.post(url, {"start": second.start.isoformat()}, follow=True)
+    assert "Moved. You both have an updated calendar invitation." in response.content.decode()
+    meeting.refresh_from_db()
+    assert (meeting.start, meeting.sequence) == (second.start, 1)
+    stale = datetime(2020, 1, 1, tzinfo=UTC).isoformat()
+    response = client.post(url, {"start": stale}, follow=True)
+    assert "that time was just taken" in response.content.decode()
+    match.status, match.ended_at = "ended", timezone.now()
+    match.save()
+    client.force_login(match.mentee.user)
+    assert client.get(reverse("sessions:booking-create", args=[match.pk])).status_code == 404
+
+
+def test_script_in_a_cancel_reason_is_shown_as_text(client):
+    match = pair()
+    weekly(match.mentor.user, weekday=(timezone.localdate().weekday() + 3) % 7)
+    meeting = booking_create(
+        match=match, start=slots_free(mentor=match.mentor.user)[0].start,
+        booked_by=match.mentee.user,
+    )  # fmt: skip
+    client.force_login(match.mentee.user)
+    client.post(reverse("sessions:meeting-cancel", args=[meeting.pk]), {"reason": "<script>x"})
+    client.force_login(match.mentor.user)
+    page = client.get(reverse("sessions:meeting-detail", args=[meeting.pk])).content.decode()
+    assert "<script>x" not in page and "&lt;script&gt;x" in page

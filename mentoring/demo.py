@@ -251,7 +251,51 @@ def seed_demo(*, participants: int = 60, password: str, seed: int = 7) -> dict:
                     application=application, status=Application.Status.APPROVED, by=coordinator
                 )
     matched = _demo_matches(program=programs[0], coordinator=coordinator)
+    _demo_sessions(program=programs[0])
     return {"programs": len(programs), "applications_created": created, "matches": matched}
+
+
+def _demo_sessions(*, program: Program) -> None:
+    """Weekly availability for the matched mentors, a few booked sessions and one held,
+    logged session, so the sessions pages have something to show; later runs add nothing."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from matching.models import Match
+    from sessions.models import AvailabilityRule, Meeting
+    from sessions.services import booking_create, session_log_save, slots_free
+
+    if Meeting.objects.filter(program=program).exists():
+        return
+    matches = list(
+        Match.objects.filter(program=program, status="active").select_related(
+            "mentor__user", "mentee__user"
+        )[:6]
+    )
+    for match in matches:
+        mentor = match.mentor.user
+        if not AvailabilityRule.objects.filter(mentor=mentor).exists():
+            for weekday in (1, 3):
+                AvailabilityRule.objects.create(
+                    mentor=mentor, weekday=weekday, start_time=time(17), end_time=time(19),
+                    time_zone=mentor.time_zone, location="Library, room 2",
+                )  # fmt: skip
+    for match in matches[1:4]:
+        slots = slots_free(mentor=match.mentor.user, program=program)
+        if slots:
+            booking_create(match=match, start=slots[0].start, booked_by=match.mentee.user)
+    if matches:
+        match = matches[0]
+        start = (timezone.now() - timedelta(days=6)).replace(minute=0, second=0, microsecond=0)
+        meeting = Meeting.objects.create(
+            program=program, mentor=match.mentor.user, match=match, start=start,
+            end=start + timedelta(hours=1), booked_by=match.mentee.user,
+        )  # fmt: skip
+        session_log_save(
+            meeting=meeting, author=match.mentee.user, outcome="held", duration_minutes=60,
+            shared_notes="Went through my CV and planned two informational interviews.",
+        )  # fmt: skip
 
 
 def _demo_matches(*, program: Program, coordinator: User) -> int:

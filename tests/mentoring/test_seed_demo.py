@@ -1,8 +1,10 @@
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
 from accounts.models import User
 from programs.models import Application, Program
+from sessions.models import AvailabilityRule, Meeting, SessionLog
 
 pytestmark = pytest.mark.django_db
 
@@ -20,6 +22,16 @@ def test_seed_demo_creates_programs_and_participants_once():
     assert set(Program.objects.values_list("kind", flat=True)) == {"formal", "informal"}
     call_command("seed_demo", participants=12)
     assert (Program.objects.count(), User.objects.count(), Application.objects.count()) == counts
+
+
+def test_seed_demo_gives_matched_pairs_availability_bookings_and_a_logged_session():
+    call_command("seed_demo", participants=30)
+    booked = Meeting.objects.filter(status="booked")
+    assert booked.filter(start__gt=timezone.now()).count() >= 1
+    assert SessionLog.objects.filter(outcome="held").count() == 1
+    assert AvailabilityRule.objects.exists()
+    call_command("seed_demo", participants=30)
+    assert SessionLog.objects.count() == 1
 
 
 def test_demo_users_can_log_in(client):

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import redis
 from django.db import connection, transaction
+from django.urls import reverse
 
 from notifications.models import Kind, Notification
 from notifications.services import (
@@ -22,7 +23,7 @@ from notifications.services import (
 )
 from notifications.tasks import sweep_notifications
 from sessions.models import Meeting
-from sessions.services import booking_create
+from sessions.services import booking_create, slots_free
 from tests.conftest import _reset_pools, test_redis_url, wait_for
 from tests.notifications.support import RedisServer, SmtpSink, Worker, worker_env
 from tests.sessions.helpers import pair, weekly
@@ -120,19 +121,23 @@ def own_redis(celery_redis_app):
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_booking_with_redis_down_succeeds_fast_and_its_emails_follow_one_sweep_later(
-    own_redis, tmp_path
+    own_redis, tmp_path, client
 ):
     match = pair()
     weekly(match.mentor.user, weekday=(date.today().weekday() + 3) % 7)
+    start = slots_free(mentor=match.mentor.user)[0].start
+    client.force_login(match.mentee.user)
     own_redis.stop()
 
     started = time.monotonic()
-    from sessions.services import slots_free
-
-    start = slots_free(mentor=match.mentor.user)[0].start
-    meeting = booking_create(match=match, start=start, booked_by=match.mentee.user)
+    response = client.post(
+        reverse("sessions:booking-create", args=[match.pk]), {"start": start.isoformat()}
+    )
     elapsed = time.monotonic() - started
 
+    meeting = Meeting.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == reverse("sessions:meeting-detail", args=[meeting.pk])
     assert elapsed < 2, elapsed
     queued = Notification.objects.filter(status=S.QUEUED)
     assert Counter(queued.values_list("kind", flat=True)) == {

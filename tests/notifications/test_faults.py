@@ -85,14 +85,14 @@ def test_sigkill_three_times_while_sending_1000_reminders(celery_redis_app, tmp_
             NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS="30",
         )  # fmt: skip
         worker = Worker(env, concurrency=concurrency, log=tmp_path / "worker.log")
-        for target in (150, 400, 650):
-            worker.start()
-            sweep_notifications.delay()
-            wait_for(lambda t=target: len(sink.ids()) >= t, timeout=90)
-            worker.kill()
-            kills += 1
-        worker.start()
         try:
+            for target in (150, 400, 650):
+                worker.start()
+                sweep_notifications.delay()
+                wait_for(lambda t=target: len(sink.ids()) >= t, timeout=90)
+                worker.kill()
+                kills += 1
+            worker.start()
             _sweep_until_all_sent(timeout=180)
         finally:
             worker.stop()

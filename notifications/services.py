@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 # A row left `sending` this long belongs to a worker that died; the sweeper takes it again.
 CLAIM_TIMEOUT = timedelta(seconds=settings.NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS)
-BATCH_SIZE = 25  # rows per sender task, sent over one SMTP connection
+BATCH_SIZE = 100  # rows per sender task, sent over one SMTP connection
 MAX_ATTEMPTS = 8
 S = Notification.Status
 
@@ -220,6 +220,9 @@ def _deliver(notification: Notification, token: str, connection, *, started=Fals
         if message is None:
             return _finish(notification, token, S.CANCELLED, "Its subject no longer exists.")
         if connection is not None:
+            # Opened here, not by send(): a backend that opens its own connection closes it
+            # after each message, and a fresh SMTP session per email costs more than the email.
+            connection.open()
             message.connection = connection
         message.send()
     except (smtplib.SMTPException, OSError) as exc:  # OSError covers timeouts, refusals

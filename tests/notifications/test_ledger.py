@@ -18,6 +18,7 @@ from notifications.services import (
     preference_set,
 )
 from tests.factories import ApplicationFactory, UserFactory
+from tests.notifications.support import SmtpSink
 
 pytestmark = pytest.mark.django_db
 S = Notification.Status
@@ -55,6 +56,16 @@ def test_due_rows_are_sent_once_and_marked_sent():
     assert message.alternatives[0].mimetype == "text/html"
     assert "has been approved" in message.alternatives[0].content
     assert "has been approved" in message.body
+
+
+def test_a_batch_goes_out_over_one_smtp_session(settings):
+    rows = [queue_decision(ApplicationFactory()) for _ in range(5)]
+    with SmtpSink() as sink:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", sink.port
+        assert notifications_deliver_due() == 5
+    assert sorted(sink.ids()) == sorted(row.pk for row in rows)
+    assert sink.sessions == 1
 
 
 def test_future_rows_wait_until_due():

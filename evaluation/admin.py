@@ -4,7 +4,7 @@ from django.db.models import Count, Q
 
 from evaluation.models import CheckIn, Moment, RiskFlag, Survey, SurveyInvitation, SurveyQuestion
 from evaluation.services import survey_copy, survey_send
-from programs.admin_scope import ProgramScopedAdmin, ProgramScopedInline, ScopedRelatedFilter
+from mentoring.admin_scope import ProgramScopedAdmin, ProgramScopedInline, ScopedRelatedFilter
 
 
 class SurveyQuestionInline(ProgramScopedInline, admin.StackedInline):

@@ -7,12 +7,24 @@ def _on_session_logged(sender, log, **kwargs):
     session_logged(log=log)
 
 
+def _on_application_decided(sender, application, status, **kwargs):
+    from evaluation.services import survey_invitations_for_approval
+    from programs.models import Application
+
+    if status == Application.Status.APPROVED:
+        survey_invitations_for_approval(application=application)
+
+
 class EvaluationConfig(AppConfig):
     name = "evaluation"
     verbose_name = "Evaluation"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
+        from programs.signals import application_decided
         from sessions.signals import session_logged
 
         session_logged.connect(_on_session_logged, dispatch_uid="evaluation.session_logged")
+        application_decided.connect(
+            _on_application_decided, dispatch_uid="evaluation.application_decided"
+        )

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.views.decorators.cache import never_cache
 
-from evaluation.exporting import csv_stream, xlsx_write
 from evaluation.forms import CheckInForm, ReportScopeForm, SurveyAnswerForm
 from evaluation.permissions import (
     checkin_for_respondent,
@@ -29,6 +28,7 @@ from evaluation.selectors import (
 from evaluation.selectors.impact import METHOD as IMPACT_METHOD
 from evaluation.selectors.pending import checkin_partner
 from evaluation.services import checkin_answer, survey_answer
+from mentoring.exporting import csv_stream, xlsx_write
 from programs.permissions import programs_reportable_by
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

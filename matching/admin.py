@@ -29,7 +29,8 @@ from matching.services.runs import (
     run_rerun,
     run_start,
 )
-from programs.admin_scope import ProgramScopedAdmin, ScopedRelatedFilter
+from mentoring.admin_scope import ProgramScopedAdmin, ScopedRelatedFilter
+from programs.admin import program_inline_register
 from programs.models import Application
 from programs.permissions import program_for_coordinator
 
@@ -46,6 +47,8 @@ class MatchingConfigInline(admin.StackedInline):
         "allow_rematch_with_ended",
     ]
 
+
+program_inline_register(MatchingConfigInline)
 
 PLAN_SALT = "matching.reoptimise"
 

@@ -1,8 +1,8 @@
 from django.contrib import admin, messages
 
+from mentoring.admin_scope import ProgramScopedAdmin, ScopedRelatedFilter
 from notifications.models import Notification
 from notifications.services import notification_resend
-from programs.admin_scope import ProgramScopedAdmin, ScopedRelatedFilter
 
 
 @admin.register(Notification)

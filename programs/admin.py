@@ -11,10 +11,9 @@ from django.utils.html import format_html
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from evaluation.exporting import csv_stream
-from matching.admin import MatchingConfigInline
+from mentoring.admin_scope import ProgramScopedAdmin, ProgramScopedInline, ScopedRelatedFilter
+from mentoring.exporting import csv_stream
 from programs.admin_roster import roster_import_view
-from programs.admin_scope import ProgramScopedAdmin, ProgramScopedInline, ScopedRelatedFilter
 from programs.forms import DecisionReasonForm
 from programs.models import (
     Answer,
@@ -81,6 +80,16 @@ TRANSITION_LABELS = {
 }
 
 
+# Inlines of models that higher apps own (matching weights, ...), attached from those apps.
+_program_inlines: list[type] = []
+
+
+def program_inline_register(inline: type) -> None:
+    """Show `inline` on the program's admin page, after the program's own inlines."""
+    if inline not in _program_inlines:
+        _program_inlines.append(inline)
+
+
 @admin.register(Program)
 class ProgramAdmin(ProgramScopedAdmin):
     program_path = ""
@@ -98,7 +107,7 @@ class ProgramAdmin(ProgramScopedAdmin):
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["coordinators", "reporting_staff"]
-    inlines = [TopicInline, GoalInline, CareerStageInline, QuestionInline, MatchingConfigInline]
+    inlines = [TopicInline, GoalInline, CareerStageInline, QuestionInline]
     actions = ["copy_for_next_cohort"]
     change_form_template = "admin/programs/program/change_form.html"
     fieldsets = [
@@ -141,6 +150,9 @@ class ProgramAdmin(ProgramScopedAdmin):
     @admin.display(description="Approved", ordering="approved")
     def approved_count(self, obj):
         return obj.approved
+
+    def get_inlines(self, request, obj):
+        return [*super().get_inlines(request, obj), *_program_inlines]
 
     def get_readonly_fields(self, request, obj=None):
         # Status moves only through the lifecycle buttons, which enforce the transitions.

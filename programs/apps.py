@@ -5,3 +5,10 @@ class ProgramsConfig(AppConfig):
     name = "programs"
     verbose_name = "Programs and enrollment"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from mentoring.admin_scope import scope_register
+        from programs.models import Program
+        from programs.permissions import programs_coordinated_by
+
+        scope_register(model=Program, visible_to=programs_coordinated_by)

@@ -26,6 +26,7 @@ from programs.models import (
 )
 from programs.questions import answer_clean, answer_is_empty
 from programs.roster import invitations_send_pending
+from programs.signals import application_decided
 
 P = Program.Status
 TRANSITIONS = {
@@ -297,8 +298,9 @@ DECISIONS = {
 def application_decide(
     *, application: Application, status: str, by=None, reason: str = ""
 ) -> Application:
-    """Approve, decline (a reason is required) or waitlist an application and email the
-    applicant the decision."""
+    """Approve, decline (a reason is required) or waitlist an application, email the
+    applicant the decision and send `application_decided` (evaluation invites approved
+    people to baseline surveys)."""
     if status not in DECISIONS:
         raise ValidationError(f"Unknown decision {status!r}.")
     reason = reason.strip()
@@ -322,11 +324,7 @@ def application_decide(
         context={"decision": status, "reason": reason},
         key_extra=application.decided_at.isoformat(),
     )
-    if status == Application.Status.APPROVED:
-        # Imported here: evaluation builds on programs, not the other way round.
-        from evaluation.services import survey_invitations_for_approval
-
-        survey_invitations_for_approval(application=application)
+    application_decided.send(sender=Application, application=application, status=status)
     return application
 
 

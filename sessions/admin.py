@@ -6,7 +6,7 @@ from django.db.models import Count
 from django.urls import reverse
 from django.utils.html import format_html
 
-from programs.admin_scope import ProgramScopedAdmin, ScopedRelatedFilter
+from mentoring.admin_scope import ProgramScopedAdmin, ScopedRelatedFilter
 from sessions.models import Attendance, Meeting, PairSessions, SessionLog
 from sessions.selectors import goal_progress_labels, pair_session_summary
 

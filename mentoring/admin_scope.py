@@ -1,17 +1,46 @@
 """Admin scoping: a coordinator sees and changes only the programs they coordinate and what
-hangs off them. Superusers see everything. Used by every app's admin."""
+hangs off them. Superusers see everything. Used by every app's admin.
+
+This module sits below the domain apps, so it knows programs only through a small interface:
+the programs app registers its scope root (the Program model) and a function returning the rows
+of it a user coordinates (`scope_register`, called from its AppConfig.ready). A model is in
+scope when it is the root or has a `program` field; an admin can name another path.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from django.contrib import admin
 from django.contrib.admin.filters import RelatedFieldListFilter
+from django.core.exceptions import ImproperlyConfigured
+from django.db.models import Model, QuerySet
 from django.http import Http404
 
-from programs.models import Program
-from programs.permissions import programs_coordinated_by
+
+@dataclass(frozen=True)
+class _Scope:
+    model: type[Model]
+    visible_to: Callable[..., QuerySet]
+
+
+_scope: list[_Scope] = []
+
+
+def scope_register(*, model: type[Model], visible_to: Callable[..., QuerySet]) -> None:
+    """Make `model` the scope root; `visible_to(user=...)` returns the rows a (non-superuser)
+    staff user may see. Registering again replaces the earlier root."""
+    _scope[:] = [_Scope(model=model, visible_to=visible_to)]
+
+
+def _root() -> _Scope:
+    if not _scope:
+        raise ImproperlyConfigured("No admin scope registered (programs app not ready?).")
+    return _scope[0]
 
 
 def _program_lookup(model) -> str | None:
-    """How to reach the Program from `model` ("" for Program itself), if it can."""
-    if model is Program:
+    """How to reach the scope root from `model` ("" for the root itself), if it can."""
+    if model is _root().model:
         return ""
     names = {f.name for f in model._meta.get_fields()}
     return "program" if "program" in names else None
@@ -20,7 +49,7 @@ def _program_lookup(model) -> str | None:
 def scope_queryset(queryset, *, user, path: str):
     if user.is_superuser:
         return queryset
-    programs = programs_coordinated_by(user=user)
+    programs = _root().visible_to(user=user)
     if path == "":
         return queryset.filter(pk__in=programs.values("pk"))
     return queryset.filter(**{f"{path}__in": programs.values("pk")})

@@ -1,0 +1,277 @@
+"""Shared preparation of both solvers: validation, locks, the candidate pool scan, results."""
+
+from __future__ import annotations
+
+import ctypes
+import functools
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from matching.solver.contract import RESOLUTION, Assignment, DenseScores, ScoreSource
+
+
+@dataclass
+class _Problem:
+    source: ScoreSource
+    capacity: np.ndarray  # original capacities
+    residual: np.ndarray  # capacity left after locks
+    locked_mentor: np.ndarray  # per mentee, -1 when not locked
+    locked_score: np.ndarray
+
+    @property
+    def n(self) -> int:
+        return self.source.shape[0]
+
+    @property
+    def m(self) -> int:
+        return self.source.shape[1]
+
+    @property
+    def free(self) -> np.ndarray:
+        return self.locked_mentor < 0
+
+
+def _as_source(scores: np.ndarray | ScoreSource, forbidden: np.ndarray | None) -> ScoreSource:
+    if isinstance(scores, ScoreSource) and not isinstance(scores, np.ndarray):
+        if forbidden is not None:
+            raise ValueError("a ScoreSource marks forbidden pairs itself (-inf); pass no mask")
+        return scores
+    return DenseScores(scores=scores, forbidden=forbidden)
+
+
+def _prepare(
+    *,
+    scores: np.ndarray | ScoreSource,
+    capacities: np.ndarray,
+    forbidden: np.ndarray | None,
+    locked: Sequence[tuple[int, int]],
+) -> _Problem:
+    source = _as_source(scores, forbidden)
+    n, m = source.shape
+    capacity = np.asarray(capacities)
+    if capacity.shape != (m,) or not np.issubdtype(capacity.dtype, np.integer):
+        raise ValueError(f"capacities must be an integer array of shape ({m},)")
+    if (capacity < 0).any():
+        raise ValueError("capacities must be >= 0")
+    capacity = capacity.astype(np.int64)
+    locked_mentor = np.full(n, -1, dtype=np.int64)
+    for mentee, mentor in locked:
+        if not (0 <= mentee < n and 0 <= mentor < m):
+            raise ValueError(f"locked pair ({mentee}, {mentor}) is out of range")
+        if locked_mentor[mentee] >= 0:
+            raise ValueError(f"mentee {mentee} is locked more than once")
+        locked_mentor[mentee] = mentor
+    load = np.bincount(locked_mentor[locked_mentor >= 0], minlength=m)
+    over = np.flatnonzero(load > capacity)
+    if over.size:
+        j = int(over[0])
+        raise ValueError(
+            f"locked pairs give mentor {j} {int(load[j])} mentees, capacity {int(capacity[j])}"
+        )
+    locked_score = _locked_scores(source, locked_mentor)
+    return _Problem(source, capacity, capacity - load, locked_mentor, locked_score)
+
+
+def _locked_scores(source: ScoreSource, locked_mentor: np.ndarray) -> np.ndarray:
+    rows = np.flatnonzero(locked_mentor >= 0)
+    out = np.full(locked_mentor.shape, np.nan)
+    for chunk in _chunks(rows, source.block_rows):
+        values = source.block(chunk)[np.arange(chunk.size), locked_mentor[chunk]]
+        bad = ~np.isfinite(values)
+        if bad.any():
+            i = int(chunk[bad][0])
+            raise ValueError(f"locked pair ({i}, {int(locked_mentor[i])}) is forbidden")
+        out[chunk] = values
+    return out
+
+
+def _chunks(rows: np.ndarray, size: int) -> Iterator[np.ndarray]:
+    for start in range(0, rows.size, max(1, size)):
+        yield rows[start : start + size]
+
+
+def _quantize(values: np.ndarray) -> np.ndarray:
+    """Scores -> int64 units of 1/RESOLUTION; -inf (forbidden) -> -1."""
+    finite = np.isfinite(values)
+    out = np.full(values.shape, -1, dtype=np.int64)
+    out[finite] = np.rint(values[finite].astype(np.float64) * RESOLUTION).astype(np.int64)
+    return out
+
+
+@dataclass
+class _Pool:
+    """Each free mentee's best `k` allowed mentors, and the best score left outside them."""
+
+    cols: np.ndarray  # (n, k) int64, -1 where fewer than k allowed mentors
+    q: np.ndarray  # (n, k) int64 quantized scores, -1 where missing
+    values: np.ndarray  # (n, k) float64 original scores
+    tail_q: np.ndarray  # (n,) best quantized score outside the pool, -1 if none
+    n_allowed: np.ndarray  # (n,) allowed mentors with capacity > 0
+
+
+def _scan(problem: _Problem, *, k: int, workers: int) -> _Pool:
+    """One pass over all row blocks: allowed-mentor counts and each free row's top-k pool.
+
+    Blocks are scored by `workers` threads (numpy releases the GIL), each with single-threaded
+    BLAS; the source's block() must therefore be thread-safe.
+    """
+    n, m = problem.n, problem.m
+    k = max(1, min(k, m))
+    pool = _Pool(
+        cols=np.full((n, k), -1, dtype=np.int64),
+        q=np.full((n, k), -1, dtype=np.int64),
+        values=np.full((n, k), -np.inf),
+        tail_q=np.full(n, -1, dtype=np.int64),
+        n_allowed=np.zeros(n, dtype=np.int64),
+    )
+    zero_cap = np.flatnonzero(problem.capacity == 0)
+    exhausted = np.flatnonzero(problem.residual == 0)
+
+    def scan_block(start: int) -> None:
+        stop = min(n, start + problem.source.block_rows)
+        block = problem.source.block(slice(start, stop))
+        allowed = np.count_nonzero(block > -np.inf, axis=1)
+        if zero_cap.size:
+            allowed -= np.count_nonzero(block[:, zero_cap] > -np.inf, axis=1)
+        pool.n_allowed[start:stop] = allowed
+        if exhausted.size:
+            block[:, exhausted] = -np.inf
+        free = problem.free[start:stop]
+        rows = np.arange(start, stop)
+        if free.all():
+            _fill_pool(pool, rows, block, k)
+        else:
+            _fill_pool(pool, rows[free], block[free], k)
+
+    starts = range(0, n, problem.source.block_rows)
+    with ThreadPoolExecutor(max_workers=max(1, workers), initializer=_blas_single_thread) as ex:
+        list(ex.map(scan_block, starts))  # list() re-raises a worker's exception
+    return pool
+
+
+def _blas_single_thread() -> None:
+    """Make BLAS single-threaded in the calling (worker) thread, when numpy's OpenBLAS allows.
+
+    The scan's matrix products are small; BLAS threads of their own only contend with the scan
+    workers (and badly so on a busy machine). Best effort: numpy builds without the bundled
+    OpenBLAS simply keep their setting.
+    """
+    setter = _openblas_local_threads()
+    if setter is not None:
+        setter(1)
+
+
+@functools.cache
+def _openblas_local_threads():
+    libs = Path(np.__file__).resolve().parent.parent / "numpy.libs"
+    for path in sorted(libs.glob("libscipy_openblas*.so")):
+        try:
+            setter = ctypes.CDLL(str(path)).openblas_set_num_threads_local
+        except (OSError, AttributeError):
+            continue
+        setter.argtypes, setter.restype = [ctypes.c_int], ctypes.c_int
+        return setter
+    return None
+
+
+def _fill_pool(pool: _Pool, rows: np.ndarray, block: np.ndarray, k: int) -> None:
+    if rows.size == 0 or block.shape[1] == 0:
+        return
+    cols, values, tail = _top_k(block, k)
+    pool.cols[rows] = cols
+    pool.q[rows] = _quantize(values)
+    pool.values[rows] = values
+    pool.tail_q[rows] = _quantize(tail)
+
+
+def _top_k(block: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Each row's k best finite entries, sorted by (value desc, column asc), and the next value.
+
+    Instead of partitioning whole rows, take the (k+1)-th largest of the maxima of 4(k+1)
+    column groups: at least k+1 entries reach it, and usually not many more, so only those few
+    candidates per row are sorted. Returns columns (-1 padded), values and the (k+1)-th value
+    (-inf padded), all canonical: ties go to the lower column index.
+    """
+    b, m = block.shape
+    size = -(-m // min(m, 4 * (k + 1)))
+    group_max = np.maximum.reduceat(block, np.arange(0, m, size), axis=1)
+    groups = group_max.shape[1]
+    if groups > k + 1:
+        floor = np.partition(group_max, groups - k - 1, axis=1)[:, groups - k - 1]
+    else:
+        floor = np.full(b, -np.inf, dtype=block.dtype)
+    keep = block >= floor[:, None]
+    if np.isneginf(floor).any():
+        keep &= block > -np.inf
+    row, col = np.divmod(np.flatnonzero(keep), m)
+    value = block[row, col].astype(np.float64)
+    order = np.lexsort((-value, row))  # stable: equal values keep ascending columns
+    row, col, value = row[order], col[order], value[order]
+    rank = np.arange(row.size) - np.searchsorted(row, row)
+    cols = np.full((b, k), -1, dtype=np.int64)
+    values = np.full((b, k), -np.inf)
+    top = rank < k
+    cols[row[top], rank[top]] = col[top]
+    values[row[top], rank[top]] = value[top]
+    tail = np.full(b, -np.inf)
+    nxt = rank == k
+    tail[row[nxt]] = value[nxt]
+    return cols, values, tail
+
+
+def _finish(
+    *,
+    problem: _Problem,
+    mentor: np.ndarray,
+    pair_scores: np.ndarray,
+    pool: _Pool,
+    method: str,
+    proven: bool,
+    certificate: dict[str, Any],
+    timings: dict[str, float],
+) -> Assignment:
+    locked = ~problem.free
+    mentor = np.where(locked, problem.locked_mentor, mentor)
+    pair_scores = np.where(locked, problem.locked_score, pair_scores)
+    pair_scores = np.where(mentor >= 0, pair_scores, np.nan)
+    matched = mentor >= 0
+    return Assignment(
+        assignment=mentor,
+        pair_scores=pair_scores,
+        total_score=float(pair_scores[matched].sum()),
+        n_matched=int(matched.sum()),
+        n_allowed=pool.n_allowed,
+        locked=locked,
+        method=method,
+        optimal_proven=proven,
+        certificate=certificate,
+        timings=timings,
+    )
+
+
+@dataclass
+class _Edges:
+    """The restricted graph: candidate (mentee, mentor) pairs with scores."""
+
+    rows: np.ndarray
+    cols: np.ndarray
+    q: np.ndarray
+    values: np.ndarray
+
+    @classmethod
+    def empty(cls) -> _Edges:
+        none = np.zeros(0, dtype=np.int64)
+        return cls(none, none, none, np.zeros(0))
+
+    def extend(self, other: _Edges) -> _Edges:
+        return _Edges(
+            np.concatenate([self.rows, other.rows]),
+            np.concatenate([self.cols, other.cols]),
+            np.concatenate([self.q, other.q]),
+            np.concatenate([self.values, other.values]),
+        )

@@ -5,7 +5,11 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneField
+
+#: How far ahead a program may let people book, at most (sessions expands availability this far).
+MAX_BOOKING_HORIZON_WEEKS = 26
 
 
 def validate_reminder_hours(value: str) -> None:
@@ -64,6 +68,12 @@ class Program(models.Model):
     cancellation_cutoff_hours = models.PositiveSmallIntegerField(
         default=12, validators=[MaxValueValidator(24 * 30)]
     )
+    booking_horizon_weeks = models.PositiveSmallIntegerField(
+        _("booking horizon (weeks)"),
+        default=8,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_BOOKING_HORIZON_WEEKS)],
+        help_text=_("How many weeks ahead participants can book sessions."),
+    )
     reminder_hours = models.CharField(
         max_length=40,
         default="24,1",
@@ -117,6 +127,11 @@ class Program(models.Model):
                 condition=Q(status__in=["draft", "enrolling", "running", "closed"]),
                 name="program_status_valid",
             ),
+            models.CheckConstraint(
+                condition=Q(booking_horizon_weeks__gte=1)
+                & Q(booking_horizon_weeks__lte=MAX_BOOKING_HORIZON_WEEKS),
+                name="program_booking_horizon_sane",
+            ),
         ]
 
     def __str__(self):
@@ -128,6 +143,10 @@ class Program(models.Model):
     @property
     def reminder_offsets(self) -> list[int]:
         return sorted({int(part) for part in self.reminder_hours.split(",") if part.strip()})
+
+    @property
+    def booking_horizon_days(self) -> int:
+        return self.booking_horizon_weeks * 7
 
     @property
     def is_group(self) -> bool:

@@ -1,21 +1,159 @@
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
 
 from programs.models import Topic
 from sessions.models import Attendance, AvailabilityRule, SessionLog
 from sessions.services.logs import NOTES_LIMIT
+from sessions.wallclock import gap_around, instants, utc_offset_label
 
 LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 NOTES_TOO_LONG = f"Notes can be at most {NOTES_LIMIT:,} characters."
 
 
+class OnlineLinkField(forms.URLField):
+    """A meeting link typed as plain text: "zoom.us/j/123" becomes "https://zoom.us/j/123".
+
+    A text input, not `type=url`: browsers refuse a link without a scheme there with a
+    tooltip before the form is even sent. The server normalises and checks instead, and a
+    link it cannot use gets an error next to the field.
+    """
+
+    widget = forms.TextInput(attrs={"inputmode": "url", "spellcheck": "false"})
+    default_validators = [URLValidator(schemes=["http", "https"])]
+    default_error_messages = {
+        "invalid": _("Enter a web address for the meeting, like https://zoom.us/j/123."),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 500)
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Online link"))
+        kwargs.setdefault("assume_scheme", "https")
+        kwargs.setdefault("help_text", _("Optional, e.g. zoom.us/j/123 or meet.google.com/abc."))
+        super().__init__(**kwargs)
+
+
+class LocalDateTimeField(forms.DateTimeField):
+    """A date and time as the clock on the wall shows it. The form, not the field, turns it
+    into an instant (see LocalTimesForm), so a time the zone skips or repeats gets an
+    explanation or a choice instead of a parser error."""
+
+    widget = LOCAL
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        if isinstance(value, datetime):
+            return value
+        try:
+            result = parse_datetime(value.strip())
+        except ValueError:
+            raise ValidationError(self.error_messages["invalid"], code="invalid") from None
+        return result or forms.BaseTemporalField.to_python(self, value)
+
+
+EARLIER, LATER = "earlier", "later"
+
+
+class LocalTimesForm(forms.Form):
+    """A form whose `local_fields` are wall-clock times in `zone` (default: the viewer's).
+
+    A time the clocks skip is refused with the change spelled out; a time they show twice
+    adds a `<name>_instant` radio right after the field to choose which of the two is meant.
+    """
+
+    local_fields: tuple[str, ...] = ()
+
+    def __init__(self, *args, zone=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.zone = zone or timezone.get_current_timezone()
+        if self.is_bound:
+            for name in self.local_fields:
+                moments = self._instants(self._raw_local(name))
+                if len(moments) == 2:
+                    self._add_instant_choice(name, moments)
+
+    def _raw_local(self, name) -> datetime | None:
+        try:
+            value = self.fields[name].to_python(self.data.get(self.add_prefix(name)))
+        except ValidationError:
+            return None
+        return value if value is not None and timezone.is_naive(value) else None
+
+    def _instants(self, naive: datetime | None) -> list[datetime]:
+        return [] if naive is None else instants(naive, self.zone)
+
+    def _add_instant_choice(self, name: str, moments: list[datetime]) -> None:
+        wall = moments[0]
+        choices = [
+            (key, f"{m:%H:%M} {m.tzname()} ({utc_offset_label(m)})")
+            for key, m in zip((EARLIER, LATER), moments, strict=True)
+        ]
+        time = f"{wall:%H:%M}"
+        field = forms.ChoiceField(
+            choices=choices,
+            widget=forms.RadioSelect,
+            label=_t("Which %(time)s?") % {"time": time},
+            help_text=_t(
+                "%(time)s happens twice on %(date)s in %(zone)s, because the clocks go back."
+            )
+            % {"time": time, "date": date_format(wall, "j F Y"), "zone": self.zone},
+            error_messages={"required": _t("Choose which %(time)s you mean.") % {"time": time}},
+        )
+        fields = list(self.fields.items())
+        at = [key for key, _field in fields].index(name) + 1
+        self.fields = dict([*fields[:at], (f"{name}_instant", field), *fields[at:]])
+
+    def clean(self):
+        data = super().clean()
+        for name in self.local_fields:
+            value = data.get(name)
+            if value is not None and timezone.is_naive(value):
+                self._resolve(name, value)
+            data.pop(f"{name}_instant", None)  # only ever a means of choosing the instant
+        return data
+
+    def _resolve(self, name: str, naive: datetime) -> None:
+        # Instants leave the form in UTC: arithmetic on zone-aware datetimes is wall-clock
+        # arithmetic, which is wrong across the very changes handled here.
+        moments = [moment.astimezone(UTC) for moment in self._instants(naive)]
+        if len(moments) == 1:
+            self.cleaned_data[name] = moments[0]
+        elif not moments:
+            self.add_error(name, self._gap_message(naive))
+        elif f"{name}_instant" not in self.fields:
+            self.add_error(name, _("Choose the time again."))  # the time changed meanwhile
+        elif self.cleaned_data.get(f"{name}_instant") in (EARLIER, LATER):
+            chosen = self.cleaned_data[f"{name}_instant"]
+            self.cleaned_data[name] = moments[0 if chosen == EARLIER else 1]
+        else:
+            del self.cleaned_data[name]  # the radio carries the error
+
+    def _gap_message(self, naive: datetime) -> str:
+        gap = gap_around(naive, self.zone)
+        return _t(
+            "%(time)s does not exist on %(date)s in %(zone)s: the clocks go forward from "
+            "%(start)s to %(end)s. Choose a time before %(start)s or from %(end)s."
+        ) % {
+            "time": f"{naive:%H:%M}",
+            "date": date_format(naive, "j F Y"),
+            "zone": self.zone,
+            "start": f"{gap.jumps_from:%H:%M}",
+            "end": f"{gap.jumps_to:%H:%M}",
+        }
+
+
 class AvailabilityRuleForm(forms.ModelForm):
-    online_link = forms.URLField(
-        max_length=500, required=False, label="Online link", assume_scheme="https"
-    )
+    online_link = OnlineLinkField()
 
     class Meta:
         model = AvailabilityRule
@@ -34,13 +172,13 @@ class AvailabilityRuleForm(forms.ModelForm):
         return data
 
 
-class OneOffSlotForm(forms.Form):
-    start = forms.DateTimeField(widget=LOCAL, label="Starts")
-    end = forms.DateTimeField(widget=LOCAL, label="Ends")
+class OneOffSlotForm(LocalTimesForm):
+    local_fields = ("start", "end")
+
+    start = LocalDateTimeField(label="Starts")
+    end = LocalDateTimeField(label="Ends")
     location = forms.CharField(max_length=200, required=False)
-    online_link = forms.URLField(
-        max_length=500, required=False, label="Online link", assume_scheme="https"
-    )
+    online_link = OnlineLinkField()
 
     def clean(self):
         data = super().clean()
@@ -61,15 +199,15 @@ class CancelForm(forms.Form):
     )
 
 
-class GroupSessionForm(forms.Form):
+class GroupSessionForm(LocalTimesForm):
+    local_fields = ("start",)
+
     program = forms.ModelChoiceField(queryset=None)
     title = forms.CharField(max_length=200, required=False)
-    start = forms.DateTimeField(widget=LOCAL, label="Starts")
+    start = LocalDateTimeField(label="Starts")
     minutes = forms.IntegerField(min_value=15, max_value=480, initial=60, label="Length (minutes)")
     location = forms.CharField(max_length=200, required=False)
-    online_link = forms.URLField(
-        max_length=500, required=False, label="Online link", assume_scheme="https"
-    )
+    online_link = OnlineLinkField()
 
     def __init__(self, *args, programs, **kwargs):
         super().__init__(*args, **kwargs)

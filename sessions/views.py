@@ -30,8 +30,6 @@ from sessions.permissions import (
 )
 from sessions.services import BookingError
 
-BOOKING_DAYS = 28
-
 
 def _days(slots):
     """Free slots grouped by the viewer's local date."""
@@ -111,8 +109,8 @@ def booking_create(request, match_id):
                 return redirect("sessions:meeting-detail", pk=meeting.pk)
         else:
             messages.error(request, "Choose one of the listed times.")
-    slots = services.slots_free(mentor=match.mentor.user, days=BOOKING_DAYS, program=match.program)
-    context = {"match": match, "days": _days(slots), "booking_days": BOOKING_DAYS}
+    slots = services.slots_free(mentor=match.mentor.user, program=match.program)
+    context = {"match": match, "days": _days(slots)}
     return render(request, "sessions/booking_create.html", context, status=_status(request))
 
 
@@ -166,9 +164,7 @@ def meeting_detail(request, pk, log_form=None, cancel_form=None):
         "rsvp_choices": RsvpForm.base_fields["rsvp"].choices,
     }
     if meeting.match_id and context["can_change"]:
-        slots = services.slots_free(
-            mentor=meeting.mentor, days=BOOKING_DAYS, program=meeting.program, exclude=meeting
-        )
+        slots = services.slots_free(mentor=meeting.mentor, program=meeting.program, exclude=meeting)
         context["reschedule_days"] = _days(slots)
     status = 400 if (log_form or cancel_form) else 200
     return render(request, "sessions/meeting_detail.html", context, status=status)

@@ -4,6 +4,9 @@ Weekly rules are kept in the mentor's own time zone and expanded per local date,
 18:00 stays 18:00 across daylight-saving changes. On a transition day a start that does not
 exist locally (inside the spring-forward gap) is skipped; a start that happens twice (in the
 fall-back hour) is the first of the two (fold=0).
+
+How far ahead people can book is the program's booking horizon (`booking_horizon_weeks`,
+counted from now): slots beyond it are neither listed nor bookable.
 """
 
 from dataclasses import dataclass
@@ -12,9 +15,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from programs.models import MAX_BOOKING_HORIZON_WEEKS, Program
 from sessions.models import AvailabilityRule, Meeting, OneOffSlot
 
-MAX_DAYS_AHEAD = 90
+MAX_DAYS_AHEAD = MAX_BOOKING_HORIZON_WEEKS * 7
+#: The horizon when no program is given (a mentor's own preview): a new program's default.
+DEFAULT_DAYS_AHEAD = Program._meta.get_field("booking_horizon_weeks").default * 7
 
 
 @dataclass(frozen=True)
@@ -90,27 +96,35 @@ def _booked(mentor, start: datetime, end: datetime, *, exclude=None):
     return meetings.exclude(pk=exclude.pk) if exclude is not None else meetings
 
 
-def _window(now: datetime, days: int, notice: timedelta, start_date) -> tuple:
+def _window(now: datetime, days: int, program, start_date) -> tuple:
     """(earliest, latest) start asked for, in UTC: `days` days from `start_date` (midnight
-    UTC) or from now, never before now plus the booking notice."""
+    UTC) or from now, never before now plus the program's booking notice, never past now plus
+    its booking horizon."""
+    notice = timedelta(hours=program.min_booking_notice_hours if program else 0)
+    furthest = now + timedelta(days=program.booking_horizon_days if program else MAX_DAYS_AHEAD)
     begin = now
     if start_date is not None:
         begin = max(now, datetime.combine(start_date, time(0), tzinfo=UTC))
-    return max(begin, now + notice), begin + timedelta(days=max(1, min(days, MAX_DAYS_AHEAD)))
+    latest = begin + timedelta(days=max(1, min(days, MAX_DAYS_AHEAD)))
+    return max(begin, now + notice), min(latest, furthest)
 
 
 def slots_free(
-    *, mentor, days: int = 28, program=None, now=None, exclude=None, start_date=None
+    *, mentor, days: int | None = None, program=None, now=None, exclude=None, start_date=None
 ) -> list[Slot]:
-    """Bookable slots of `mentor` for `days` days from `start_date` (or now), soonest first.
+    """Bookable slots of `mentor` for `days` days from `start_date` (or now), soonest first;
+    `days` defaults to the program's booking horizon.
 
     Leaves out past slots, slots that overlap any booked meeting of the mentor (in any
     program) other than `exclude` (the meeting being rescheduled) and, with `program`, those
-    inside its minimum booking notice.
+    inside its minimum booking notice or beyond its booking horizon.
     """
     now = now or timezone.now()
-    notice = timedelta(hours=program.min_booking_notice_hours if program else 0)
-    earliest, horizon = _window(now, days, notice, start_date)
+    if days is None:
+        days = program.booking_horizon_days if program else DEFAULT_DAYS_AHEAD
+    earliest, horizon = _window(now, days, program, start_date)
+    if horizon <= earliest:
+        return []
     # Rules are expanded per local date; a day either side covers every UTC offset.
     first, last = (earliest - timedelta(days=1)).date(), (horizon + timedelta(days=1)).date()
     candidates = []

@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from matching.models import Match
@@ -28,7 +30,8 @@ def group_session_schedule(
     *, mentor, program, start: datetime, end: datetime, title: str, now=None, **place
 ) -> Meeting:
     """Schedule a session for the mentor's group; members are emailed (with .ics) and get
-    reminders. Refuses overlaps with the mentor's other bookings."""
+    reminders. Refuses overlaps with the mentor's other bookings and, as booking does, a
+    start inside the program's minimum booking notice."""
     now = now or timezone.now()
     if not program.is_group:
         raise BookingError("Group sessions are for group programs.")
@@ -37,6 +40,7 @@ def group_session_schedule(
         raise BookingError("You have no group members in this program yet.")
     if start <= now:
         raise BookingError("Choose a time in the future.")
+    _check_notice(program, start, now)
     if end <= start or end - start > timedelta(hours=8):
         raise BookingError("The end must be after the start, and a session at most 8 hours.")
     mentor = User.objects.select_for_update().get(pk=mentor.pk)
@@ -64,6 +68,20 @@ def group_session_schedule(
     tell(meeting, Kind.GROUP_SESSION_SCHEDULED, by=mentor)
     reminders_schedule(meeting, now=now)
     return meeting
+
+
+def _check_notice(program, start: datetime, now: datetime) -> None:
+    hours = program.min_booking_notice_hours
+    earliest = now + timedelta(hours=hours)
+    if start < earliest:
+        shown = (earliest + timedelta(seconds=59)).replace(second=0, microsecond=0)
+        raise BookingError(
+            _(
+                "Sessions in this program are scheduled at least %(hours)s hours ahead, so "
+                "members can plan: choose %(earliest)s or later."
+            )
+            % {"hours": hours, "earliest": date_format(timezone.localtime(shown), "j F H:i")}
+        )
 
 
 @transaction.atomic

@@ -1,6 +1,7 @@
 """Small builders for session tests: programs, matched pairs, weekly windows, meetings."""
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 from django.utils import timezone
 
@@ -78,3 +79,20 @@ def meeting_at(match: Match, *, hours_from_now: float, minutes: int = 60) -> Mee
         start=start,
         end=start + timedelta(minutes=minutes),
     )
+
+
+def clock_changes(zone: str, year: int) -> tuple[date, date]:
+    """(spring-forward day, fall-back day) of a northern-hemisphere `zone` in `year`."""
+    tz, day, found = ZoneInfo(zone), date(year, 1, 1), {}
+    while day.year == year:
+        before = datetime.combine(day - timedelta(days=1), time(12), tzinfo=tz).utcoffset()
+        after = datetime.combine(day, time(12), tzinfo=tz).utcoffset()
+        if after != before:
+            found["spring" if after > before else "fall"] = day
+        day += timedelta(days=1)
+    return found["spring"], found["fall"]
+
+
+def next_year_clock_changes(zone: str = "America/New_York") -> tuple[date, date]:
+    """Next year's changes: always in the future, for pages that refuse past times."""
+    return clock_changes(zone, timezone.now().year + 1)

@@ -161,3 +161,36 @@ def test_slots_cover_the_days_asked_for_from_the_start_date_and_never_the_past()
         datetime(2030, 1, 9, 18, tzinfo=UTC),
         datetime(2030, 1, 9, 19, tzinfo=UTC),
     ]
+
+
+def _wednesdays(slots) -> list[date]:
+    return sorted({s.start.date() for s in slots})
+
+
+def test_slots_run_to_the_programs_booking_horizon_eight_weeks_by_default():
+    match = pair()
+    weekly(match.mentor.user)  # Wednesdays 18:00-20:00
+    program = match.program
+
+    default = slots_free(mentor=match.mentor.user, program=program, now=NOW)
+    program.booking_horizon_weeks = 2
+    two_weeks = slots_free(mentor=match.mentor.user, program=program, now=NOW)
+    asked_for_more = slots_free(mentor=match.mentor.user, program=program, days=60, now=NOW)
+
+    assert program._meta.get_field("booking_horizon_weeks").default == 8
+    first = date(2030, 1, 9)
+    assert _wednesdays(default) == [first + timedelta(weeks=n) for n in range(8)]
+    assert _wednesdays(two_weeks) == [first, first + timedelta(weeks=1)]
+    assert asked_for_more == two_weeks
+
+
+def test_a_week_asked_for_beyond_the_horizon_is_empty():
+    match = pair(booking_horizon_weeks=1)
+    weekly(match.mentor.user)
+
+    later = slots_free(
+        mentor=match.mentor.user, program=match.program, days=7, now=NOW,
+        start_date=date(2030, 1, 14),
+    )  # fmt: skip
+
+    assert later == []

@@ -266,3 +266,28 @@ def test_moving_a_session_away_and_back_queues_its_reminders_again(booked):
         (email, original - timedelta(hours=h)) for email in people for h in (24, 1)
     )
     assert _pending("log_nudge") == [(e, original + timedelta(hours=2)) for e in people]
+
+
+def test_a_slot_beyond_the_programs_booking_horizon_cannot_be_booked():
+    match = pair(booking_horizon_weeks=2)
+    weekly(match.mentor.user)
+    too_far = wednesday_18() + timedelta(weeks=2)  # 16 days ahead
+
+    with pytest.raises(BookingError, match="no longer offered"):
+        booking_create(match=match, start=too_far, booked_by=match.mentee.user, now=NOW)
+    meeting = booking_create(
+        match=match, start=too_far - timedelta(weeks=1), booked_by=match.mentee.user, now=NOW
+    )
+
+    assert Meeting.objects.get() == meeting
+
+
+def test_the_booking_horizon_is_held_by_the_database_too():
+    from django.db import IntegrityError, transaction
+
+    match = pair()
+    program = match.program
+    for weeks in (0, 27):
+        program.booking_horizon_weeks = weeks
+        with pytest.raises(IntegrityError), transaction.atomic():
+            program.save()

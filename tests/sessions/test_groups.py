@@ -133,3 +133,23 @@ def test_members_rsvp_on_the_page_and_only_the_mentor_records_or_cancels(client)
     client.force_login(outsider)
     rsvp = client.post(reverse("sessions:meeting-rsvp", args=[meeting.pk]), {"rsvp": "yes"})
     assert rsvp.status_code == 404
+
+
+def test_group_session_respects_the_programs_minimum_notice():
+    program, mentor, _ = group(2)
+    program.min_booking_notice_hours = 24
+    program.save()
+    now = timezone.now().replace(microsecond=0)
+
+    with pytest.raises(BookingError, match="scheduled at least 24 hours ahead"):
+        group_session_schedule(
+            mentor=mentor, program=program, start=now + timedelta(hours=23),
+            end=now + timedelta(hours=24), title="Too soon", now=now,
+        )  # fmt: skip
+    meeting = group_session_schedule(
+        mentor=mentor, program=program, start=now + timedelta(hours=25),
+        end=now + timedelta(hours=26), title="In time", now=now,
+    )  # fmt: skip
+
+    assert list(Meeting.objects.values_list("title", flat=True)) == ["In time"]
+    assert meeting.attendance.count() == 2

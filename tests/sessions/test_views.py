@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from sessions.models import Meeting, PrivateNote, SessionLog
 from sessions.services import booking_create, session_log_save, slots_free
-from tests.sessions.helpers import make_pair, pair, weekly
+from tests.sessions.helpers import group, make_pair, next_year_clock_changes, pair, weekly
 
 pytestmark = pytest.mark.django_db
 
@@ -232,3 +232,100 @@ def test_script_in_a_cancel_reason_is_shown_as_text(client):
     client.force_login(match.mentor.user)
     page = client.get(reverse("sessions:meeting-detail", args=[meeting.pk])).content.decode()
     assert "<script>x" not in page and "&lt;script&gt;x" in page
+
+
+def test_the_availability_page_takes_a_link_without_a_scheme_as_https(client):
+    match = pair()
+    client.force_login(match.mentor.user)
+    url = reverse("sessions:availability")
+
+    page = client.get(url).content.decode()
+    rule = {"rule-weekday": 2, "rule-start_time": "18:00", "rule-end_time": "20:00",
+            "rule-session_minutes": 60, "rule-online_link": "zoom.us/j/123"}  # fmt: skip
+    saved = client.post(url, rule)
+    refused = client.post(url, {**rule, "rule-online_link": "javascript:alert(1)"})
+
+    assert 'type="url"' not in page
+    assert saved.status_code == 302
+    assert [r.online_link for r in match.mentor.user.availability_rules.all()] == [
+        "https://zoom.us/j/123"
+    ]
+    assert refused.status_code == 200
+    assert (
+        '<p id="error_1_id_rule-online_link"><strong>Enter a web address for the meeting, '
+        "like https://zoom.us/j/123.</strong></p>"
+    ) in refused.content.decode()
+
+
+def _one_off(day, start, end, **extra):
+    return {"slot-start": f"{day}T{start}", "slot-end": f"{day}T{end}", **extra}
+
+
+def test_a_one_off_time_the_clocks_skip_is_explained_next_to_the_field(client):
+    spring, _ = next_year_clock_changes()
+    match = pair(mentor_zone="America/New_York")
+    client.force_login(match.mentor.user)
+
+    response = client.post(reverse("sessions:availability"), _one_off(spring, "02:30", "04:00"))
+
+    body = response.content.decode()
+    on = f"{spring.day} {spring:%B %Y}"
+    assert (
+        f'<p id="error_1_id_slot-start"><strong>02:30 does not exist on {on} in '
+        "America/New_York: the clocks go forward from 02:00 to 03:00. Choose a time before "
+        "02:00 or from 03:00.</strong></p>"
+    ) in body
+    assert "be interpreted" not in body  # Django's own "couldn't be interpreted" message
+    assert match.mentor.user.one_off_slots.count() == 0
+
+
+def test_a_one_off_time_the_clocks_repeat_offers_both_instants_and_saves_the_chosen(client):
+    _, fall = next_year_clock_changes()
+    match = pair(mentor_zone="America/New_York")
+    client.force_login(match.mentor.user)
+    url = reverse("sessions:availability")
+
+    asked = client.post(url, _one_off(fall, "01:30", "03:00"))
+    chosen = client.post(url, _one_off(fall, "01:30", "03:00", **{"slot-start_instant": "later"}))
+
+    body = asked.content.decode()
+    assert 'name="slot-start_instant" value="earlier"' in body
+    assert "01:30 EDT (UTC-4)" in body and "01:30 EST (UTC-5)" in body
+    assert "Choose which 01:30 you mean." in body
+    assert chosen.status_code == 302
+    [slot] = match.mentor.user.one_off_slots.all()
+    new_york = ZoneInfo("America/New_York")
+    assert (slot.start, slot.end) == (
+        datetime.combine(fall, time(6, 30), tzinfo=UTC),
+        datetime.combine(fall, time(3), tzinfo=new_york).astimezone(UTC),
+    )
+
+
+def test_the_booking_page_offers_the_programs_horizon_and_says_so(client):
+    match = pair(booking_horizon_weeks=3)
+    weekly(match.mentor.user, weekday=(timezone.localdate().weekday() + 2) % 7)
+    client.force_login(match.mentee.user)
+
+    page = client.get(reverse("sessions:booking-create", args=[match.pk]))
+
+    assert "Free times in the next 3 weeks" in page.content.decode()
+    days = [day for day, _ in page.context["days"]]
+    assert len(days) == 3
+    assert days[-1] - days[0] == timedelta(days=14)
+
+
+def test_group_session_page_refuses_a_time_inside_the_programs_notice(client):
+    program, mentor, _ = group(2)
+    program.min_booking_notice_hours = 48
+    program.save()
+    client.force_login(mentor)
+    soon = timezone.localtime() + timedelta(hours=24)
+
+    response = client.post(
+        reverse("sessions:group-session-create"),
+        {"program": program.pk, "start": f"{soon:%Y-%m-%dT%H:%M}", "minutes": 60},
+    )
+
+    assert response.status_code == 400
+    assert "scheduled at least 48 hours ahead" in response.content.decode()
+    assert Meeting.objects.count() == 0

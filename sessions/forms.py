@@ -245,6 +245,7 @@ class SessionLogForm(forms.Form):
         max_length=NOTES_LIMIT,
         error_messages={"max_length": NOTES_TOO_LONG},
         label="Shared notes (both of you see these)",
+        help_text=_("Your program's coordinators can read them too, in the admin and in exports."),
     )
     private_note = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -1,18 +1,22 @@
 """Rows for the CSV and XLSX exports: flat tuples, streamed from the database in chunks.
 
 Each dataset reads with `values_list(...).iterator(chunk_size=CHUNK)`, so memory stays flat
-whatever the row count. What is never exported: private session notes (a separate model this
-module does not import), shared session notes (written by a pair for each other, not for
-reports), and anything that identifies an anonymous respondent (anonymous rows come from
-AnonymousResponse, which holds nothing that could).
+whatever the row count. The sessions export carries each log's topics, goal progress and
+shared notes (the notes both sides of a pair see). What is never exported: private session
+notes (a separate model this module does not import) and anything that identifies an
+anonymous respondent (anonymous rows come from AnonymousResponse, which holds nothing that
+could).
 """
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from itertools import islice
 
 from evaluation.models import CheckIn, Moment, SurveyAnswer, answer_display
 from evaluation.services.common import week_start
-from sessions.models import Meeting
+from programs.models import Goal
+from sessions.models import Meeting, SessionLog
 
 CHUNK = 2000
 MOMENT_LABELS = {value: label.split(" (")[0] for value, label in Moment.choices}
@@ -53,10 +57,44 @@ def checkin_rows(program_ids: Iterable[int]) -> Iterator[tuple]:
         yield (*row[:10], _yes_no(row[10]), row[11])
 
 
-def session_rows(program_ids: Iterable[int]) -> Iterator[tuple]:
-    """One row per meeting and log (two logs, two rows; unlogged meetings one row)."""
+def _chunks(rows: Iterator, size: int) -> Iterator[list]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+def _topics_by_log(log_ids: list[int]) -> dict[int, str]:
+    """Each log's topic names, joined by "; ", for one chunk of rows (one query)."""
+    names = defaultdict(list)
     rows = (
-        Meeting.objects.filter(program_id__in=list(program_ids))
+        SessionLog.topics.through.objects.filter(sessionlog_id__in=log_ids)
+        .order_by("topic__name", "topic_id")
+        .values_list("sessionlog_id", "topic__name")
+    )
+    for log_id, name in rows:
+        names[log_id].append(name)
+    return {log_id: "; ".join(topics) for log_id, topics in names.items()}
+
+
+def _progress_text(progress: dict | None, goals: dict[str, str]) -> str:
+    """A log's goal progress as "Goal: Progress" pairs by goal name, joined by "; "."""
+    labels = dict(SessionLog.Progress.choices)
+    pairs = sorted(
+        (goals.get(str(pk), "A removed goal"), labels.get(value, value))
+        for pk, value in (progress or {}).items()
+    )
+    return "; ".join(f"{goal}: {label}" for goal, label in pairs)
+
+
+def session_rows(program_ids: Iterable[int]) -> Iterator[tuple]:
+    """One row per meeting and log (two logs, two rows; unlogged meetings one row), with the
+    log's topics, goal progress and shared notes; never a private note."""
+    ids = list(program_ids)
+    goals = {
+        str(pk): name
+        for pk, name in Goal.objects.filter(program_id__in=ids).values_list("pk", "name")
+    }
+    rows = (
+        Meeting.objects.filter(program_id__in=ids)
         .order_by("start", "pk", "logs__pk")
         .values_list(
             "program__name",
@@ -75,11 +113,24 @@ def session_rows(program_ids: Iterable[int]) -> Iterator[tuple]:
             "logs__outcome",
             "logs__duration_minutes",
             "logs__created_at",
+            "logs__pk",
+            "logs__goal_progress",
+            "logs__shared_notes",
         )
     )
-    for row in rows.iterator(chunk_size=CHUNK):
-        start, end = row[4], row[5]
-        yield (*row[:6], int((end - start).total_seconds() // 60), *row[6:])
+    for chunk in _chunks(rows.iterator(chunk_size=CHUNK), CHUNK):
+        topics = _topics_by_log([row[16] for row in chunk if row[16] is not None])
+        for row in chunk:
+            start, end = row[4], row[5]
+            log_id, progress, notes = row[16:]
+            yield (
+                *row[:6],
+                int((end - start).total_seconds() // 60),
+                *row[6:16],
+                topics.get(log_id, ""),
+                _progress_text(progress, goals),
+                notes or "",
+            )
 
 
 def _identified_answers(program_ids: list[int]) -> Iterator[tuple]:
@@ -197,6 +248,9 @@ DATASETS = {
                 "outcome",
                 "logged_minutes",
                 "logged_at_utc",
+                "topics_covered",
+                "goal_progress",
+                "shared_notes",
             ),
             rows=session_rows,
         ),

@@ -119,3 +119,27 @@ CHECKIN_EXPORT_HEADER = [
     "met_since_last",
     "blocking",
 ]
+
+# The sessions export's columns: one row per meeting and log.
+SESSION_EXPORT_HEADER = [
+    "program",
+    "meeting_id",
+    "kind",
+    "title",
+    "start_utc",
+    "end_utc",
+    "booked_minutes",
+    "status",
+    "match_id",
+    "mentor_email",
+    "mentor_name",
+    "mentee_email",
+    "mentee_name",
+    "logged_by",
+    "outcome",
+    "logged_minutes",
+    "logged_at_utc",
+    "topics_covered",
+    "goal_progress",
+    "shared_notes",
+]

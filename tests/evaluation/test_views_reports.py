@@ -11,12 +11,14 @@ from openpyxl import load_workbook
 
 from evaluation.exporting import BOM
 from evaluation.services import checkin_answer, survey_answer, survey_invitations_for_approval
+from programs.models import Goal, Topic
 from sessions.models import PrivateNote
+from sessions.services import session_log_save
 from tests.evaluation.helpers import (
     CHECKIN_EXPORT_HEADER,
+    SESSION_EXPORT_HEADER,
     make_application,
     make_coordinator,
-    make_log,
     make_meeting,
     make_pair,
     make_program,
@@ -200,25 +202,63 @@ def test_formula_injection_reads_back_inert_through_both_export_views(client, wo
     assert (xlsx_row[3], xlsx_row[11]) == ("'@SUM(A1)", "'" + INJECTION)
 
 
-def test_session_export_has_logs_but_never_notes(client, world):
-    pair = world["pair_a"]
+def _logged_session(pair):
+    """A held session both sides logged (topics, goal progress, shared and private notes)
+    and a booked one not yet logged."""
+    program = pair.program
+    cv, interviews = (Topic.objects.create(program=program, name=n) for n in ("CV", "Interviews"))
+    job, network = (Goal.objects.create(program=program, name=n) for n in ("Job", "Network"))
     meeting = make_meeting(pair, days_ago=2)
-    log = make_log(meeting, author=pair.mentor.user, duration=50)
-    log.shared_notes = "SHARED-NOTE-TEXT"
-    log.save()
-    PrivateNote.objects.create(meeting=meeting, author=pair.mentor.user, text="PRIVATE-NOTE")
-    make_meeting(pair, days_ago=-3)  # booked, not yet logged
+    mentor_log = session_log_save(
+        meeting=meeting, author=pair.mentor.user, outcome="held", duration_minutes=50,
+        topics=[interviews, cv], goal_progress={str(network.pk): "done", str(job.pk): "some"},
+        shared_notes="SHARED-NOTE-TEXT", private_note="PRIVATE-NOTE-OF-THE-MENTOR",
+    )  # fmt: skip
+    mentee_log = session_log_save(
+        meeting=meeting, author=pair.mentee.user, outcome="held", duration_minutes=60,
+        shared_notes=INJECTION, private_note="PRIVATE-NOTE-OF-THE-MENTEE",
+    )  # fmt: skip
+    upcoming = make_meeting(pair, days_ago=-3)
+    return meeting, mentor_log, mentee_log, upcoming
+
+
+def test_session_export_has_topics_goal_progress_and_shared_notes_never_private_ones(client, world):
+    pair = world["pair_a"]
+    meeting, mentor_log, mentee_log, upcoming = _logged_session(pair)
     client.force_login(world["coordinator_a"])
 
     response = client.get(_export("sessions", "csv"))
     body = b"".join(response.streaming_content).decode()
     rows = list(csv.reader(io.StringIO(body[len(BOM) :], newline="")))
 
-    assert "PRIVATE-NOTE" not in body and "SHARED-NOTE-TEXT" not in body
-    assert [(r[1], r[6], r[13], r[14], r[15]) for r in rows[1:]] == [
-        (str(meeting.pk), "60", pair.mentor.user.email, "held", "50"),
-        (str(pair.meetings.latest("start").pk), "60", "", "", ""),
+    assert rows[0] == SESSION_EXPORT_HEADER
+    assert [(r[1], r[6], r[13], r[14], r[15], *r[17:]) for r in rows[1:]] == [
+        (str(meeting.pk), "60", pair.mentor.user.email, "held", "50",
+         "CV; Interviews", "Job: Some progress; Network: Achieved", "SHARED-NOTE-TEXT"),
+        (str(meeting.pk), "60", pair.mentee.user.email, "held", "60", "", "", "'" + INJECTION),
+        (str(upcoming.pk), "60", "", "", "", "", "", ""),
+    ]  # fmt: skip
+    assert [r[16] for r in rows[1:3]] == [
+        mentor_log.created_at.isoformat(),
+        mentee_log.created_at.isoformat(),
     ]
+    assert "PRIVATE-NOTE" not in body
+    assert PrivateNote.objects.count() == 2
+
+
+def test_session_xlsx_never_holds_a_private_note(client, world):
+    _logged_session(world["pair_a"])
+    client.force_login(world["coordinator_a"])
+
+    [header, *rows] = _xlsx(client.get(_export("sessions", "xlsx")))["Sessions"]
+
+    assert header == SESSION_EXPORT_HEADER
+    assert [row[17:] for row in rows] == [
+        ["CV; Interviews", "Job: Some progress; Network: Achieved", "SHARED-NOTE-TEXT"],
+        [None, None, "'" + INJECTION],
+        [None, None, None],
+    ]
+    assert not any("PRIVATE-NOTE" in str(cell) for row in rows for cell in row)
 
 
 def test_survey_response_export_carries_no_identity_for_anonymous_surveys(client, world):

@@ -4,6 +4,8 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 BIN := $(VENV)/bin
 export DJANGO_SETTINGS_MODULE := mentoring.settings
+# Without -p honcho gives the web process PORT=5000; the README promises 8000 (PORT overrides).
+HONCHO = PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $${PORT:-8000}
 
 .PHONY: run test install lint format migrate demo worker beat web clean-var vendor bench
 
@@ -33,10 +35,10 @@ run: demo
 	@echo "  Email is written to var/mail/ (one .log file per message batch)."
 	@echo "  Stop with Ctrl-C."
 	@echo
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+	$(HONCHO)
 
 web worker beat: demo
-	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile $@
+	$(HONCHO) $@
 
 test: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

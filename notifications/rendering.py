@@ -1,8 +1,9 @@
 """Turn a ledger row into an email: text and HTML bodies, attachments, unsubscribe headers.
 
 Each kind has two templates, `notifications/email/<kind>.subject.txt` and `<kind>.txt`; the
-HTML version wraps the text in the product's email layout. Times render in the recipient's
-time zone. Apps register attachment builders (e.g. the sessions app's .ics files).
+HTML version wraps the escaped text in the product's email layout, links made clickable.
+Times render in the recipient's time zone. Apps register attachment builders (e.g. the
+sessions app's .ics files).
 """
 
 import functools
@@ -15,6 +16,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 Attachment = tuple[str, str | bytes, str]
 _BUILDERS: dict[str, Callable] = {}
@@ -66,8 +68,12 @@ def notification_render(*, notification) -> EmailMultiAlternatives | None:
     with timezone.override(zone):
         title = render_to_string(f"notifications/email/{notification.kind}.subject.txt", context)
         text = render_to_string(f"notifications/email/{notification.kind}.txt", context)
+        # The text templates render with autoescape off (they are plain text), and
+        # render_to_string marks what they return safe: escape it here, or user text
+        # (names, reasons, messages) would be markup in the HTML part.
         html = render_to_string(
-            "notifications/email/base.html", {**context, "body": text, "title": title.strip()}
+            "notifications/email/base.html",
+            {**context, "body": escape(text), "title": escape(title.strip())},
         )
     message = EmailMultiAlternatives(
         subject=" ".join(title.split()),

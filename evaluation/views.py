@@ -8,7 +8,10 @@ from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
 
 from evaluation.forms import CheckInForm, ReportScopeForm, SurveyAnswerForm
 from evaluation.permissions import (
@@ -20,6 +23,7 @@ from evaluation.permissions import (
 from evaluation.selectors import (
     DATASETS,
     IMPACT_HEADER,
+    checkin_preview,
     impact_report,
     impact_rows,
     pending_for_user,
@@ -27,9 +31,14 @@ from evaluation.selectors import (
 )
 from evaluation.selectors.impact import METHOD as IMPACT_METHOD
 from evaluation.selectors.pending import checkin_partner
-from evaluation.services import checkin_answer, survey_answer
+from evaluation.services import checkin_answer, checkins_create_due, survey_answer
+from evaluation.services.common import today_utc
 from mentoring.exporting import csv_stream, xlsx_write
-from programs.permissions import programs_reportable_by
+from programs.permissions import (
+    program_for_coordinator,
+    programs_coordinated_by,
+    programs_reportable_by,
+)
 
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")
@@ -131,8 +140,53 @@ def program_dashboard(request, pk):
         "health": health,
         "charts": _health_charts(health),
         "datasets": DATASETS.values(),
+        "can_coordinate": programs_coordinated_by(user=request.user).filter(pk=pk).exists(),
     }
     return render(request, "evaluation/program_dashboard.html", context)
+
+
+@never_cache
+@login_required
+def checkin_preview_view(request, pk):
+    """The check-in form exactly as participants see it, for a program's coordinators. An
+    answer sent from it is checked like a real one and never saved."""
+    program = program_for_coordinator(user=request.user, pk=pk)
+    form = CheckInForm(request.POST if request.method == "POST" else None)
+    if form.is_valid():
+        messages.success(request, _("That answer would be accepted. Nothing was saved."))
+    context = {
+        "checkin": checkin_preview(program=program, today=timezone.localdate()),
+        "form": form,
+        "partner": _("their mentor or mentee"),
+        "program": program,
+    }
+    return render(request, "evaluation/checkin_preview.html", context)
+
+
+@login_required
+@require_POST
+def checkin_round_open(request, pk):
+    """Open a round of check-ins for a program now, as the daily task would at its cadence:
+    everyone in an active pair with no check-in open gets one and an invitation. Sending it
+    twice opens nothing more."""
+    program = program_for_coordinator(user=request.user, pk=pk)
+    opened = checkins_create_due(program=program, today=today_utc(), start_round=True)
+    if opened:
+        text = ngettext(
+            "%(count)s check-in opened; its invitation is on its way.",
+            "%(count)s check-ins opened; their invitations are on their way.",
+            opened,
+        )
+        messages.success(request, text % {"count": opened})
+    else:
+        messages.info(
+            request,
+            _(
+                "No check-in opened: everyone in an active pair already has one open, "
+                "or the program has ended."
+            ),
+        )
+    return redirect("evaluation:program-dashboard", pk=program.pk)
 
 
 def _report_programs(request) -> list:

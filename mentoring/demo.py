@@ -2,7 +2,7 @@
 
 import functools
 import random
-from datetime import time, timedelta
+from datetime import UTC, datetime, time, timedelta
 
 from django.contrib.auth.hashers import make_password
 from django.contrib.auth.models import Group
@@ -252,6 +252,7 @@ def seed_demo(*, participants: int = 60, password: str, seed: int = 7) -> dict:
                 )
     matched = _demo_matches(program=programs[0], coordinator=coordinator)
     _demo_sessions(program=programs[0])
+    _demo_checkins(program=programs[0])
     return {"programs": len(programs), "applications_created": created, "matches": matched}
 
 
@@ -296,6 +297,71 @@ def _demo_sessions(*, program: Program) -> None:
             meeting=meeting, author=match.mentee.user, outcome="held", duration_minutes=60,
             shared_notes="Went through my CV and planned two informational interviews.",
         )  # fmt: skip
+
+
+#: Past check-in rounds of the demo pairs (days ago) and, per pair and round, the (mentor,
+#: mentee) scores; None was not answered. The fourth pair drifts into trouble.
+CHECKIN_ROUNDS = (42, 28, 14)
+CHECKIN_SCORES = [
+    ((4, 4), (4, 5), (5, 5)),
+    ((3, 4), (4, None), (4, 4)),
+    ((4, None), (4, 4), (5, 4)),
+    ((3, 3), (3, 2), (2, 2)),
+    ((4, 5), (5, 5), (4, 5)),
+    ((3, 4), (4, 4), (None, 5)),
+]
+
+
+def _demo_checkins(*, program: Program) -> None:
+    """Three past rounds of check-ins for the demo pairs (mostly answered, a few missed, one
+    pair with low scores) and a round open now, so the dashboard's response rate, satisfaction
+    trend and pairs at risk show something; later runs add nothing.
+
+    The past rounds are written as they were answered then (a service would stamp today);
+    the open round goes through the service a coordinator's "open a round now" uses, so its
+    invitations are queued like any others.
+    """
+    from evaluation.models import CheckIn
+    from evaluation.services import checkins_create_due, risk_flags_refresh
+    from evaluation.services.common import today_utc
+    from matching.models import Match
+
+    if CheckIn.objects.filter(match__program=program).exists():
+        return
+    matches = Match.objects.filter(program=program, status="active").select_related(
+        "program", "mentor", "mentee"
+    )
+    today = today_utc()
+    past = [
+        _past_checkin(match, application, today - timedelta(days=days_ago), score)
+        for match, rounds in zip(matches.order_by("pk"), CHECKIN_SCORES, strict=False)
+        for days_ago, scores in zip(CHECKIN_ROUNDS, rounds, strict=True)
+        for application, score in zip((match.mentor, match.mentee), scores, strict=True)
+    ]
+    for checkin in past:
+        checkin.full_clean(validate_unique=False)
+    CheckIn.objects.bulk_create(past)
+    risk_flags_refresh(program=program, today=today)
+    checkins_create_due(program=program, today=today, start_round=True)
+
+
+def _past_checkin(match, application, opens_on, score):
+    from evaluation.models import CheckIn
+    from evaluation.services.checkins import checkin_due_on
+
+    checkin = CheckIn(
+        match=match,
+        application=application,
+        opens_on=opens_on,
+        due_on=checkin_due_on(program=match.program, opens_on=opens_on),
+    )
+    if score is not None:
+        answered_on = opens_on + timedelta(days=1 + application.pk % 3)
+        checkin.score, checkin.met = score, score > 2
+        checkin.answered_at = datetime.combine(answered_on, time(10), tzinfo=UTC)
+        if score <= 2:
+            checkin.blocking = "We keep missing each other; finding a time is hard."
+    return checkin
 
 
 def _demo_matches(*, program: Program, coordinator: User) -> int:

@@ -12,7 +12,7 @@ from evaluation.selectors.impact import (
     impact_report,
     impact_rows,
 )
-from evaluation.selectors.pending import PendingItem, pending_for_user
+from evaluation.selectors.pending import PendingItem, checkin_preview, pending_for_user
 
 __all__ = [
     "DATASETS",
@@ -24,6 +24,7 @@ __all__ = [
     "ProgramHealth",
     "QuestionImpact",
     "WeekScore",
+    "checkin_preview",
     "impact_report",
     "impact_rows",
     "pending_for_user",

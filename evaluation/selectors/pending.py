@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from evaluation.models import CheckIn, SurveyInvitation
+from evaluation.services.checkins import checkin_due_on
+from matching.models import Match
 
 
 @dataclass(frozen=True)
@@ -40,6 +42,16 @@ def checkin_partner(checkin: CheckIn) -> str:
     match = checkin.match
     other = match.mentee if checkin.application_id == match.mentor_id else match.mentor
     return other.user.name
+
+
+def checkin_preview(*, program, today: date) -> CheckIn:
+    """An unsaved check-in, as one opened today in `program` would be: what a coordinator's
+    preview of the check-in form shows."""
+    return CheckIn(
+        match=Match(program=program),
+        opens_on=today,
+        due_on=checkin_due_on(program=program, opens_on=today),
+    )
 
 
 def pending_for_user(*, user, today: date | None = None) -> list[PendingItem]:

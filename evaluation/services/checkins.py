@@ -21,6 +21,11 @@ ANSWER_DAYS = 7
 REMIND_DAYS_BEFORE = 2
 
 
+def checkin_due_on(*, program: Program, opens_on: date) -> date:
+    """When a check-in opened on `opens_on` in `program` closes."""
+    return opens_on + timedelta(days=min(ANSWER_DAYS, program.cadence_days))
+
+
 def checkin_open(
     *, match: Match, application: Application, today: date | None = None
 ) -> CheckIn | None:
@@ -28,12 +33,11 @@ def checkin_open(
     constraint on match, person and opening date). Queues CHECKIN_INVITATION now and a
     CHECKIN_REMINDER before it closes. Returns None if it was already open."""
     today = today or today_utc()
-    window = min(ANSWER_DAYS, match.program.cadence_days)
     checkin, created = CheckIn.objects.get_or_create(
         match=match,
         application=application,
         opens_on=today,
-        defaults={"due_on": today + timedelta(days=window)},
+        defaults={"due_on": checkin_due_on(program=match.program, opens_on=today)},
     )
     if not created:
         return None
@@ -54,37 +58,54 @@ def checkin_open(
     return checkin
 
 
-def checkins_create_due(*, program: Program, today: date | None = None) -> int:
+@transaction.atomic
+def checkins_create_due(
+    *, program: Program, today: date | None = None, start_round: bool = False
+) -> int:
     """Daily: open a check-in for every person in an active match whose last check-in in that
     match opened at least `cadence_days` ago (the first one: that long after the match
-    started). Nothing after the program's end date. Returns how many were opened."""
+    started). Nothing after the program's end date. Returns how many were opened; each one
+    queues its invitation (see checkin_open).
+
+    With `start_round` (a coordinator's "open a round now"), the cadence is not waited for:
+    everyone in an active match who has no check-in open today gets one, and the daily run
+    counts the cadence from it. Safe to repeat: while the round is open it opens nothing more.
+    """
     today = today or today_utc()
     if program.ends_on is not None and today > program.ends_on:
         return 0
-    cadence = program.cadence_days
+    # Serialise rounds of one program, so two coordinators clicking at once open one round.
+    Program.objects.select_for_update().filter(pk=program.pk).first()
     matches = (
         Match.objects.filter(program=program, status=Match.Status.ACTIVE)
         .select_related("program", "mentor__user", "mentee__user")
         .order_by("pk")
     )
     last = {
-        (row["match"], row["application"]): row["last"]
+        (row["match"], row["application"]): (row["opened"], row["closes"])
         for row in CheckIn.objects.filter(match__in=matches)
         .values("match", "application")
-        .annotate(last=Max("opens_on"))
+        .annotate(opened=Max("opens_on"), closes=Max("due_on"))
         .order_by()
     }
     opened = 0
     for match in matches:
         for application in (match.mentor, match.mentee):
-            since = last.get((match.pk, application.pk)) or timezone.localdate(
-                match.started_at, timezone=timezone.get_default_timezone()
-            )
-            if (today - since).days >= cadence:
+            previous = last.get((match.pk, application.pk))
+            if _is_due(match, previous, today, start_round=start_round):
                 opened += (
                     checkin_open(match=match, application=application, today=today) is not None
                 )
     return opened
+
+
+def _is_due(match: Match, previous: tuple | None, today: date, *, start_round: bool) -> bool:
+    """`previous` is (last opened on, last closes on) of the person's check-ins, or None."""
+    if start_round:
+        return previous is None or previous[1] < today
+    since = previous[0] if previous else None
+    since = since or timezone.localdate(match.started_at, timezone=timezone.get_default_timezone())
+    return (today - since).days >= match.program.cadence_days
 
 
 @transaction.atomic

@@ -175,3 +175,50 @@ def test_the_database_refuses_an_out_of_range_score():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         CheckIn.objects.filter(pk=checkin.pk).update(score=9, met=True, answered_at=timezone.now())
+
+
+def test_a_round_opened_now_skips_the_cadence_and_invites_everyone_without_one_open():
+    program = make_program(cadence_days=14)
+    fresh = make_pair(program, days_ago=1)  # the cadence would wait 13 more days
+    answered_early = make_pair(program, days_ago=20)
+    today = timezone.localdate()
+    checkins_create_due(program=program, today=today - timedelta(days=3))  # opens the second
+    checkin_answer(checkin=answered_early.checkins.first(), score=4, met=True, today=today)
+
+    assert checkins_create_due(program=program, today=today, start_round=True) == 2
+    assert _opened(fresh) == sorted(
+        [
+            (fresh.mentor_id, today, today + timedelta(days=7)),
+            (fresh.mentee_id, today, today + timedelta(days=7)),
+        ]
+    )
+    assert answered_early.checkins.filter(opens_on=today).count() == 0  # theirs is still open
+    invited = Notification.objects.filter(kind="checkin_invitation")
+    assert sorted(invited.values_list("recipient", flat=True)) == sorted(
+        a.user_id for m in (fresh, answered_early) for a in (m.mentor, m.mentee)
+    )
+
+
+def test_opening_a_round_twice_opens_and_sends_nothing_more():
+    program = make_program(cadence_days=14)
+    pair = make_pair(program, days_ago=1)
+    today = timezone.localdate()
+    checkins_create_due(program=program, today=today, start_round=True)
+
+    assert checkins_create_due(program=program, today=today, start_round=True) == 0
+    assert (
+        checkins_create_due(program=program, today=today + timedelta(days=7), start_round=True) == 0
+    )
+    assert pair.checkins.count() == 2
+    assert Notification.objects.filter(kind="checkin_invitation").count() == 2
+    # Once the round has closed a new one can start; the daily run counts from the round.
+    assert checkins_create_due(program=program, today=today + timedelta(days=13)) == 0
+    assert checkins_create_due(program=program, today=today + timedelta(days=14)) == 2
+
+
+def test_no_round_opens_after_the_program_ended():
+    program = make_program(cadence_days=14, ends_on=timezone.localdate() - timedelta(days=1))
+    make_pair(program, days_ago=30)
+
+    assert checkins_create_due(program=program, start_round=True) == 0
+    assert CheckIn.objects.count() == 0

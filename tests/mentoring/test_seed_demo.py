@@ -54,3 +54,33 @@ def test_seed_demo_scale_flags_build_a_large_program():
     assert program.applications.filter(role="mentee", status="approved").count() == 50
     assert program.applications.filter(role="mentor", status="approved").count() == 20
     assert Application.topics.through.objects.filter(application__program=program).count() >= 70
+
+
+def test_seed_demo_holds_check_ins_at_every_stage_and_the_dashboard_shows_them():
+    from evaluation.models import CheckIn, RiskFlag
+    from evaluation.selectors import program_health
+    from notifications.models import Notification
+
+    call_command("seed_demo", participants=30)
+    program = Program.objects.get(slug="first-year-success")
+    today = timezone.localdate()
+    checkins = CheckIn.objects.filter(match__program=program)
+    counts = {
+        "answered": checkins.filter(answered_at__isnull=False).count(),
+        "low": checkins.filter(score__lte=2).count(),
+        "missed": checkins.filter(answered_at__isnull=True, due_on__lt=today).count(),
+        "pending": checkins.filter(answered_at__isnull=True, due_on__gte=today).count(),
+    }
+    total = checkins.count()
+    call_command("seed_demo", participants=30)
+
+    assert all(counts.values()), counts
+    pairs = program.matches.filter(status="active").count()
+    assert counts["pending"] == 2 * pairs
+    assert Notification.objects.filter(kind="checkin_invitation").count() == counts["pending"]
+    health = program_health(program=program)
+    assert 0 < health.checkin_response_rate < 1
+    assert health.checkins_answered == counts["answered"]
+    assert len(health.satisfaction) == 3 and all(week.mean > 0 for week in health.satisfaction)
+    assert RiskFlag.objects.filter(match__program=program, reason="low_checkin").count() == 1
+    assert checkins.count() == total  # the second run added none

@@ -15,6 +15,7 @@ from django.contrib.admin.filters import RelatedFieldListFilter
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 
 @dataclass(frozen=True)
@@ -56,16 +57,31 @@ def scope_queryset(queryset, *, user, path: str):
 
 
 class ScopedRelatedFilter(RelatedFieldListFilter):
-    """A related-object filter that only lists choices from the coordinator's programs."""
+    """A related-object filter that only lists choices from the coordinator's programs.
+
+    A choice that belongs to a program is labelled with it, "First-year (Career Connect)",
+    and listed program by program: every program has its own "First-year", and a bare name
+    repeated once per program cannot be told apart. The objects' own `__str__` is unchanged.
+    """
 
     def field_choices(self, field, request, model_admin):
         path = _program_lookup(field.related_model)
-        if path is None or request.user.is_superuser:
+        if path is None:
             return super().field_choices(field, request, model_admin)
-        allowed = scope_queryset(
-            field.related_model._default_manager.all(), user=request.user, path=path
-        )
-        return [(obj.pk, str(obj)) for obj in allowed]
+        rows = field.related_model._default_manager.complex_filter(field.get_limit_choices_to())
+        rows = scope_queryset(rows, user=request.user, path=path)
+        ordering = self.field_admin_ordering(field, request, model_admin)
+        if path:
+            rows = rows.select_related(path)
+            ordering = [path, *(ordering or field.related_model._meta.ordering)]
+        rows = rows.order_by(*ordering) if ordering else rows
+        return [(obj.pk, self.choice_label(obj, path)) for obj in rows]
+
+    @staticmethod
+    def choice_label(obj, path: str) -> str:
+        if not path:
+            return str(obj)
+        return _("%(choice)s (%(program)s)") % {"choice": obj, "program": getattr(obj, path)}
 
 
 class ProgramScopedAdmin(admin.ModelAdmin):

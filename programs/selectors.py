@@ -1,7 +1,7 @@
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from programs.models import Application, Invitation, Program
+from programs.models import Application, CareerStage, Invitation, Program
 
 
 def program_list_open(*, on=None) -> QuerySet[Program]:
@@ -31,3 +31,16 @@ def invitation_list_open_for(*, user) -> QuerySet[Invitation]:
         .exclude(program__applications__user=user)
         .select_related("program")
     )
+
+
+def invitation_career_stage_for(*, program: Program, user, role: str) -> CareerStage | None:
+    """The career stage a roster row gave this person (by email) in `program`: the row for
+    `role` if it has one, else their row for the other role; None if no row names one."""
+    invitations = Invitation.objects.filter(
+        program=program,
+        email__iexact=user.email,
+        career_stage__isnull=False,
+        career_stage__program=program,
+    ).select_related("career_stage")
+    stages = {invitation.role: invitation.career_stage for invitation in invitations}
+    return stages.get(role) or next(iter(stages.values()), None)

@@ -10,7 +10,11 @@ from django.views.decorators.http import require_POST
 from programs.forms import ApplicationForm, AvailabilityFormSet, availability_initial
 from programs.models import Application, Invitation, Role
 from programs.permissions import application_for_owner, program_visible
-from programs.selectors import application_list_for_user, program_list_open
+from programs.selectors import (
+    application_list_for_user,
+    invitation_career_stage_for,
+    program_list_open,
+)
 from programs.services import (
     application_is_editable,
     application_submit,
@@ -69,7 +73,11 @@ def application_create(request, slug, role):
     if not program.enrollment_is_open():
         messages.error(request, f"{program.name} is not open for enrollment.")
         return redirect(program)
-    initial = {"time_zone": request.user.time_zone}
+    initial = {
+        "time_zone": request.user.time_zone,
+        # What the roster said about this person, so an invited applicant need not pick it.
+        "career_stage": invitation_career_stage_for(program=program, user=request.user, role=role),
+    }
     form = ApplicationForm(request.POST or None, program=program, role=role, initial=initial)
     formset = AvailabilityFormSet(request.POST or None, initial=availability_initial(None))
     if request.method == "POST" and form.is_valid() and formset.is_valid():

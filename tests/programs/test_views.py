@@ -1,4 +1,5 @@
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from programs.models import Application, Invitation, Question
@@ -197,3 +198,67 @@ def test_invitation_link_leads_to_signup_then_application(client):
 
 def test_unknown_invitation_token_is_404(client):
     assert client.get(reverse("programs:invitation", args=["nope"])).status_code == 404
+
+
+def _import_roster(client, program, *lines: str) -> None:
+    """Upload a roster through the admin page and confirm it, as a coordinator does."""
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    url = reverse("admin:programs_program_roster_import", args=[program.pk])
+    content = "".join(f"{line}\r\n" for line in lines).encode()
+    preview = client.post(url, {"file": SimpleUploadedFile("roster.csv", content, "text/csv")})
+    assert client.post(url, {"payload": preview.context["payload"]}).status_code == 302
+    client.logout()
+
+
+def test_roster_career_stage_is_preselected_when_the_invited_person_applies(client):
+    program = make_program()
+    _import_roster(
+        client,
+        program,
+        "email,name,role,career stage",
+        "Ann@Example.org,Ann,mentee,final-year",
+        "bo@example.org,Bo,mentee,",
+    )
+    final_year = program.career_stages.get(name="Final-year")
+    token = Invitation.objects.get(email="ann@example.org").token
+    client.force_login(UserFactory(email="ann@example.org"))
+
+    page = client.get(reverse("programs:invitation", args=[token]), follow=True)
+
+    assert page.redirect_chain == [(apply_url(program, "mentee"), 302)]
+    assert page.context["form"]["career_stage"].initial == final_year
+    assert f'<option value="{final_year.pk}" selected>Final-year</option>' in page.content.decode()
+    client.post(apply_url(program), form_data(program, career_stage=final_year.pk))
+    assert Application.objects.get(user__email="ann@example.org").career_stage == final_year
+
+
+def test_application_without_a_roster_stage_starts_with_none_selected(client):
+    program = make_program()
+    _import_roster(client, program, "email,name,role", "bo@example.org,Bo,mentee")
+    other = make_program()
+    Invitation.objects.create(
+        program=other,
+        email="bo@example.org",
+        role="mentee",
+        token="other",
+        career_stage=other.career_stages.last(),
+    )
+    client.force_login(UserFactory(email="bo@example.org"))
+
+    page = client.get(apply_url(program))
+
+    assert page.context["form"]["career_stage"].initial is None
+    assert '<option value="" selected>---------</option>' in page.content.decode()
+
+
+def test_roster_stage_given_for_the_other_role_is_used_in_a_dual_role_program(client):
+    program = make_program(allow_dual_role=True)
+    graduate = program.career_stages.get(name="Graduate")
+    Invitation.objects.create(
+        program=program, email="cy@example.org", role="mentee", token="c", career_stage=graduate
+    )
+    client.force_login(UserFactory(email="cy@example.org"))
+
+    assert client.get(apply_url(program, "mentor")).context["form"]["career_stage"].initial == (
+        graduate
+    )

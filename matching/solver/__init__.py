@@ -29,7 +29,9 @@ by score: no unlocked mentee and mentor both prefer each other to what they got.
 Ties are broken deterministically: a mentee prefers the lower mentor index among equal scores
 and a mentor the lower mentee index (stable solver). The optimal solver returns one optimal
 assignment chosen deterministically by the algorithm (same input, same output); which of
-several equally good assignments it is follows no simpler rule.
+several equally good assignments it is follows no simpler rule, unless `preferred` pairs are
+given (a re-run passes the draft's pairs): then it is one that keeps the most of them, found
+on the pairs the proof's prices show tight, so the proof holds unchanged.
 """
 
 from __future__ import annotations

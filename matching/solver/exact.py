@@ -13,7 +13,7 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching as _lapjvsp
 from matching.solver.candidates import _Edges, _finish, _Pool, _prepare, _Problem, _scan
 from matching.solver.contract import RESOLUTION, Assignment, ScoreSource
 from matching.solver.network import _Network
-from matching.solver.proof import _dual_gap, _Duals, _duals, _violations
+from matching.solver.proof import _dual_gap, _Duals, _duals, _tight, _violations
 
 _REPAIR_LIMIT = 32  # more violated pairs than this: re-solve rather than repair one by one
 _REPRICE_K = 16  # pool entries per mentee kept when re-solving on price-aware candidates
@@ -66,12 +66,16 @@ def solve_optimal(
     capacities: np.ndarray,
     forbidden: np.ndarray | None = None,
     locked: Sequence[tuple[int, int]] = (),
+    preferred: Sequence[tuple[int, int]] = (),
     pool_size: int = 48,
     max_rounds: int = 20,
     workers: int = 2,
 ) -> Assignment:
     """Max-cardinality, then max-total-score assignment, proven optimal for the full matrix.
 
+    preferred: (mentee, mentor) pairs to keep where that costs nothing: among the optimal
+    assignments, one with the most preferred pairs is returned (a third, lexicographic
+    objective; see `_prefer`). At most one per mentee; pairs of locked mentees are ignored.
     pool_size: mentors per mentee solved on first (more = fewer repairs, slower first solve).
     max_rounds: certify/repair rounds allowed before giving up the proof (the result is then
     still a feasible assignment, optimal on the pairs considered, with optimal_proven=False).
@@ -129,6 +133,15 @@ def solve_optimal(
             mentor = _solve_restricted(edges=edges, residual=problem.residual, n=problem.n)
             stats["full_solves"] += 1
         timings["solve"] += time.perf_counter() - tick
+    want = _wanted(preferred, problem)
+    if proven and (want >= 0).any():
+        tick = time.perf_counter()
+        mentor, edges = _prefer(
+            problem=problem, candidates=candidates, edges=edges, mentor=mentor, duals=duals,
+            big=big, want=want,
+        )  # fmt: skip
+        stats["preferred_kept"] = int((mentor[want >= 0] == want[want >= 0]).sum())
+        timings["prefer"] = time.perf_counter() - tick
     pair_scores = _pair_values(edges=edges, mentor=mentor, n=problem.n)
     certificate = {**stats, "dual_gap": None if gap is None else gap / RESOLUTION}
     timings["total"] = time.perf_counter() - clock
@@ -142,6 +155,67 @@ def solve_optimal(
         certificate=certificate,
         timings=timings,
     )
+
+
+def _wanted(preferred: Sequence[tuple[int, int]], problem: _Problem) -> np.ndarray:
+    """The preferred mentor per mentee (-1 for none); locked mentees keep their lock."""
+    want = np.full(problem.n, -1, dtype=np.int64)
+    for mentee, mentor in preferred:
+        if not (0 <= mentee < problem.n and 0 <= mentor < problem.m):
+            raise ValueError(f"preferred pair ({mentee}, {mentor}) is out of range")
+        if want[mentee] >= 0:
+            raise ValueError(f"mentee {mentee} is preferred with more than one mentor")
+        want[mentee] = mentor
+    want[~problem.free] = -1
+    return want
+
+
+def _prefer(
+    *,
+    problem: _Problem,
+    candidates: _Candidates,
+    edges: _Edges,
+    mentor: np.ndarray,
+    duals: _Duals,
+    big: int,
+    want: np.ndarray,
+) -> tuple[np.ndarray, _Edges]:
+    """Among the optimal assignments, one that keeps the most wanted pairs.
+
+    The proven prices (u, v) characterise every optimal assignment by complementary
+    slackness: it uses only tight pairs (u_i + v_j = big + q_ij), matches every mentee with
+    u_i > 0 and fills every mentor with v_j > 0. So the same exact solve is run once more on
+    the tight pairs (`_tight`) with small integer weights: A for a forced mentee, A for a
+    forced mentor's slot, plus 1 for a wanted pair, where A = (number wanted) + 1. Every
+    optimal assignment scores the full forced part and the wanted pairs add less than A, so
+    the best one is again optimal, with the same prices as its proof, and keeps the most
+    wanted pairs. It is checked against those conditions; if the check fails (never
+    expected) the first optimum stands.
+    """
+    a = int((want >= 0).sum()) + 1
+    if 2 * a + 1 > RESOLUTION:  # weights must fit the solver's score range
+        return mentor, edges
+    tight = _tight(
+        problem=problem, candidates=candidates, edges=edges, duals=duals, big=big, want=want
+    )
+    weight = (
+        a * (duals.u[tight.rows] > 0)
+        + a * (duals.v[tight.cols] > 0)
+        + (want[tight.rows] == tight.cols)
+    ).astype(np.int64)
+    second = _solve_restricted(
+        edges=_Edges(tight.rows, tight.cols, weight, tight.values),
+        residual=problem.residual,
+        n=problem.n,
+    )
+    matched = second >= 0
+    load = np.bincount(second[matched], minlength=problem.m)
+    slack_free = ((duals.u > 0) <= matched).all() and (
+        (duals.v > 0) <= (load == problem.residual)
+    ).all()
+    if not slack_free or int(matched.sum()) != int((mentor >= 0).sum()):
+        return mentor, edges
+    return second, edges.extend(tight)
 
 
 def _pair_values(*, edges: _Edges, mentor: np.ndarray, n: int) -> np.ndarray:

@@ -174,3 +174,65 @@ def _row_violations(
     found = _Edges(rows[r_local], c, q[r_local, c], block[r_local, c])
     q[r_local, c] = -1
     return found, q.max(axis=1)
+
+
+def _tight(
+    *,
+    problem: _Problem,
+    candidates: _Candidates,
+    edges: _Edges,
+    duals: _Duals,
+    big: int,
+    want: np.ndarray,
+) -> _Edges:
+    """Allowed pairs whose dual constraint holds with equality under proven prices: the pairs
+    some optimal assignment may use (complementary slackness). Candidate pairs and unchosen
+    pool entries are checked in memory; a row is re-scored only when its best score beyond
+    the pool could be tight, and keeps its wanted pair (`want`: a mentor per mentee, -1 for
+    none) and up to _ADD_PER_ROW other such pairs (a subset of the tight pairs still only ever
+    gives optimal assignments)."""
+    usable = problem.residual[edges.cols] > 0
+    on = usable & (duals.u[edges.rows] + duals.v[edges.cols] == big + edges.q)
+    found = _Edges(*(a[on] for a in (edges.rows, edges.cols, edges.q, edges.values)))
+    pool = candidates.pool
+    outside = ~candidates.chosen & (pool.cols >= 0)
+    if outside.any():
+        cols = np.maximum(pool.cols, 0)
+        slack = big + pool.q - duals.u[:, None] - duals.v[cols]
+        hit = outside & (slack == 0) & (problem.residual[cols] > 0)
+        rows = np.broadcast_to(np.arange(hit.shape[0])[:, None], hit.shape)[hit]
+        found = found.extend(_Edges(rows, pool.cols[hit], pool.q[hit], pool.values[hit]))
+    open_cols = problem.residual > 0
+    cheapest = int(duals.v[open_cols].min()) if open_cols.any() else 0
+    suspect = problem.free & (pool.tail_q >= 0) & (duals.u + cheapest <= big + pool.tail_q)
+    for chunk in _chunks(np.flatnonzero(suspect), problem.source.block_rows):
+        found = found.extend(_row_tight(problem, candidates, duals, chunk, big, want))
+    return found
+
+
+def _row_tight(
+    problem: _Problem,
+    candidates: _Candidates,
+    duals: _Duals,
+    rows: np.ndarray,
+    big: int,
+    want: np.ndarray,
+) -> _Edges:
+    block = problem.source.block(rows).astype(np.float64)
+    block[:, problem.residual == 0] = -np.inf
+    pool_cols = candidates.pool.cols[rows]
+    local = np.broadcast_to(np.arange(rows.size)[:, None], pool_cols.shape)
+    block[local[pool_cols >= 0], pool_cols[pool_cols >= 0]] = -np.inf  # checked in memory
+    extra = candidates.extra
+    position = np.full(problem.n, -1, dtype=np.int64)
+    position[rows] = np.arange(rows.size)
+    mine = position[extra.rows] >= 0
+    block[position[extra.rows[mine]], extra.cols[mine]] = -np.inf  # already candidates
+    q = _quantize(block)
+    tight = (q >= 0) & ((big + q) - duals.u[rows, None] - duals.v[None, :] == 0)
+    # The wanted pair, and the lowest other columns up to _ADD_PER_ROW per row.
+    rank = np.cumsum(tight, axis=1)
+    wanted = np.arange(problem.m)[None, :] == want[rows][:, None]
+    tight &= (rank <= _ADD_PER_ROW) | wanted
+    r_local, c = np.nonzero(tight)
+    return _Edges(rows[r_local], c, q[r_local, c], block[r_local, c])

@@ -432,3 +432,117 @@ def test_cost_of_stability_compares_stable_and_optimal_totals():
     assert cost.stable_total == pytest.approx(1.0)
     assert cost.ratio == pytest.approx(1.0 / 1.8)
     assert cost.optimal_matched == cost.stable_matched == 2
+
+
+# --- preferring given pairs among equally good assignments -------------------------------------
+
+
+def brute_force_preferring(scores, forbidden, capacities, locked, preferred) -> tuple[int, ...]:
+    """Best (matched, total units, preferred pairs kept) over every feasible assignment."""
+    n, m = scores.shape
+    fixed, wanted = dict(locked), set(preferred)
+    q = units(scores)
+    options = [
+        [fixed[i]] if i in fixed else [-1, *[j for j in range(m) if not forbidden[i, j]]]
+        for i in range(n)
+    ]
+    best = (0, 0, 0)
+    for choice in itertools.product(*options):
+        used = np.bincount([j for j in choice if j >= 0], minlength=m)
+        if (used > capacities).any():
+            continue
+        matched = [(i, j) for i, j in enumerate(choice) if j >= 0]
+        total = sum(int(q[i, j]) for i, j in matched)
+        best = max(best, (len(matched), total, len(wanted.intersection(matched))))
+    return best
+
+
+@st.composite
+def tiny_instances_with_preferences(draw):
+    scores, forbidden, capacities, locked, pool_size = draw(tiny_instances())
+    # Few distinct scores, so that many assignments are equally good.
+    scores = np.round(scores * 2) / 2
+    locked_rows = {i for i, _ in locked}
+    preferred = [
+        (i, draw(st.integers(0, scores.shape[1] - 1)))
+        for i in range(scores.shape[0])
+        if i not in locked_rows and draw(st.booleans())
+    ]
+    return scores, forbidden, capacities, locked, pool_size, preferred
+
+
+@settings(max_examples=300, deadline=None)
+@given(tiny_instances_with_preferences())
+def test_preferred_pairs_are_kept_wherever_that_costs_nothing(instance):
+    scores, forbidden, capacities, locked, pool_size, preferred = instance
+    result = solve_optimal(
+        scores=scores,
+        capacities=capacities,
+        forbidden=forbidden,
+        locked=locked,
+        preferred=preferred,
+        pool_size=pool_size,
+    )
+    check_feasible(result, forbidden, capacities, locked)
+    kept = sum(int(result.assignment[i]) == j for i, j in preferred)
+    matched, total, most_kept = brute_force_preferring(
+        scores, forbidden, capacities, locked, preferred
+    )
+    assert (result.n_matched, kept) == (matched, most_kept)
+    assert abs(result.total_score - total / RESOLUTION) <= 1e-6
+    assert result.optimal_proven
+    assert result.certificate["dual_gap"] == 0
+
+
+def test_swapping_two_pairs_leaves_the_other_equally_good_pairs_where_they_were():
+    # Everyone suits everyone equally. Without preferences, solving again around two locked
+    # (swapped) pairs moves the two other pairs for nothing.
+    scores, capacities = np.ones((4, 4)), np.ones(4, dtype=np.int64)
+    first = solve_optimal(scores=scores, capacities=capacities).assignment.tolist()
+    locked = [(0, first[1]), (1, first[0])]
+    unchanged = [(2, first[2]), (3, first[3])]
+    plain = solve_optimal(scores=scores, capacities=capacities, locked=locked)
+    assert sum(int(plain.assignment[i]) == j for i, j in unchanged) < 2  # what it did before
+    result = solve_optimal(scores=scores, capacities=capacities, locked=locked, preferred=unchanged)
+    assert [(i, int(result.assignment[i])) for i, _ in unchanged] == unchanged
+    assert result.certificate["preferred_kept"] == 2
+    assert result.optimal_proven
+
+
+def test_a_better_assignment_still_wins_over_a_preferred_pair():
+    scores = np.array([[0.5, 0.9], [0.5, 0.5]])
+    result = solve_optimal(scores=scores, capacities=np.array([1, 1]), preferred=[(0, 0), (1, 1)])
+    assert result.assignment.tolist() == [1, 0]
+    assert result.certificate["preferred_kept"] == 0
+
+
+@pytest.mark.parametrize(
+    ("preferred", "message"),
+    [([(0, 5)], "out of range"), ([(0, 0), (0, 1)], "more than one mentor")],
+)
+def test_invalid_preferences_are_rejected(preferred, message):
+    with pytest.raises(ValueError, match=message):
+        solve_optimal(scores=np.ones((2, 2)), capacities=np.array([1, 1]), preferred=preferred)
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_preferring_keeps_the_optimum_on_medium_instances(seed):
+    scores, forbidden, capacities = random_instance(seed, 120, 50)
+    scores = np.round(scores * 4) / 4  # many ties
+    base = solve_optimal(scores=scores, capacities=capacities, forbidden=forbidden, pool_size=4)
+    rng = np.random.default_rng(seed)
+    preferred = [(i, int(rng.integers(0, 50))) for i in range(120)]
+    result = solve_optimal(
+        scores=scores,
+        capacities=capacities,
+        forbidden=forbidden,
+        preferred=preferred,
+        pool_size=4,
+    )
+    check_feasible(result, forbidden, capacities, [])
+    assert result.n_matched == base.n_matched
+    assert abs(result.total_score - base.total_score) <= 120e-6
+    assert result.optimal_proven
+    kept = sum(int(result.assignment[i]) == j for i, j in preferred)
+    assert kept >= sum(int(base.assignment[i]) == j for i, j in preferred)
+    assert kept == result.certificate["preferred_kept"]

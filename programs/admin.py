@@ -124,6 +124,7 @@ class ProgramAdmin(ProgramScopedAdmin):
                     "cadence_days",
                     "default_mentor_capacity",
                     ("min_booking_notice_hours", "cancellation_cutoff_hours"),
+                    "booking_horizon_weeks",
                     ("reminder_hours", "no_session_alert_days"),
                 ]
             },

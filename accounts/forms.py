@@ -1,23 +1,27 @@
 from django import forms
-from timezone_field import TimeZoneFormField
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.timezones import TimeZoneField
 
 
 class SignupProfileForm(forms.Form):
     """Extra fields on allauth's sign-up form: the profile we need from day one."""
 
     display_name = forms.CharField(
-        max_length=80, label="Your name", help_text="Shown to your mentors and mentees."
+        max_length=80, label=_("Your name"), help_text=_("Shown to your mentors and mentees.")
     )
-    time_zone = TimeZoneFormField(
+    time_zone = TimeZoneField(
         initial="UTC",
-        help_text="We show every time in this zone. Detected from your browser.",
+        help_text=_("We show every time in this zone. Detected from your browser."),
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].widget.attrs["data-detect-zone"] = "true"
+        if not self.is_bound:
+            # Only a fresh form takes the browser's zone (js/timezone.js): after an error the
+            # zone the person chose stays chosen.
+            self.fields["time_zone"].widget.attrs["data-browser-zone"] = "preset"
 
     def signup(self, request, user):
         user.display_name = self.cleaned_data["display_name"]
@@ -26,7 +30,9 @@ class SignupProfileForm(forms.Form):
 
 
 class ProfileForm(forms.ModelForm):
+    time_zone = TimeZoneField(help_text=_("Every time on the site is shown in this time zone."))
+
     class Meta:
         model = User
         fields = ["display_name", "time_zone"]
-        labels = {"display_name": "Your name"}
+        labels = {"display_name": _("Your name")}

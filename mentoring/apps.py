@@ -5,9 +5,11 @@ from django.db.models.signals import post_migrate
 def _after_migrate(**kwargs):
     from mentoring.roles import role_groups_ensure
     from mentoring.schedules import schedules_ensure
+    from mentoring.sites import site_ensure
 
     role_groups_ensure()
     schedules_ensure()
+    site_ensure()
 
 
 class MentoringConfig(AppConfig):

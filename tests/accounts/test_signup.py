@@ -2,10 +2,13 @@ import re
 from datetime import UTC, datetime
 
 import pytest
+from django.contrib.sites.models import Site
 from django.core import mail
+from django.test import Client
 from django.urls import reverse
 
 from accounts.models import User
+from mentoring.sites import site_ensure
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -42,18 +45,85 @@ def test_signup_sends_verification_email_and_blocks_login_until_verified(client)
     assert login["Location"] == reverse("account_email_verification_sent")
 
 
-def test_following_the_link_verifies_and_allows_login(client):
+def test_following_the_link_in_the_same_browser_verifies_and_signs_in(client):
     sign_up(client)
     path = LINK.search(mail.outbox[0].body).group(1)
     assert client.get(path).status_code == 200
-    assert client.post(path)["Location"] == reverse("account_login")
-    client.logout()
-    response = client.post(
-        reverse("account_login"), {"login": "new.person@example.org", "password": PASSWORD}
-    )
-    assert response["Location"] == reverse("home")
+    assert client.post(path)["Location"] == reverse("home")
     home = client.get(reverse("home"))
     assert "Hello, New Person" in home.content.decode()
+    assert User.objects.get(email="new.person@example.org").emailaddress_set.get().verified
+
+
+def test_following_the_link_in_another_browser_verifies_and_says_to_sign_in(client):
+    sign_up(client)
+    path = LINK.search(mail.outbox[0].body).group(1)
+    other = Client()
+    response = other.post(path)
+    assert response["Location"] == reverse("accounts:email-confirmed")
+    page = other.get(response["Location"])
+    text = " ".join(page.content.decode().split())
+    assert "Your email address is confirmed, but we could not sign you in automatically." in text
+    assert "only happens in the browser you signed up in, within 15 minutes" in text
+    assert f'href="{reverse("account_login")}">Sign in</a>' in text
+    assert "_auth_user_id" not in other.session
+    login = other.post(
+        reverse("account_login"), {"login": "new.person@example.org", "password": PASSWORD}
+    )
+    assert login["Location"] == reverse("home")
+
+
+def test_confirmed_page_sends_someone_signed_in_home(client):
+    client.force_login(UserFactory())
+    assert client.get(reverse("accounts:email-confirmed"))["Location"] == reverse("home")
+
+
+def test_verification_email_names_the_site_not_example_com(client):
+    sign_up(client)
+    [email] = mail.outbox
+    assert email.subject == "[Mentoring] Please Confirm Your Email Address"
+    assert email.body.startswith("Hello from Mentoring!")
+    assert "to register an account on 127.0.0.1:8000." in email.body
+    assert "Thank you for using Mentoring!\n127.0.0.1:8000" in email.body
+    assert "example.com" not in email.body
+
+
+def test_site_name_and_domain_follow_the_settings(client, settings, request):
+    request.addfinalizer(Site.objects.clear_cache)  # the cached row outlives the rollback
+    settings.SITE_NAME = "Peer Circle"
+    settings.SITE_URL = "https://peer.example.org"
+    site_ensure()
+    assert Site.objects.get_current().domain == "peer.example.org"
+    sign_up(client)
+    body = mail.outbox[0].body
+    assert body.startswith("Hello from Peer Circle!")
+    assert "to register an account on peer.example.org." in body
+
+
+def test_signup_keeps_the_chosen_zone_after_a_form_error(client):
+    response = client.post(
+        reverse("account_signup"),
+        {
+            "email": "new.person@example.org",
+            "password1": PASSWORD,
+            "password2": PASSWORD + "-typo",
+            "display_name": "New Person",
+            "time_zone": "America/Sao_Paulo",
+        },
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert "You must type the same password each time." in page
+    [select] = re.findall(r"<select [^>]*>", page)
+    assert not re.search(r"\sdata-", select)  # nothing tells a script to replace the choice
+    assert re.findall(r'<option value="([^"]+)" selected>', page) == ["America/Sao_Paulo"]
+
+
+def test_signup_page_loads_the_zone_script_as_a_file():
+    page = Client().get(reverse("account_signup")).content.decode()
+    assert re.search(r'<select [^>]*data-browser-zone="preset"', page)
+    assert '<script src="/static/js/timezone.js" defer></script>' in page
+    assert "Intl.DateTimeFormat" not in page
 
 
 def test_signup_with_a_taken_email_does_not_reveal_the_account(client):
@@ -131,3 +201,35 @@ def test_profile_rejects_an_unknown_time_zone(client):
     assert response.status_code == 200
     user.refresh_from_db()
     assert str(user.time_zone) == "UTC"
+
+
+HOSTILE = '"><img src=x onerror=alert(1)> <script>alert(1)</script> </title><b>x'
+
+
+def test_allauth_emails_keep_a_hostile_name_out_of_any_markup(client):
+    """allauth sends text only (no account/email/*.html here); should an HTML template be
+    added, it must escape like the notification emails do."""
+    sign_up(client)
+    client.logout()
+    user = User.objects.get(email="new.person@example.org")
+    user.display_name = HOSTILE
+    user.save()
+    mail.outbox.clear()
+    client.post(reverse("account_reset_password"), {"email": user.email})
+    Client().post(
+        reverse("account_signup"),
+        {
+            "email": "other.person@example.org",
+            "password1": PASSWORD,
+            "password2": PASSWORD,
+            "display_name": HOSTILE,
+            "time_zone": "UTC",
+        },
+    )
+    assert len(mail.outbox) == 2
+    assert f"because user {HOSTILE} has given your email" in mail.outbox[1].body  # plain text
+    for email in mail.outbox:
+        assert "<" not in email.subject
+        for html, mimetype in email.alternatives:
+            assert mimetype == "text/html"
+            assert "<script>" not in html and "<img" not in html, email.subject

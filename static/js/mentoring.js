@@ -9,3 +9,12 @@
     field.value = zone;
   }
 })();
+
+// <form data-confirm="Question?">: ask before submitting (instead of an inline onsubmit=,
+// which our CSP refuses).
+document.addEventListener("submit", function (event) {
+  var form = event.target;
+  if (form instanceof HTMLFormElement && form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+    event.preventDefault();
+  }
+});

@@ -1,0 +1,84 @@
+"""Every browser journey fails on a Content-Security-Policy violation.
+
+Each browser context a test opens (the `page` fixture's, and any from browser.new_context())
+is watched: an init script reports every `securitypolicyviolation` event through an exposed
+binding (so one just before a navigation is not lost), and Chromium's console messages about
+the Content Security Policy and uncaught page errors are recorded too. After the test, any of
+them fails it, with the other console errors alongside for context.
+"""
+
+from dataclasses import dataclass, field
+
+import pytest
+from playwright.sync_api import Browser
+
+_REPORT_VIOLATIONS = """
+document.addEventListener("securitypolicyviolation", (event) => {
+  window.__cspViolation({
+    directive: event.violatedDirective,
+    blocked: event.blockedURI,
+    source: event.sourceFile,
+    line: event.lineNumber,
+    sample: event.sample,
+    page: document.URL,
+  });
+});
+"""
+
+
+@dataclass
+class BrowserWatch:
+    violations: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    console_errors: list[str] = field(default_factory=list)
+
+    def attach(self, context) -> None:
+        context.expose_binding("__cspViolation", self._on_violation)
+        context.add_init_script(_REPORT_VIOLATIONS)
+        context.on("console", self._on_console)
+        context.on("weberror", self._on_page_error)
+
+    def _on_violation(self, source, report) -> None:
+        self.violations.append(
+            f"{report['directive']} refused {report['blocked'] or 'inline code'} on "
+            f"{report['page']} ({report['source']}:{report['line']}) {report['sample']!r}"
+        )
+
+    def _on_console(self, message) -> None:
+        if message.type != "error":
+            return
+        text = f"{message.text} ({message.page.url if message.page else '?'})"
+        if "Content Security Policy" in message.text:
+            self.violations.append(text)
+        else:
+            self.console_errors.append(text)
+
+    def _on_page_error(self, web_error) -> None:
+        page = web_error.page.url if web_error.page else "?"
+        self.page_errors.append(f"{web_error.error.message} ({page})")
+
+    def problems(self) -> str:
+        if not self.violations and not self.page_errors:
+            return ""
+        lines = ["Content-Security-Policy violations:", *self.violations]
+        lines += ["Uncaught page errors:", *self.page_errors]
+        lines += ["Other console errors:", *self.console_errors]
+        return "\n  ".join(lines)
+
+
+@pytest.fixture(autouse=True)
+def browser_watch(monkeypatch):
+    """Watches every browser context of the test; fails it on a CSP violation or page error."""
+    watch = BrowserWatch()
+    original = Browser.new_context
+
+    def new_context(browser, *args, **kwargs):
+        context = original(browser, *args, **kwargs)
+        watch.attach(context)
+        return context
+
+    monkeypatch.setattr(Browser, "new_context", new_context)
+    yield watch
+    problems = watch.problems()
+    if problems:
+        pytest.fail(problems, pytrace=False)

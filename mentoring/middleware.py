@@ -1,6 +1,10 @@
+import contextlib
 import zoneinfo
 
+from django.http import QueryDict
 from django.utils import timezone
+
+from mentoring.text import nfc
 
 
 class UserTimezoneMiddleware:
@@ -33,3 +37,37 @@ class UserTimezoneMiddleware:
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 return None
         return None
+
+
+class NormalizeInputMiddleware:
+    """NFC-normalise every query-string and form value (and key) before any view sees it, so
+    text is stored and searched in one form whichever way it was typed (mentoring/text.py).
+
+    Passwords are left exactly as typed: one set before this existed must still match its
+    hash. Bodies other than forms are not read here (the app takes no JSON); a multipart
+    body is parsed here instead of in the CSRF check, as it would be anyway.
+    """
+
+    FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.GET = _normalized(request.GET)
+        if request.method == "POST" and request.content_type in self.FORMS:
+            # OSError: the client went away mid-upload; the CSRF check handles it as before.
+            with contextlib.suppress(OSError):
+                request.POST = _normalized(request.POST)
+        return self.get_response(request)
+
+
+def _normalized(query: QueryDict) -> QueryDict:
+    if all(nfc(key) == key and all(nfc(v) == v for v in values) for key, values in query.lists()):
+        return query
+    copy = QueryDict(mutable=True, encoding=query.encoding)
+    for key, values in query.lists():
+        for value in values:
+            copy.appendlist(nfc(key), value if "password" in key.lower() else nfc(value))
+    copy._mutable = False
+    return copy

@@ -7,7 +7,8 @@ Files come from Excel, Numbers, LibreOffice and Google Sheets, so encodings, del
 header spellings vary. Decoding tries UTF-8 (with or without a byte-order mark), UTF-16 when
 the file starts with its byte-order mark, then Windows-1252 (what Excel writes on Windows; it
 reads every printable Latin-1 character the same way) and finally Latin-1, which accepts any
-byte. The delimiter, comma, semicolon or tab, is the one the header line uses most.
+byte. The delimiter, comma, semicolon or tab, is the one the header line uses most. The text
+is NFC-normalised (mentoring/text.py), so a name is stored the way the forms store it.
 """
 
 import codecs
@@ -24,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.models import User
+from mentoring.text import nfc
 from notifications.models import Kind
 from notifications.services import notification_queue
 from programs.models import Application, CareerStage, Invitation, Program, Role
@@ -107,7 +109,7 @@ def roster_parse(*, program: Program, data: bytes) -> RosterPreview:
     problem = _file_problem(data)
     if problem:
         return RosterPreview(errors=[problem])
-    text = _decode(data)
+    text = nfc(_decode(data))  # cells in one Unicode form, as everything typed into forms
     if "\x00" in text:
         return RosterPreview(errors=["This file contains binary data; it is not a CSV file."])
     try:

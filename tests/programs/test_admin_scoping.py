@@ -102,6 +102,7 @@ def test_coordinator_creating_a_program_becomes_its_coordinator(client, setup):
             "cadence_days": 14,
             "default_mentor_capacity": 2,
             "min_booking_notice_hours": 12,
+            "booking_horizon_weeks": 8,
             "cancellation_cutoff_hours": 12,
             "reminder_hours": "24,1",
             "no_session_alert_days": 30,

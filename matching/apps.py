@@ -1,7 +1,37 @@
 from django.apps import AppConfig
 
 
+def _on_application_decided(sender, application, status, **kwargs):
+    from matching.models import WaitlistOffer
+    from matching.services.exclusions import exclusion_requests_apply
+    from matching.services.waitlist import waitlist_place_freed
+
+    if status != "approved":
+        return
+    exclusion_requests_apply(application=application)
+    if application.role == "mentor":
+        waitlist_place_freed(mentor=application, trigger=WaitlistOffer.Trigger.MENTOR_APPROVED)
+
+
+def _on_application_updated(sender, application, capacity_before, **kwargs):
+    from matching.models import WaitlistOffer
+    from matching.services.waitlist import waitlist_place_freed
+
+    if application.role == "mentor" and (application.capacity or 0) > (capacity_before or 0):
+        waitlist_place_freed(mentor=application, trigger=WaitlistOffer.Trigger.CAPACITY)
+
+
 class MatchingConfig(AppConfig):
     name = "matching"
     verbose_name = "Matching"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from programs.signals import application_decided, application_updated
+
+        application_decided.connect(
+            _on_application_decided, dispatch_uid="matching.application_decided"
+        )
+        application_updated.connect(
+            _on_application_updated, dispatch_uid="matching.application_updated"
+        )

@@ -1,7 +1,9 @@
 """Per-criterion explanations in plain words, for coordinators and participants."""
 
-from matching.features import ProgramFeatures
-from matching.scoring import explain_pair
+from django.core.exceptions import ValidationError
+
+from matching.features import ProgramFeatures, program_features
+from matching.scoring import Weights, explain_pair
 
 FORMAT_WORDS = {0: "online", 1: "in person", 2: "either way"}
 
@@ -97,3 +99,21 @@ def pair_explanation(*, features: ProgramFeatures, i: int, j: int) -> list[dict]
 
 def explanation_score(items: list[dict]) -> float:
     return sum(item["contribution"] for item in items)
+
+
+def pair_score_explanation(
+    program, mentee, mentor, *, weights: dict | None = None
+) -> tuple[float, list]:
+    """Score and explanation of one pair as a run would store them (with a run's `weights`,
+    else the program's); ValidationError when the pair may not be matched (same person, an
+    exclusion, an earlier match that ended)."""
+    features = program_features(program=program, mentees=[mentee], mentors=[mentor])
+    if weights is not None:
+        features.weights = Weights(**weights)
+    if features.forbidden[0, 0]:
+        raise ValidationError(
+            f"{mentee.user.name} and {mentor.user.name} may not be matched "
+            "(same person, an exclusion, or an earlier match that ended)."
+        )
+    explanation = pair_explanation(features=features, i=0, j=0)
+    return round(explanation_score(explanation), 6), explanation

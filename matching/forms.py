@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 
 class RequestForm(forms.Form):
@@ -27,4 +28,15 @@ class EndRequestForm(forms.Form):
         required=False,
         label="Anything the coordinator should know? (private)",
         help_text="Only the program coordinators see this. Your partner does not.",
+    )
+
+
+class ExclusionRequestForm(forms.Form):
+    named = forms.CharField(
+        max_length=200,
+        label=_("Their email address or name"),
+        help_text=_(
+            "As it appears in the program, e.g. alex@example.org or Alex Morgan. Nobody is "
+            "told, and we do not say whether this person takes part."
+        ),
     )

@@ -2,6 +2,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Match(models.Model):
@@ -192,6 +193,7 @@ class UnmatchedEntry(models.Model):
         CAPACITY = "capacity", "Every compatible mentor is full"
         OUTSCORED = "outscored", "Outscored for the last places"
         NO_MENTEE = "no_mentee", "Mentor with spare capacity"
+        REMOVED = "removed", _("Removed by the coordinator")
 
     run = models.ForeignKey(MatchingRun, on_delete=models.CASCADE, related_name="unmatched")
     application = models.ForeignKey(
@@ -225,6 +227,14 @@ class Exclusion(models.Model):
     source = models.CharField(max_length=12, choices=Source.choices, default=Source.COORDINATOR)
     reason = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    request = models.ForeignKey(
+        "ExclusionRequest",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="exclusions",
+        help_text=_("The participant's request this exclusion comes from (removed with it)."),
+    )
 
     class Meta:
         constraints = [
@@ -236,6 +246,94 @@ class Exclusion(models.Model):
 
     def __str__(self):
         return f"{self.person} ≠ {self.other} in {self.program}"
+
+
+class ExclusionRequest(models.Model):
+    """A participant asks not to be matched with someone they name by email or name.
+
+    What they typed is kept and shown back as typed, so the page never tells them whether
+    that person takes part; each participant of the program it names gets an `Exclusion`,
+    now and when someone of that name or email is approved later."""
+
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.CASCADE, related_name="exclusion_requests"
+    )
+    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    named = models.CharField(_("name or email"), max_length=200)
+    key = models.CharField(max_length=200, editable=False)  # lower case, single spaces
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "person", "key"], name="exclusion_request_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["program", "key"])]
+
+    def __str__(self):
+        return f"{self.person} asks not to be matched with {self.named!r} in {self.program}"
+
+
+class WaitlistOffer(models.Model):
+    """Formal programs: a freed place proposed to the coordinators. The best-scoring
+    waitlisted mentee for a mentor with room, with the review page's explanation; accepting
+    it makes the match."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", _("Proposed")
+        ACCEPTED = "accepted", _("Accepted")
+        DISMISSED = "dismissed", _("Dismissed")
+        STALE = "stale", _("No longer possible")
+
+    class Trigger(models.TextChoices):
+        MATCH_ENDED = "match_ended", _("A match ended")
+        CAPACITY = "capacity", _("The mentor raised their capacity")
+        MENTOR_APPROVED = "approved", _("The mentor was approved")
+
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.CASCADE, related_name="waitlist_offers"
+    )
+    mentee = models.ForeignKey("programs.Application", on_delete=models.CASCADE, related_name="+")
+    mentor = models.ForeignKey("programs.Application", on_delete=models.CASCADE, related_name="+")
+    score = models.FloatField()
+    explanation = models.JSONField(default=list)
+    trigger = models.CharField(max_length=12, choices=Trigger.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    note = models.CharField(max_length=300, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    match = models.ForeignKey(
+        Match, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("waitlist proposal")
+        verbose_name_plural = _("waitlist proposals")
+        constraints = [
+            # A waitlisted mentee is proposed for one freed place at a time.
+            models.UniqueConstraint(
+                fields=["mentee"],
+                condition=Q(status="proposed"),
+                name="waitlist_offer_one_open_per_mentee",
+            ),
+            models.CheckConstraint(
+                condition=~Q(mentor=F("mentee")), name="waitlist_offer_not_self"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=["proposed", "accepted", "dismissed", "stale"]),
+                name="waitlist_offer_status_valid",
+            ),
+        ]
+        indexes = [models.Index(fields=["program", "status"])]
+
+    def __str__(self):
+        return f"{self.mentee.user} for {self.mentor.user} ({self.get_status_display()})"
 
 
 class MatchRequest(models.Model):

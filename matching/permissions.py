@@ -1,10 +1,20 @@
 """Access to matches and requests: only the two people involved; others get 404."""
 
 from django.db.models import Q
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from matching.models import Match, MatchRequest
+from matching.models import ExclusionRequest, Match, MatchRequest
+from programs.models import Application, Program
 from programs.permissions import application_for_owner
+
+#: Applications through which a person takes part in a program (and so may name people
+#: they do not want to be matched with).
+TAKING_PART = (
+    Application.Status.APPLIED,
+    Application.Status.APPROVED,
+    Application.Status.WAITLISTED,
+)
 
 
 def match_for_participant(*, user, pk) -> Match:
@@ -30,7 +40,17 @@ def request_for_mentee(*, user, pk) -> MatchRequest:
 def mentee_application_for_owner(*, user, pk):
     application = application_for_owner(user=user, pk=pk)
     if application.role != "mentee":
-        from django.http import Http404
-
         raise Http404("Suggestions are for mentees.")
     return application
+
+
+def program_for_participant(*, user, pk) -> Program:
+    """A program the user takes part in (an application that is not withdrawn or
+    declined); any other program is 404."""
+    taking_part = Application.objects.filter(user=user, status__in=TAKING_PART)
+    return get_object_or_404(Program.objects.filter(pk__in=taking_part.values("program_id")), pk=pk)
+
+
+def exclusion_request_for_owner(*, user, pk) -> ExclusionRequest:
+    """A participant's own request not to be matched with someone; anyone else's is 404."""
+    return get_object_or_404(ExclusionRequest.objects.select_related("program"), pk=pk, person=user)

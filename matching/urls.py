@@ -11,4 +11,6 @@ urlpatterns = [
     path("requests/", views.requests, name="requests"),
     path("requests/<int:pk>/withdraw/", views.request_withdraw_view, name="request-withdraw"),
     path("requests/<int:pk>/<str:answer>/", views.request_answer, name="request-answer"),
+    path("programs/<int:program_id>/not-matched-with/", views.exclusions, name="exclusions"),
+    path("not-matched-with/<int:pk>/remove/", views.exclusion_remove, name="exclusion-remove"),
 ]

@@ -2,18 +2,27 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from matching.forms import AnswerForm, EndRequestForm, RequestForm
+from matching.forms import AnswerForm, EndRequestForm, ExclusionRequestForm, RequestForm
 from matching.models import MatchRequest
 from matching.permissions import (
+    TAKING_PART,
+    exclusion_request_for_owner,
     match_for_participant,
     mentee_application_for_owner,
+    program_for_participant,
     request_for_mentee,
     request_for_mentor,
 )
 from matching.selectors import match_list_for_user, requests_received, requests_sent
 from matching.services.ending import end_request_create
+from matching.services.exclusions import (
+    exclusion_request_create,
+    exclusion_request_delete,
+    exclusion_requests_for,
+)
 from matching.services.requests import (
     request_accept,
     request_create,
@@ -21,7 +30,7 @@ from matching.services.requests import (
     request_withdraw,
     suggestions_for,
 )
-from programs.models import Application
+from programs.models import Application, Program
 
 
 def _errors(request, exc: ValidationError) -> None:
@@ -35,6 +44,11 @@ def my_matches(request):
         "mentee_applications": Application.objects.filter(
             user=request.user, role="mentee", status="approved", program__kind="informal"
         ).select_related("program"),
+        "programs": Program.objects.filter(
+            pk__in=Application.objects.filter(user=request.user, status__in=TAKING_PART).values(
+                "program_id"
+            )
+        ).order_by("name"),
     }
     return render(request, "matching/match_list.html", context)
 
@@ -144,3 +158,44 @@ def request_withdraw_view(request, pk):
     else:
         messages.success(request, "Your request was withdrawn.")
     return redirect("matching:requests")
+
+
+@login_required
+def exclusions(request, program_id):
+    """People the participant does not want to be matched with in one program: add, list,
+    remove. The answer is the same whether or not the person named takes part."""
+    program = program_for_participant(user=request.user, pk=program_id)
+    form = ExclusionRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            exclusion_request_create(
+                program=program, person=request.user, named=form.cleaned_data["named"]
+            )
+        except ValidationError as exc:
+            form.add_error("named", exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Saved. If someone in %(program)s has this email or name, you will not be "
+                    "matched with them."
+                )
+                % {"program": program.name},
+            )
+            return redirect("matching:exclusions", program_id=program.pk)
+    context = {
+        "program": program,
+        "form": form,
+        "exclusion_requests": exclusion_requests_for(person=request.user, program=program),
+    }
+    return render(request, "matching/exclusion_list.html", context)
+
+
+@login_required
+@require_POST
+def exclusion_remove(request, pk):
+    exclusion_request = exclusion_request_for_owner(user=request.user, pk=pk)
+    program_id = exclusion_request.program_id
+    exclusion_request_delete(request=exclusion_request)
+    messages.success(request, _("Removed: %(named)s.") % {"named": exclusion_request.named})
+    return redirect("matching:exclusions", program_id=program_id)

@@ -4,6 +4,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 
 class Kind(models.TextChoices):
@@ -27,6 +28,7 @@ class Kind(models.TextChoices):
     SURVEY_REMINDER = "survey_reminder", "Survey reminder"
     NO_SESSION_NUDGE = "no_session_nudge", "Nudge: no session for a while"
     COORDINATOR_DIGEST = "coordinator_digest", "Weekly coordinator digest"
+    WAITLIST_OFFER = "waitlist_offer", _("Waitlist proposal (coordinator)")
 
 
 # Nudges people may turn off; confirmations and decisions always go out.

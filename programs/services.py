@@ -26,7 +26,7 @@ from programs.models import (
 )
 from programs.questions import answer_clean, answer_is_empty
 from programs.roster import invitations_send_pending
-from programs.signals import application_decided
+from programs.signals import application_decided, application_updated
 
 P = Program.Status
 TRANSITIONS = {
@@ -209,12 +209,17 @@ def _has_active_match(application: Application) -> bool:
 
 @transaction.atomic
 def application_update(*, application: Application, data: ApplicationData) -> Application:
-    """Change an application before it is matched; the status stays as it is."""
+    """Change an application before it is matched; the status stays as it is. Sends
+    `application_updated` (matching offers a raised capacity to the waitlist)."""
     application = Application.objects.select_for_update().get(pk=application.pk)
     if not application_is_editable(application):
         raise ValidationError("This application can no longer be changed.")
     data.role = application.role
+    capacity_before = application.capacity
     _fill_application(application=application, data=data)
+    application_updated.send(
+        sender=Application, application=application, capacity_before=capacity_before
+    )
     return application
 
 

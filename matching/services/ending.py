@@ -4,10 +4,10 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from matching.models import EndRequest, Match
+from matching.models import EndRequest, Match, WaitlistOffer
+from matching.services.waitlist import waitlist_place_freed
 from notifications.models import Kind
 from notifications.services import notification_queue
-from programs.models import Application
 
 
 @transaction.atomic
@@ -32,9 +32,12 @@ def end_request_create(*, match: Match, by, reason: str = "") -> EndRequest:
 
 
 @transaction.atomic
-def match_end(*, match: Match, by=None) -> Match:
+def match_end(*, match: Match, by=None, offer_place: bool = True) -> Match:
     """End a match (coordinator). History is kept; both people can be matched again and
-    the mentor's place is free for the waitlist. Both sides are told, without the reason."""
+    the mentor's place goes to the waitlist (`waitlist_place_freed`: proposed to the
+    coordinators in formal programs, waitlisted mentees told in informal ones). Both sides
+    are told, without the reason. `offer_place=False` leaves the place alone (a
+    re-optimisation fills it itself)."""
     match = Match.objects.select_for_update().get(pk=match.pk)
     if not match.is_active:
         return match
@@ -49,27 +52,6 @@ def match_end(*, match: Match, by=None) -> Match:
         notification_queue(
             kind=Kind.MATCH_ENDED, to=application.user, subject=match, program=match.program
         )
-    _offer_freed_capacity(match)
+    if offer_place:
+        waitlist_place_freed(mentor=match.mentor, trigger=WaitlistOffer.Trigger.MATCH_ENDED)
     return match
-
-
-def _offer_freed_capacity(match: Match) -> None:
-    """A freed place goes to the waitlist: in informal programs waitlisted mentees are told
-    mentors have room again; in formal ones the coordinator runs matching for them."""
-    program = match.program
-    waitlisted = Application.objects.filter(
-        program=program, role="mentee", status=Application.Status.WAITLISTED
-    )
-    if program.is_formal or not waitlisted.exists():
-        return
-    for application in waitlisted.select_related("user"):
-        application.status = Application.Status.APPROVED
-        application.save(update_fields=["status"])
-        notification_queue(
-            kind=Kind.APPLICATION_DECISION,
-            to=application.user,
-            subject=application,
-            program=program,
-            context={"decision": "approved", "reason": "A mentor has room again."},
-            key_extra=f"freed-{match.pk}",
-        )

@@ -1,6 +1,7 @@
 """Re-optimising a running program: what a full re-match would gain, and what it would move.
 
-Placing late joiners never moves anyone (see runs.py). A full re-optimisation can raise the
+Placing late joiners never moves anyone (see runs.py). Waitlisted mentees take part like
+approved ones and are approved when matched. A full re-optimisation can raise the
 total score, but typically moves a noticeable share of existing pairs for a tiny gain, and a
 moved pair loses the relationship it has built. So it is a separate, explicit action: every
 existing pair gets a `keep_bonus` added to its score, the solver weighs keeping it against
@@ -17,7 +18,8 @@ from django.db import transaction
 from matching.features import program_features
 from matching.models import Match
 from matching.services.ending import match_end
-from matching.services.runs import pair_score_explanation
+from matching.services.runs import MATCHABLE, pair_score_explanation
+from matching.services.waitlist import matched_from_waitlist, waitlist_offers_close_for
 from matching.solver import solve_optimal
 from notifications.models import Kind
 from notifications.services import notification_queue
@@ -65,7 +67,13 @@ def reoptimise_plan(*, program: Program, keep_bonus: float = 0.1) -> ReoptimiseP
     """Solve the whole program again with a bonus for keeping existing pairs; change nothing."""
     if keep_bonus < 0 or keep_bonus > 1:
         raise ValidationError("The bonus for keeping a pair must be between 0 and 1.")
-    features = program_features(program=program)
+    mentees = (
+        Application.objects.filter(program=program, role="mentee", status__in=MATCHABLE)
+        .select_related("user")
+        .prefetch_related("topics", "goals", "availability")
+        .order_by("pk")
+    )
+    features = program_features(program=program, mentees=list(mentees))
     row = {a.pk: i for i, a in enumerate(features.mentees)}
     col = {a.pk: j for j, a in enumerate(features.mentors)}
     current = {
@@ -111,7 +119,7 @@ def reoptimise_apply(*, program: Program, plan: ReoptimisePlan, by=None) -> int:
         ).first()
         if match is None:
             raise ValidationError("Matches changed since the plan was made; make a new plan.")
-        match_end(match=match, by=by)
+        match_end(match=match, by=by, offer_place=False)
     pairs = [(m, new) for m, _, new in plan.moved] + list(plan.newly_matched)
     for mentee_id, mentor_id in pairs:
         mentee = Application.objects.get(pk=mentee_id, program=program)
@@ -130,5 +138,7 @@ def reoptimise_apply(*, program: Program, plan: ReoptimisePlan, by=None) -> int:
         )
         for person in (mentee.user, mentor.user):
             notification_queue(kind=Kind.MATCH_PUBLISHED, to=person, subject=match, program=program)
+        matched_from_waitlist(mentee=mentee)
+        waitlist_offers_close_for(mentees=[mentee.pk], note="Matched by a re-optimisation.")
         created += 1
     return created

@@ -4,8 +4,9 @@ A run is a row that moves queued -> running -> draft -> published (or discarded/
 Execution claims the row with a conditional UPDATE, so a run is executed once even if the
 fast path (a Celery task queued after commit) and the minute sweep both try. Mentees already
 in an active match are left alone and mentors' capacity is reduced by their active matches,
-so running again after publication places late joiners into leftover capacity without moving
-anyone.
+so running again after publication places late joiners and the waitlist into leftover
+capacity without moving anyone. Waitlisted mentees take part like approved ones; publishing
+approves the ones it matches.
 """
 
 import dataclasses
@@ -17,15 +18,25 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
-from matching.explain import pair_explanation
+from matching.explain import pair_explanation, pair_score_explanation
 from matching.features import ProgramFeatures, matching_config_for, program_features
 from matching.groups import groups_cohere
 from matching.models import Match, MatchingRun, ProposedPair, UnmatchedEntry
+from matching.scoring import Weights
+from matching.services.unmatched import unmatched_entries
+from matching.services.waitlist import (
+    matched_from_waitlist,
+    mentor_capacity,
+    waitlist_offers_close_for,
+)
 from matching.solver import solve_optimal, solve_stable, stability_cost
 from notifications.models import Kind
 from notifications.services import notification_queue
 from programs.models import Application, Program
+from programs.services import application_decide
 
 logger = logging.getLogger(__name__)
 R = MatchingRun.Status
@@ -58,9 +69,13 @@ def run_start(*, program: Program, by=None) -> MatchingRun:
     return run
 
 
+#: Mentees a run places: approved ones and the waitlist.
+MATCHABLE = (Application.Status.APPROVED, Application.Status.WAITLISTED)
+
+
 def _dispatch(run: MatchingRun) -> None:
     mentees = Application.objects.filter(
-        program=run.program, role="mentee", status=Application.Status.APPROVED
+        program=run.program, role="mentee", status__in=MATCHABLE
     ).count()
     if mentees <= INLINE_LIMIT:
         run_execute(run_id=run.pk)
@@ -111,9 +126,13 @@ def _active_counts(program: Program) -> dict[int, int]:
 
 
 def _participants(program: Program) -> tuple[list[Application], list[Application]]:
-    base = Application.objects.filter(program=program, status=Application.Status.APPROVED)
-    mentees = base.filter(role="mentee").exclude(mentee_matches__status=Match.Status.ACTIVE)
-    mentors = base.filter(role="mentor")
+    """Mentees not in an active match (approved or waitlisted) and approved mentors."""
+    mentees = Application.objects.filter(
+        program=program, role="mentee", status__in=MATCHABLE
+    ).exclude(mentee_matches__status=Match.Status.ACTIVE)
+    mentors = Application.objects.filter(
+        program=program, role="mentor", status=Application.Status.APPROVED
+    )
     related = ("topics", "goals", "availability")
     return (
         list(mentees.select_related("user").prefetch_related(*related).order_by("pk")),
@@ -133,25 +152,29 @@ def _capacities(features: ProgramFeatures) -> np.ndarray:
     return np.array(caps, dtype=np.int64)
 
 
-def _locks_and_removals(run, features) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+def _draft_pairs(run, features) -> tuple[list, list, list]:
+    """The draft's locked pairs, the pairs the coordinator removed, and the draft's other
+    pairs (kept where equally good), as (row, col) of `features`."""
     row = {a.pk: i for i, a in enumerate(features.mentees)}
     col = {a.pk: j for j, a in enumerate(features.mentors)}
-    locks = [
-        (row[p.mentee_id], col[p.mentor_id])
-        for p in run.pairs.filter(locked=True)
-        if p.mentee_id in row and p.mentor_id in col
-    ]
+    locks, previous = [], []
+    for mentee_id, mentor_id, locked in run.pairs.values_list("mentee_id", "mentor_id", "locked"):
+        if mentee_id in row and mentor_id in col:
+            (locks if locked else previous).append((row[mentee_id], col[mentor_id]))
     removed = [
         (row[a], col[b]) for a, b in run.stats.get("removed_pairs", []) if a in row and b in col
     ]
-    return locks, removed
+    return locks, removed, previous
 
 
 def _solve_into(run: MatchingRun) -> None:
     mentees, mentors = _participants(run.program)
     features = program_features(program=run.program, mentees=mentees, mentors=mentors)
+    # The weights the run records are the ones it is solved and explained with.
+    features.weights = Weights(**run.weights)
     features.capacities = _capacities(features)
-    locks, removed = _locks_and_removals(run, features)
+    locks, removed, previous = _draft_pairs(run, features)
+    intrinsic = features.forbidden
     if removed:
         extra = sp.csr_matrix(
             (np.ones(len(removed), dtype=bool), tuple(zip(*removed, strict=True))),
@@ -159,18 +182,24 @@ def _solve_into(run: MatchingRun) -> None:
         )
         features.forbidden = (features.forbidden + extra).astype(bool).tocsr()
     _progress(run, 20, f"Scoring {len(mentees)} mentees against {len(mentors)} mentors")
-    result, extra = _solve(run, features, locks)
+    result, extra = _solve(run, features, locks, previous)
     _progress(run, 70, "Explaining each proposed pair")
     with transaction.atomic():
         run.pairs.filter(locked=False).delete()
         run.unmatched.all().delete()
         _store_pairs(run, features, result, locks)
-        _store_unmatched(run, features, result)
+        UnmatchedEntry.objects.bulk_create(
+            unmatched_entries(
+                run=run, features=features, result=result, intrinsic=intrinsic, removed=removed
+            ),
+            batch_size=1000,
+        )
         run.stats = {
             **{k: v for k, v in run.stats.items() if k == "removed_pairs"},
             "optimal_proven": bool(result.optimal_proven),
             "certificate": _jsonable(result.certificate),
             "timings": {k: round(v, 4) for k, v in result.timings.items()},
+            **_kept(result, previous),
             **(extra or {}),
         }
         run.status, run.progress, run.progress_note = R.DRAFT, 100, "Ready for review"
@@ -179,14 +208,23 @@ def _solve_into(run: MatchingRun) -> None:
         run_refresh_stats(run=run)
 
 
-def _solve(run, features, locks):
+def _kept(result, previous) -> dict:
+    """On a re-run: how many of the draft's unlocked pairs are proposed again."""
+    if not previous:
+        return {}
+    kept = sum(int(result.assignment[i]) == j for i, j in previous)
+    return {"kept_from_draft": {"kept": kept, "of": len(previous)}}
+
+
+def _solve(run, features, locks, previous):
     if not features.mentees or not features.mentors:
         empty = np.zeros((len(features.mentees), len(features.mentors)))
         result = solve_optimal(scores=empty, capacities=features.capacities, locked=locks)
         return result, None
     source = features.source()
     common = {"scores": source, "capacities": features.capacities, "locked": locks}
-    optimal = solve_optimal(**common)
+    # Among equally good assignments, the draft's own pairs stay where they are.
+    optimal = solve_optimal(**common, preferred=previous)
     if run.algorithm != "stable":
         if run.program.is_group and run.program.group_size:
             return _cohere_groups(run.program, features, source, optimal)
@@ -263,42 +301,6 @@ def _store_pairs(run, features, result, locks) -> None:
     ProposedPair.objects.bulk_create(pairs, batch_size=1000)
 
 
-def _store_unmatched(run, features, result) -> None:
-    entries = []
-    for i, (j, allowed) in enumerate(zip(result.assignment, result.n_allowed, strict=True)):
-        if j >= 0:
-            continue
-        if allowed == 0:
-            reason, detail = (
-                UnmatchedEntry.Reason.NO_ALLOWED_MENTOR,
-                ("Every mentor is excluded for this person or has no places."),
-            )
-        else:
-            reason, detail = (
-                UnmatchedEntry.Reason.CAPACITY,
-                (
-                    f"All {allowed} compatible mentors are full; their places went to mentees "
-                    "who suit them better."
-                ),
-            )
-        entries.append(
-            UnmatchedEntry(run=run, application=features.mentees[i], reason=reason, detail=detail)
-        )
-    used = np.bincount(result.assignment[result.assignment >= 0], minlength=len(features.mentors))
-    for j, mentor in enumerate(features.mentors):
-        spare = int(features.capacities[j] - used[j])
-        if spare > 0:
-            entries.append(
-                UnmatchedEntry(
-                    run=run,
-                    application=mentor,
-                    reason=UnmatchedEntry.Reason.NO_MENTEE,
-                    detail=f"{spare} place{'s' if spare != 1 else ''} left.",
-                )
-            )
-    UnmatchedEntry.objects.bulk_create(entries, batch_size=1000)
-
-
 def run_refresh_stats(*, run: MatchingRun) -> dict:
     """Recompute the numbers shown on the review page from the run's current pairs."""
     scores = np.array(list(run.pairs.values_list("score", flat=True)), dtype=float)
@@ -311,7 +313,8 @@ def run_refresh_stats(*, run: MatchingRun) -> dict:
         n_unmatched=n_unmatched,
         match_rate=round(len(scores) / n_mentees, 4) if n_mentees else 0.0,
         mean_score=round(float(scores.mean()), 4) if len(scores) else None,
-        min_score=round(float(scores.min()), 4) if len(scores) else None,
+        # Unrounded: the page rounds it exactly as it rounds the pair it comes from.
+        min_score=float(scores.min()) if len(scores) else None,
         total_score=round(float(scores.sum()), 4),
         histogram=histogram.tolist(),
     )
@@ -357,35 +360,23 @@ def pair_remove(*, pair: ProposedPair) -> None:
     removed.append([pair.mentee_id, pair.mentor_id])
     run.stats["removed_pairs"] = removed
     run.save(update_fields=["stats"])
-    UnmatchedEntry.objects.create(
+    UnmatchedEntry.objects.update_or_create(
         run=run,
         application=pair.mentee,
-        reason=UnmatchedEntry.Reason.OUTSCORED,
-        detail="Removed from the draft by a coordinator.",
+        defaults={
+            "reason": UnmatchedEntry.Reason.REMOVED,
+            "detail": _("Removed from the draft by the coordinator."),
+        },
     )
     pair.delete()
+    _sync_mentor_spare(run, pair.mentor)
     run_refresh_stats(run=run)
-
-
-def pair_score_explanation(
-    program: Program, mentee: Application, mentor: Application
-) -> tuple[float, list]:
-    features = program_features(program=program, mentees=[mentee], mentors=[mentor])
-    if features.forbidden[0, 0]:
-        raise ValidationError(
-            f"{mentee.user.name} and {mentor.user.name} may not be matched "
-            "(same person, an exclusion, or an earlier match that ended)."
-        )
-    explanation = pair_explanation(features=features, i=0, j=0)
-    return round(sum(item["contribution"] for item in explanation), 6), explanation
 
 
 def _check_capacity(run: MatchingRun, mentor: Application, extra: int = 1) -> None:
     in_run = run.pairs.filter(mentor=mentor).count()
     active = Match.objects.filter(mentor=mentor, status=Match.Status.ACTIVE).count()
-    capacity = mentor.capacity or 0
-    if run.program.is_group and run.program.group_size:
-        capacity = min(capacity, run.program.group_size)
+    capacity = mentor_capacity(mentor)
     if in_run + active + extra > capacity:
         raise ValidationError(f"{mentor.user.name} has no free place left (capacity {capacity}).")
 
@@ -397,14 +388,15 @@ def pair_add(*, run: MatchingRun, mentee: Application, mentor: Application) -> P
     for application, role in ((mentee, "mentee"), (mentor, "mentor")):
         if application.program_id != run.program_id or application.role != role:
             raise ValidationError(f"Pick a {role} of this program.")
-        if application.status != Application.Status.APPROVED:
+        allowed = MATCHABLE if role == "mentee" else (Application.Status.APPROVED,)
+        if application.status not in allowed:
             raise ValidationError(f"{application.user.name}'s application is not approved.")
     if run.pairs.filter(mentee=mentee).exists():
         raise ValidationError(f"{mentee.user.name} is already in a proposed pair.")
     if Match.objects.filter(mentee=mentee, status=Match.Status.ACTIVE).exists():
         raise ValidationError(f"{mentee.user.name} is already matched.")
     _check_capacity(run, mentor)
-    score, explanation = pair_score_explanation(run.program, mentee, mentor)
+    score, explanation = pair_score_explanation(run.program, mentee, mentor, weights=run.weights)
     pair = ProposedPair.objects.create(
         run=run,
         mentee=mentee,
@@ -421,7 +413,21 @@ def pair_add(*, run: MatchingRun, mentee: Application, mentor: Application) -> P
 
 
 def _sync_mentor_spare(run: MatchingRun, mentor: Application) -> None:
-    run.unmatched.filter(application=mentor).delete()
+    """Keep the mentor's "places left" entry true after a pair was added or removed."""
+    spare = (
+        mentor_capacity(mentor)
+        - Match.objects.filter(mentor=mentor, status=Match.Status.ACTIVE).count()
+        - run.pairs.filter(mentor=mentor).count()
+    )
+    if spare <= 0:
+        run.unmatched.filter(application=mentor).delete()
+        return
+    detail = ngettext("%(n)d place left.", "%(n)d places left.", spare) % {"n": spare}
+    UnmatchedEntry.objects.update_or_create(
+        run=run,
+        application=mentor,
+        defaults={"reason": UnmatchedEntry.Reason.NO_MENTEE, "detail": detail},
+    )
 
 
 @transaction.atomic
@@ -430,8 +436,13 @@ def pair_swap(*, first: ProposedPair, second: ProposedPair) -> tuple[ProposedPai
     run = _draft(first.run)
     if second.run_id != run.pk or first.pk == second.pk:
         raise ValidationError("Pick two different pairs of the same draft.")
-    a_score, a_expl = pair_score_explanation(run.program, first.mentee, second.mentor)
-    b_score, b_expl = pair_score_explanation(run.program, second.mentee, first.mentor)
+    weights = run.weights
+    a_score, a_expl = pair_score_explanation(
+        run.program, first.mentee, second.mentor, weights=weights
+    )
+    b_score, b_expl = pair_score_explanation(
+        run.program, second.mentee, first.mentor, weights=weights
+    )
     first_mentor, second_mentor = first.mentor, second.mentor
     for pair, mentor, score, explanation in (
         (first, second_mentor, a_score, a_expl),
@@ -446,10 +457,14 @@ def pair_swap(*, first: ProposedPair, second: ProposedPair) -> tuple[ProposedPai
 
 @transaction.atomic
 def run_rerun(*, run: MatchingRun) -> MatchingRun:
-    """Solve again around the locked pairs (removed pairs stay out)."""
+    """Solve again around the locked pairs (removed pairs stay out), with the program's
+    weights and algorithm as they are now; among equally good results the draft's other
+    pairs stay where they are."""
     run = _draft(run)
+    config = matching_config_for(run.program)
+    run.weights, run.algorithm = config.weights(), config.algorithm
     run.status, run.progress, run.progress_note = R.QUEUED, 0, "Waiting to start"
-    run.save(update_fields=["status", "progress", "progress_note"])
+    run.save(update_fields=["status", "progress", "progress_note", "weights", "algorithm"])
     _dispatch(run)
     return run
 
@@ -496,6 +511,11 @@ def run_publish(*, run: MatchingRun, by=None) -> list[Match]:
             notification_queue(
                 kind=Kind.MATCH_PUBLISHED, to=person, subject=match, program=run.program
             )
+    for pair in pairs:
+        matched_from_waitlist(mentee=pair.mentee)
+    waitlist_offers_close_for(
+        mentees=[p.mentee_id for p in pairs], note=_("Matched by a published matching run.")
+    )
     _waitlist_unmatched(run, by)
     run.status, run.published_at = R.PUBLISHED, now
     run.save(update_fields=["status", "published_at"])
@@ -521,9 +541,27 @@ def _check_publishable(run, pairs, mentors) -> None:
         raise ValidationError(f"{match.mentee.user.name} has been matched in the meantime.")
 
 
-def _waitlist_unmatched(run: MatchingRun, by) -> None:
-    from programs.services import application_decide
+#: What a mentee is told when a run leaves them on the waitlist: the reason without the
+#: coordinator's detail (an exclusion someone asked for is never revealed).
+_FULL = gettext_lazy(
+    "No place this round: the mentors who suit you are full. "
+    "You will be matched when a place frees up."
+)
+WAITLIST_REASONS = {
+    UnmatchedEntry.Reason.CAPACITY: _FULL,
+    UnmatchedEntry.Reason.OUTSCORED: _FULL,
+    UnmatchedEntry.Reason.REMOVED: gettext_lazy(
+        "The coordinators did not place you this round. You will be matched when a place frees up."
+    ),
+    UnmatchedEntry.Reason.NO_ALLOWED_MENTOR: gettext_lazy(
+        "No mentor of this round can be matched with you. The coordinators will be in touch."
+    ),
+}
 
+
+def _waitlist_unmatched(run: MatchingRun, by) -> None:
+    """Approved mentees the run leaves unmatched go to the waitlist, each with the reason
+    that holds for them; mentees already waitlisted stay there without another email."""
     for entry in run.unmatched.filter(
         ~Q(reason=UnmatchedEntry.Reason.NO_MENTEE), application__status="approved"
     ).select_related("application"):
@@ -531,5 +569,5 @@ def _waitlist_unmatched(run: MatchingRun, by) -> None:
             application=entry.application,
             status=Application.Status.WAITLISTED,
             by=by,
-            reason="No place this round; you will be matched when one frees up.",
+            reason=str(WAITLIST_REASONS[entry.reason]),
         )

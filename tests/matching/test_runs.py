@@ -2,7 +2,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 
-from matching.models import Match, MatchingRun, ProposedPair
+from matching.models import Match, MatchingRun, ProposedPair, WaitlistOffer
 from matching.services.runs import (
     pair_add,
     pair_remove,
@@ -47,8 +47,12 @@ def test_run_proposes_the_best_pairs_and_explains_the_unmatched(cohort):
     assert run.status == "draft"
     assert pairs_of(run) == {"Ana": "Mo", "Ben": "Nia"}
     unmatched = run.unmatched.get(application=people["cat"])
-    assert unmatched.reason == "capacity"
-    assert unmatched.detail.startswith("All 2 compatible mentors are full")
+    # Cat scores with Mo exactly as Ana does; Nia covers none of Cat's topics.
+    assert unmatched.reason == "outscored"
+    assert unmatched.detail == (
+        "All 2 compatible mentors are full; 2 of them took mentees who score at least as well "
+        "with them (best score for this person: 1.000)."
+    )
     assert run.stats["n_matched"] == 2 and run.stats["match_rate"] == pytest.approx(2 / 3, 1e-3)
     assert run.stats["optimal_proven"] is True
     for pair in run.pairs.all():
@@ -101,15 +105,18 @@ def test_running_again_after_publishing_places_late_joiners_without_moving_anyon
     run = run_start(program=program)
     run_publish(run=MatchingRun.objects.get(pk=run.pk))
     before = set(Match.objects.values_list("mentee_id", "mentor_id"))
+    people["cat"].refresh_from_db()
+    assert people["cat"].status == "waitlisted"  # publishing put her on the waitlist
     late_mentor = approved(program, "mentor", name="Lee", stage=3, topics=(2,), capacity=2)
-    people["cat"].status = "approved"
-    people["cat"].save()
+    WaitlistOffer.objects.all().delete()  # Lee's approval proposed Cat; here the run places her
     second = run_start(program=program)
     second.refresh_from_db()
     assert pairs_of(second) == {"Cat": "Lee"}
     run_publish(run=second)
     after = set(Match.objects.values_list("mentee_id", "mentor_id"))
     assert after == before | {(people["cat"].pk, late_mentor.pk)}
+    people["cat"].refresh_from_db()
+    assert people["cat"].status == "approved"  # matched: approved and in an active match
 
 
 def test_publish_is_all_or_nothing(cohort):

@@ -1,3 +1,6 @@
+"""Admin for formal matching: the program's weights (an inline on the program admin), runs
+and their review page, and the re-optimise preview."""
+
 from django import forms
 from django.contrib import admin, messages
 from django.core import signing
@@ -8,18 +11,11 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
-from matching.models import (
-    EndRequest,
-    Exclusion,
-    Match,
-    MatchingConfig,
-    MatchingRun,
-    MatchRequest,
-    ProposedPair,
-)
-from matching.services.ending import match_end
+from matching.explain import LABELS
+from matching.models import MatchingConfig, MatchingRun, ProposedPair
 from matching.services.reoptimise import reoptimise_apply, reoptimise_plan
 from matching.services.runs import (
+    MATCHABLE,
     pair_add,
     pair_remove,
     pair_set_locked,
@@ -51,6 +47,7 @@ class MatchingConfigInline(admin.StackedInline):
 program_inline_register(MatchingConfigInline)
 
 PLAN_SALT = "matching.reoptimise"
+WEIGHT_LABELS = {name: label for name, (label, _) in LABELS.items()}
 
 
 def _plan_digest(plan) -> list:
@@ -74,12 +71,12 @@ class AddPairForm(forms.Form):
 
     def __init__(self, *args, run, **kwargs):
         super().__init__(*args, **kwargs)
-        approved = Application.objects.filter(
-            program=run.program, status="approved"
-        ).select_related("user")
+        people = Application.objects.filter(program=run.program).select_related("user")
         in_run = run.pairs.values("mentee")
-        self.fields["mentee"].queryset = approved.filter(role="mentee").exclude(pk__in=in_run)
-        self.fields["mentor"].queryset = approved.filter(role="mentor")
+        self.fields["mentee"].queryset = people.filter(role="mentee", status__in=MATCHABLE).exclude(
+            pk__in=in_run
+        )
+        self.fields["mentor"].queryset = people.filter(role="mentor", status="approved")
         self.fields["mentee"].label_from_instance = lambda a: a.user.name
         self.fields["mentor"].label_from_instance = lambda a: a.user.name
 
@@ -251,120 +248,10 @@ class MatchingRunAdmin(ProgramScopedAdmin):
                     strict=True,
                 )
             ),
+            "weights": [
+                (WEIGHT_LABELS.get(name, name), f"{value:g}") for name, value in run.weights.items()
+            ],
             "has_view_permission": True,
             "original": run,
         }
         return TemplateResponse(request, self.change_form_template, context)
-
-
-@admin.register(Match)
-class MatchAdmin(ProgramScopedAdmin):
-    list_display = ["mentor_name", "mentee_name", "program", "status", "origin", "score"]
-    list_filter = ["status", "origin", ("program", ScopedRelatedFilter)]
-    search_fields = [
-        "mentor__user__email",
-        "mentee__user__email",
-        "mentor__user__display_name",
-        "mentee__user__display_name",
-    ]
-    list_select_related = ["mentor__user", "mentee__user", "program"]
-    actions = ["end_matches"]
-    readonly_fields = [
-        "program",
-        "mentor",
-        "mentee",
-        "status",
-        "origin",
-        "score",
-        "started_at",
-        "ended_at",
-        "ended_by",
-        "run",
-        "explanation_text",
-        "end_reasons",
-    ]
-    fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-    @admin.display(description="Mentor", ordering="mentor__user__display_name")
-    def mentor_name(self, obj):
-        return obj.mentor.user.name
-
-    @admin.display(description="Mentee", ordering="mentee__user__display_name")
-    def mentee_name(self, obj):
-        return obj.mentee.user.name
-
-    @admin.display(description="Why")
-    def explanation_text(self, obj):
-        return " ".join(f"{i['label']}: {i['text']}" for i in obj.explanation) or "—"
-
-    @admin.display(description="Requests to end (private)")
-    def end_reasons(self, obj):
-        return (
-            " | ".join(
-                f"{r.requested_by.name}: {r.reason or '(no reason)'} ({r.get_status_display()})"
-                for r in obj.end_requests.select_related("requested_by")
-            )
-            or "—"
-        )
-
-    @admin.action(description="End selected matches (no fault; both can be matched again)")
-    def end_matches(self, request, queryset):
-        ended = 0
-        for match in queryset.filter(status=Match.Status.ACTIVE):
-            match_end(match=match, by=request.user)
-            ended += 1
-        self.message_user(request, f"Ended {ended} match(es); both sides are told.")
-
-
-class _MatchScoped(ProgramScopedAdmin):
-    program_path = "match__program"
-
-
-@admin.register(EndRequest)
-class EndRequestAdmin(_MatchScoped):
-    list_display = ["match", "requested_by", "status", "created_at"]
-    list_filter = ["status"]
-    readonly_fields = ["match", "requested_by", "reason", "status", "created_at"]
-    fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False
-
-
-@admin.register(Exclusion)
-class ExclusionAdmin(ProgramScopedAdmin):
-    list_display = ["person", "other", "program", "source", "reason", "created_at"]
-    list_filter = ["source", ("program", ScopedRelatedFilter)]
-    autocomplete_fields = []
-    fields = ["program", "person", "other", "reason"]
-
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name in ("person", "other"):
-            from accounts.models import User
-
-            programs = self.get_queryset(request).values("program")
-            kwargs["queryset"] = User.objects.filter(applications__program__in=programs).distinct()
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
-
-@admin.register(MatchRequest)
-class MatchRequestAdmin(ProgramScopedAdmin):
-    list_display = ["mentee", "mentor", "program", "status", "created_at"]
-    list_filter = ["status", ("program", ScopedRelatedFilter)]
-    readonly_fields = [
-        "program",
-        "mentee",
-        "mentor",
-        "message",
-        "status",
-        "response",
-        "created_at",
-        "responded_at",
-    ]
-    fields = readonly_fields
-
-    def has_add_permission(self, request):
-        return False

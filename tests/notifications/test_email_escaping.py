@@ -22,13 +22,14 @@ from evaluation.services import (
     no_session_nudges_queue,
     survey_invitations_for_approval,
 )
-from matching.models import Match, MatchRequest
+from matching.models import Match, MatchRequest, WaitlistOffer
 from matching.services.ending import end_request_create, match_end
 from matching.services.requests import request_decline
+from matching.services.waitlist import waitlist_place_freed
 from notifications.models import Kind, Notification
 from notifications.rendering import notification_render
 from notifications.services import notification_queue
-from programs.models import Application, Invitation, Program
+from programs.models import Application, Invitation, Program, Topic
 from programs.roster import invitations_send_pending
 from programs.services import application_decide
 from sessions.models import Attendance, Meeting
@@ -253,6 +254,22 @@ def coordinator_digest(text):
     return _ledger(Kind.COORDINATOR_DIGEST, recipient=coordinator)
 
 
+def waitlist_offer(text):
+    # Names, the program and the explanation (a topic the coordinator named, a language the
+    # participants typed) carry the text.
+    program = _program(text)
+    coordinator = _coordinator(program, text)
+    topic = Topic.objects.create(program=program, name=text)
+    mentor = _application(program, "mentor", text, capacity=1, languages=[text])
+    mentee = _application(
+        program, "mentee", text, status=Application.Status.WAITLISTED, languages=[text]
+    )
+    for application in (mentor, mentee):
+        application.topics.add(topic)
+    waitlist_place_freed(mentor=mentor, trigger=WaitlistOffer.Trigger.MENTOR_APPROVED)
+    return _ledger(Kind.WAITLIST_OFFER, recipient=coordinator)
+
+
 # One builder per kind: it queues that kind's emails with `text` in every user field.
 BUILDERS: dict[str, Callable[[str], list[Notification]]] = {
     builder.__name__: builder
@@ -277,6 +294,7 @@ BUILDERS: dict[str, Callable[[str], list[Notification]]] = {
         survey_reminder,
         no_session_nudge,
         coordinator_digest,
+        waitlist_offer,
     )
 }
 

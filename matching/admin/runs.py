@@ -47,7 +47,6 @@ class MatchingConfigInline(admin.StackedInline):
 program_inline_register(MatchingConfigInline)
 
 PLAN_SALT = "matching.reoptimise"
-WEIGHT_LABELS = {name: label for name, (label, _) in LABELS.items()}
 
 
 def _plan_digest(plan) -> list:
@@ -248,8 +247,11 @@ class MatchingRunAdmin(ProgramScopedAdmin):
                     strict=True,
                 )
             ),
+            # In criterion order: PostgreSQL's jsonb does not keep the keys' order.
             "weights": [
-                (WEIGHT_LABELS.get(name, name), f"{value:g}") for name, value in run.weights.items()
+                (label, f"{run.weights[name]:g}")
+                for name, (label, _) in LABELS.items()
+                if name in run.weights
             ],
             "has_view_permission": True,
             "original": run,

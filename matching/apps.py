@@ -1,6 +1,12 @@
 from django.apps import AppConfig
 
 
+def _on_program_copied(sender, source, copy, **kwargs):
+    from matching.services.copying import matching_config_copy
+
+    matching_config_copy(source=source, copy=copy)
+
+
 def _on_application_decided(sender, application, status, **kwargs):
     from matching.models import WaitlistOffer
     from matching.services.exclusions import exclusion_requests_apply
@@ -27,8 +33,9 @@ class MatchingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from programs.signals import application_decided, application_updated
+        from programs.signals import application_decided, application_updated, program_copied
 
+        program_copied.connect(_on_program_copied, dispatch_uid="matching.program_copied")
         application_decided.connect(
             _on_application_decided, dispatch_uid="matching.application_decided"
         )

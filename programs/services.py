@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from mentoring.roles import COORDINATORS_GROUP
+from mentoring.services import model_field_values
 from notifications.models import Kind
 from notifications.services import notification_queue
 from programs.models import (
@@ -26,7 +27,7 @@ from programs.models import (
 )
 from programs.questions import answer_clean, answer_is_empty
 from programs.roster import invitations_send_pending
-from programs.signals import application_decided, application_updated
+from programs.signals import application_decided, application_updated, program_copied
 
 P = Program.Status
 TRANSITIONS = {
@@ -74,56 +75,52 @@ def program_transition(*, program: Program, to: str) -> Program:
     return program
 
 
+#: Program fields a copy does not take over; every other field, including ones added later,
+#: comes along. Identity and history, the name and slug (given for the copy), the status (a
+#: copy starts as a draft) and the dates, which belong to one cohort and are set again.
+PROGRAM_COPY_SKIPS = frozenset(
+    {
+        "id",
+        "name",
+        "slug",
+        "status",
+        "enrollment_opens",
+        "enrollment_closes",
+        "starts_on",
+        "ends_on",
+        "copied_from",
+        "created_at",
+        "updated_at",
+    }
+)
+
+
 @transaction.atomic
 def program_copy(*, program: Program, name: str, slug: str = "", by=None) -> Program:
-    """A new draft program for the next cohort: same settings, vocabulary, questions and
-    coordinators; dates are left for the coordinator to set."""
+    """A new draft program for the next cohort with every setting of `program`: its fields
+    but the dates, coordinators (and `by`) and reporting staff, topics, goals, career stages
+    and questions. Sends `program_copied` in the same transaction, so the apps above copy the
+    settings they own (matching weights, surveys)."""
     copy = Program(
+        **model_field_values(program, exclude=PROGRAM_COPY_SKIPS),
         name=name,
         slug=slug or slugify(name)[:80],
         copied_from=program,
         status=P.DRAFT,
-        **{
-            f: getattr(program, f)
-            for f in (
-                "description",
-                "kind",
-                "format",
-                "group_size",
-                "cadence_days",
-                "default_mentor_capacity",
-                "min_booking_notice_hours",
-                "cancellation_cutoff_hours",
-                "allow_dual_role",
-            )
-        },
     )
     copy.full_clean()
     copy.save()
     for user in [*program.coordinators.all(), *([by] if by else [])]:
         program_add_coordinator(program=copy, user=user)
-    Topic.objects.bulk_create(Topic(program=copy, name=t.name) for t in program.topics.all())
-    Goal.objects.bulk_create(Goal(program=copy, name=g.name) for g in program.goals.all())
-    CareerStage.objects.bulk_create(
-        CareerStage(program=copy, name=s.name, position=s.position)
-        for s in program.career_stages.all()
-    )
-    fields = (
-        "text",
-        "help_text",
-        "kind",
-        "choices",
-        "min_value",
-        "max_value",
-        "required",
-        "audience",
-        "is_selection_criterion",
-        "position",
-    )
-    Question.objects.bulk_create(
-        Question(program=copy, **{f: getattr(q, f) for f in fields})
-        for q in program.questions.all()
-    )
+    for m2m in Program._meta.many_to_many:
+        if m2m.name != "coordinators":
+            getattr(copy, m2m.name).set(getattr(program, m2m.name).all())
+    for model in (Topic, Goal, CareerStage, Question):
+        model.objects.bulk_create(
+            model(**model_field_values(row, exclude=["program"]), program=copy)
+            for row in model.objects.filter(program=program)
+        )
+    program_copied.send(sender=Program, source=program, copy=copy)
     return copy
 
 

@@ -1,7 +1,8 @@
 """Signals higher apps listen to, so programs never imports them.
 
 Evaluation invites approved applicants to baseline surveys; matching (the waitlist) and later
-the API's webhooks react to decisions too.
+the API's webhooks react to decisions too. When a program is copied for the next cohort, each
+app copies the settings it owns (matching weights, surveys and their questions, ...).
 """
 
 from django.dispatch import Signal
@@ -13,3 +14,8 @@ application_decided = Signal()
 # `application=` (as saved) and `capacity_before=` (matching offers a raised capacity to the
 # waitlist).
 application_updated = Signal()
+
+# Sent inside `program_copy`'s transaction, once the program's own settings, people,
+# vocabulary and questions are copied, with `source=` (the program copied) and `copy=` (the
+# new draft). A receiver copies what its app keeps per program; raising undoes the whole copy.
+program_copied = Signal()

@@ -19,14 +19,14 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
 from matching.explain import pair_explanation, pair_score_explanation
 from matching.features import ProgramFeatures, matching_config_for, program_features
 from matching.groups import groups_cohere
 from matching.models import Match, MatchingRun, ProposedPair, UnmatchedEntry
 from matching.scoring import Weights
-from matching.services.unmatched import unmatched_entries
+from matching.services.unmatched import WAITLIST_REASONS, unmatched_entries
 from matching.services.waitlist import (
     matched_from_waitlist,
     mentor_capacity,
@@ -229,7 +229,7 @@ def _solve(run, features, locks, previous):
         if run.program.is_group and run.program.group_size:
             return _cohere_groups(run.program, features, source, optimal)
         return optimal, None
-    stable = solve_stable(**common)
+    stable = solve_stable(**common, preferred=previous)
     cost = stability_cost(optimal=optimal, stable=stable)
     return stable, {
         "stability": {
@@ -539,24 +539,6 @@ def _check_publishable(run, pairs, mentors) -> None:
     ).select_related("mentee__user")
     for match in taken:
         raise ValidationError(f"{match.mentee.user.name} has been matched in the meantime.")
-
-
-#: What a mentee is told when a run leaves them on the waitlist: the reason without the
-#: coordinator's detail (an exclusion someone asked for is never revealed).
-_FULL = gettext_lazy(
-    "No place this round: the mentors who suit you are full. "
-    "You will be matched when a place frees up."
-)
-WAITLIST_REASONS = {
-    UnmatchedEntry.Reason.CAPACITY: _FULL,
-    UnmatchedEntry.Reason.OUTSCORED: _FULL,
-    UnmatchedEntry.Reason.REMOVED: gettext_lazy(
-        "The coordinators did not place you this round. You will be matched when a place frees up."
-    ),
-    UnmatchedEntry.Reason.NO_ALLOWED_MENTOR: gettext_lazy(
-        "No mentor of this round can be matched with you. The coordinators will be in touch."
-    ),
-}
 
 
 def _waitlist_unmatched(run: MatchingRun, by) -> None:

@@ -77,6 +77,19 @@ def _prepare(
     return _Problem(source, capacity, capacity - load, locked_mentor, locked_score)
 
 
+def _wanted(preferred: Sequence[tuple[int, int]], problem: _Problem) -> np.ndarray:
+    """The preferred mentor per mentee (-1 for none); locked mentees keep their lock."""
+    want = np.full(problem.n, -1, dtype=np.int64)
+    for mentee, mentor in preferred:
+        if not (0 <= mentee < problem.n and 0 <= mentor < problem.m):
+            raise ValueError(f"preferred pair ({mentee}, {mentor}) is out of range")
+        if want[mentee] >= 0:
+            raise ValueError(f"mentee {mentee} is preferred with more than one mentor")
+        want[mentee] = mentor
+    want[~problem.free] = -1
+    return want
+
+
 def _locked_scores(source: ScoreSource, locked_mentor: np.ndarray) -> np.ndarray:
     rows = np.flatnonzero(locked_mentor >= 0)
     out = np.full(locked_mentor.shape, np.nan)

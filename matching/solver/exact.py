@@ -10,7 +10,15 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching as _lapjvsp
 
-from matching.solver.candidates import _Edges, _finish, _Pool, _prepare, _Problem, _scan
+from matching.solver.candidates import (
+    _Edges,
+    _finish,
+    _Pool,
+    _prepare,
+    _Problem,
+    _scan,
+    _wanted,
+)
 from matching.solver.contract import RESOLUTION, Assignment, ScoreSource
 from matching.solver.network import _Network
 from matching.solver.proof import _dual_gap, _Duals, _duals, _tight, _violations
@@ -155,19 +163,6 @@ def solve_optimal(
         certificate=certificate,
         timings=timings,
     )
-
-
-def _wanted(preferred: Sequence[tuple[int, int]], problem: _Problem) -> np.ndarray:
-    """The preferred mentor per mentee (-1 for none); locked mentees keep their lock."""
-    want = np.full(problem.n, -1, dtype=np.int64)
-    for mentee, mentor in preferred:
-        if not (0 <= mentee < problem.n and 0 <= mentor < problem.m):
-            raise ValueError(f"preferred pair ({mentee}, {mentor}) is out of range")
-        if want[mentee] >= 0:
-            raise ValueError(f"mentee {mentee} is preferred with more than one mentor")
-        want[mentee] = mentor
-    want[~problem.free] = -1
-    return want
 
 
 def _prefer(

@@ -15,6 +15,7 @@ from matching.solver.candidates import (
     _Problem,
     _quantize,
     _scan,
+    _wanted,
 )
 from matching.solver.contract import Assignment, ScoreSource
 
@@ -25,10 +26,16 @@ def solve_stable(
     capacities: np.ndarray,
     forbidden: np.ndarray | None = None,
     locked: Sequence[tuple[int, int]] = (),
+    preferred: Sequence[tuple[int, int]] = (),
     pool_size: int = 32,
     workers: int = 2,
 ) -> Assignment:
     """Mentee-proposing deferred acceptance with capacities; both sides rank by score.
+
+    preferred: (mentee, mentor) pairs (at most one per mentee) that both sides rank first
+    among equal scores, before the lower index: a re-run keeps them where the scores allow.
+    Any such tie-break of equal scores still leaves no pair that would both rather be
+    together.
 
     Locked pairs are fixed first and take their slots; the other mentees then propose in
     order of (score desc, mentor index asc) and each mentor keeps its best (score desc,
@@ -42,7 +49,8 @@ def solve_stable(
     pool = _scan(problem, k=pool_size, workers=workers)
     timings = {"scan": time.perf_counter() - clock}
     tick = time.perf_counter()
-    state = _DeferredAcceptance(problem, pool)
+    want = _wanted(preferred, problem)
+    state = _DeferredAcceptance(problem, pool, want)
     rounds = state.run()
     timings["solve"] = time.perf_counter() - tick
     timings["total"] = time.perf_counter() - clock
@@ -66,8 +74,9 @@ class _DeferredAcceptance:
     rejection changes nothing) while over-subscribed programs need far fewer rounds.
     """
 
-    def __init__(self, problem: _Problem, pool: _Pool) -> None:
+    def __init__(self, problem: _Problem, pool: _Pool, want: np.ndarray) -> None:
         self.problem = problem
+        self.want = want  # preferred mentor per mentee, -1 for none
         n, m = problem.n, problem.m
         self.shift = np.int64(1 << int(max(n, m) + 1).bit_length())
         self.mentor = np.full(n, -1, dtype=np.int64)
@@ -78,15 +87,16 @@ class _DeferredAcceptance:
         self.rescored = 0
         self._init_lists(pool)
 
-    def _pref_key(self, q: np.ndarray, index: np.ndarray) -> np.ndarray:
-        """Strict preference key: higher score first, then lower index."""
-        return q * self.shift + (self.shift - 1 - index)
+    def _pref_key(self, q: np.ndarray, index: np.ndarray, preferred: np.ndarray) -> np.ndarray:
+        """Strict preference key: higher score first, then a preferred pair, then lower index."""
+        return (2 * q + preferred) * self.shift + (self.shift - 1 - index)
 
     def _init_lists(self, pool: _Pool) -> None:
         # Only pool entries scoring above the best score left outside are complete, so only
         # they can be ordered exactly; the rest of the list is read by re-scoring later.
         safe = (pool.cols >= 0) & (pool.q > pool.tail_q[:, None])
-        key = np.where(safe, self._pref_key(pool.q, np.maximum(pool.cols, 0)), -1)
+        cols = np.maximum(pool.cols, 0)
+        key = np.where(safe, self._pref_key(pool.q, cols, self.want[:, None] == cols), -1)
         order = np.argsort(-key, axis=1, kind="stable")
         self.cols = np.take_along_axis(np.where(safe, pool.cols, -1), order, axis=1)
         self.q = np.take_along_axis(pool.q, order, axis=1)
@@ -119,7 +129,8 @@ class _DeferredAcceptance:
             return
         cols = self.cols[rows]
         width = cols.shape[1]
-        mentor_key = self._pref_key(self.q[rows], rows[:, None])
+        preferred = self.want[rows, None] == cols
+        mentor_key = self._pref_key(self.q[rows], rows[:, None], preferred)
         hopeful = (cols >= 0) & (mentor_key > self.bar[np.maximum(cols, 0)])
         hopeful &= np.arange(width)[None, :] >= self.next[rows, None]
         hopeful &= np.arange(width)[None, :] < self.length[rows, None]
@@ -127,7 +138,8 @@ class _DeferredAcceptance:
         skipped = first > self.next[rows]
         moved = rows[skipped]
         last = first[skipped] - 1
-        self.last_key[moved] = self._pref_key(self.q[moved, last], self.cols[moved, last])
+        col = self.cols[moved, last]
+        self.last_key[moved] = self._pref_key(self.q[moved, last], col, self.want[moved] == col)
         self.next[rows] = first
 
     def _extend(self, rows: np.ndarray) -> None:
@@ -144,9 +156,10 @@ class _DeferredAcceptance:
             block = self.problem.source.block(chunk)
             block[:, self.problem.residual == 0] = -np.inf
             q = _quantize(block)
-            key = np.where(q >= 0, self._pref_key(q, np.arange(m)[None, :]), -1)
+            preferred = self.want[chunk, None] == np.arange(m)[None, :]
+            key = np.where(q >= 0, self._pref_key(q, np.arange(m)[None, :], preferred), -1)
             key[key >= self.last_key[chunk, None]] = -1
-            key[self._pref_key(q, chunk[:, None]) <= self.bar[None, :]] = -1
+            key[self._pref_key(q, chunk[:, None], preferred) <= self.bar[None, :]] = -1
             take = min(width, m)
             top = np.argpartition(-key, take - 1, axis=1)[:, :take]
             top_key = np.take_along_axis(key, top, axis=1)
@@ -165,13 +178,14 @@ class _DeferredAcceptance:
         target = self.cols[proposers, slot]
         q = self.q[proposers, slot]
         self.next[proposers] += 1
-        self.last_key[proposers] = self._pref_key(q, target)
+        preferred = self.want[proposers] == target
+        self.last_key[proposers] = self._pref_key(q, target, preferred)
         touched = np.zeros(self.problem.m, dtype=bool)
         touched[target] = True
         holders = np.flatnonzero((self.mentor >= 0) & touched[self.mentor])
         who = np.concatenate([holders, proposers])
         where = np.concatenate([self.mentor[holders], target])
-        key = np.concatenate([self.hold_key[holders], self._pref_key(q, proposers)])
+        key = np.concatenate([self.hold_key[holders], self._pref_key(q, proposers, preferred)])
         value = np.concatenate([self.value[holders], self.values[proposers, slot]])
         order = np.lexsort((-key, where))
         who, where, key, value = who[order], where[order], key[order], value[order]

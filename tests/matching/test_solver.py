@@ -48,8 +48,10 @@ def brute_force(scores, forbidden, capacities, locked) -> tuple[int, int]:
     return best
 
 
-def textbook_deferred_acceptance(scores, forbidden, capacities, locked) -> np.ndarray:
-    """Mentee-proposing Gale-Shapley with a queue, ties broken by lower index on both sides."""
+def textbook_deferred_acceptance(scores, forbidden, capacities, locked, preferred=()) -> np.ndarray:
+    """Mentee-proposing Gale-Shapley with a queue; ties go to a preferred pair, then to the
+    lower index, on both sides."""
+    want = dict(preferred)
     n, m = scores.shape
     q = units(scores)
     room = np.array(capacities, dtype=np.int64)
@@ -61,7 +63,7 @@ def textbook_deferred_acceptance(scores, forbidden, capacities, locked) -> np.nd
     prefs = {}
     for i in free:
         acceptable = [j for j in range(m) if not forbidden[i, j] and room[j] > 0]
-        prefs[i] = sorted(acceptable, key=lambda j, i=i: (-q[i, j], j))
+        prefs[i] = sorted(acceptable, key=lambda j, i=i: (-q[i, j], want.get(i) != j, j))
     held: dict[int, list[int]] = {j: [] for j in range(m)}
     nxt = dict.fromkeys(free, 0)
     queue = deque(free)
@@ -72,7 +74,7 @@ def textbook_deferred_acceptance(scores, forbidden, capacities, locked) -> np.nd
         j = prefs[i][nxt[i]]
         nxt[i] += 1
         held[j].append(i)
-        held[j].sort(key=lambda x: (-q[x, j], x))
+        held[j].sort(key=lambda x, j=j: (-q[x, j], want.get(x) != j, x))
         if len(held[j]) > room[j]:
             queue.append(held[j].pop())
     for j, mentees in held.items():
@@ -546,3 +548,48 @@ def test_preferring_keeps_the_optimum_on_medium_instances(seed):
     kept = sum(int(result.assignment[i]) == j for i, j in preferred)
     assert kept >= sum(int(base.assignment[i]) == j for i, j in preferred)
     assert kept == result.certificate["preferred_kept"]
+
+
+def strictly_blocking_pairs(scores, forbidden, capacities, locked, assignment) -> list:
+    """Unlocked mentee and mentor who would both be strictly better off by score together."""
+    n, m = scores.shape
+    q = units(scores)
+    locked_rows = {i for i, _ in locked}
+    load = np.bincount(assignment[assignment >= 0], minlength=m)
+    found = []
+    for i, j in itertools.product(range(n), range(m)):
+        if i in locked_rows or forbidden[i, j] or assignment[i] == j:
+            continue
+        if assignment[i] >= 0 and q[i, assignment[i]] >= q[i, j]:
+            continue
+        holders = [x for x in range(n) if assignment[x] == j and x not in locked_rows]
+        if load[j] < capacities[j] or any(q[x, j] < q[i, j] for x in holders):
+            found.append((i, j))
+    return found
+
+
+@settings(max_examples=300, deadline=None)
+@given(tiny_instances_with_preferences())
+def test_stable_solver_breaks_ties_for_preferred_pairs_and_stays_stable(instance):
+    scores, forbidden, capacities, locked, pool_size, preferred = instance
+    result = solve_stable(
+        scores=scores,
+        capacities=capacities,
+        forbidden=forbidden,
+        locked=locked,
+        preferred=preferred,
+        pool_size=pool_size,
+    )
+    check_feasible(result, forbidden, capacities, locked)
+    assert strictly_blocking_pairs(scores, forbidden, capacities, locked, result.assignment) == []
+    expected = textbook_deferred_acceptance(scores, forbidden, capacities, locked, preferred)
+    assert result.assignment.tolist() == expected.tolist()
+
+
+def test_stable_rerun_keeps_the_unchanged_pairs_among_equal_scores():
+    scores, capacities = np.ones((4, 4)), np.ones(4, dtype=np.int64)
+    first = solve_stable(scores=scores, capacities=capacities).assignment.tolist()
+    locked = [(0, first[1]), (1, first[0])]
+    unchanged = [(2, first[2]), (3, first[3])]
+    result = solve_stable(scores=scores, capacities=capacities, locked=locked, preferred=unchanged)
+    assert [(i, int(result.assignment[i])) for i, _ in unchanged] == unchanged

@@ -27,7 +27,8 @@ and the problem re-solved until the check passes (`optimal_proven`).
 by score: no unlocked mentee and mentor both prefer each other to what they got.
 
 Ties are broken deterministically: a mentee prefers the lower mentor index among equal scores
-and a mentor the lower mentee index (stable solver). The optimal solver returns one optimal
+and a mentor the lower mentee index (stable solver), after any `preferred` pair, which both
+sides rank first within a tie. The optimal solver returns one optimal
 assignment chosen deterministically by the algorithm (same input, same output); which of
 several equally good assignments it is follows no simpler rule, unless `preferred` pairs are
 given (a re-run passes the draft's pairs): then it is one that keeps the most of them, found

@@ -2,7 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
-from mentoring import views
+from mentoring import admin_views, views
 
 admin.site.site_header = "Mentoring administration"
 admin.site.site_title = "Mentoring"
@@ -13,6 +13,7 @@ admin.site.login = secure_admin_login(admin.site.login)
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("accounts.urls")),
     path("programs/", include("programs.urls")),
@@ -20,5 +21,11 @@ urlpatterns = [
     path("sessions/", include("sessions.urls")),
     path("matching/", include("matching.urls")),
     path("evaluation/", include("evaluation.urls")),
+    # Shadows the admin's own "view on site" redirect (same pattern): only objects the user
+    # may see in the admin. Reversing "admin:view_on_site" gives this same URL.
+    path(
+        "admin/r/<path:content_type_id>/<path:object_id>/",
+        admin.site.admin_view(admin_views.view_on_site),
+    ),
     path("admin/", admin.site.urls),
 ]

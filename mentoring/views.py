@@ -1,7 +1,9 @@
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_safe
 
 from evaluation.selectors import pending_for_user
 from matching.selectors import match_list_for_user, requests_received
@@ -12,6 +14,13 @@ from programs.selectors import (
     program_list_open,
 )
 from sessions.selectors import meetings_split
+
+
+@require_safe
+def favicon(request):
+    """Browsers ask for /favicon.ico on their own, whatever the page links; send them to the
+    icon. Not a permanent redirect: the icon's hashed name changes when the file does."""
+    return HttpResponseRedirect(static("favicon.svg"))
 
 
 def home(request):

@@ -195,3 +195,26 @@ def test_evaluation_migration_normalises_surveys_and_answers():
     answer.refresh_from_db()
     assert (survey.title, survey.intro, question.text, question.low_label) == (COMPOSED,) * 4
     assert answer.value == COMPOSED == nfc(DECOMPOSED)
+
+
+@pytest.mark.django_db
+def test_matching_migration_normalises_requests_reasons_and_named_people():
+    from matching.models import Exclusion, ExclusionRequest, MatchRequest
+
+    program = ProgramFactory()
+    mentor = ApplicationFactory(program=program, role="mentor")
+    mentee = ApplicationFactory(program=program, role="mentee")
+    request = MatchRequest.objects.create(
+        program=program, mentee=mentee, mentor=mentor, message="m"
+    )
+    exclusion = Exclusion.objects.create(program=program, person=mentee.user, other=mentor.user)
+    named = ExclusionRequest.objects.create(program=program, person=mentee.user, named="x", key="x")
+    _decompose(request, message=DECOMPOSED, response=DECOMPOSED)
+    _decompose(exclusion, reason=DECOMPOSED)
+    _decompose(named, named=DECOMPOSED, key=DECOMPOSED.lower())
+    _migration("matching", "0003_text_nfc")(apps, None)
+    request.refresh_from_db()
+    exclusion.refresh_from_db()
+    named.refresh_from_db()
+    assert (request.message, request.response, exclusion.reason, named.named) == (COMPOSED,) * 4
+    assert named.key == COMPOSED.lower()

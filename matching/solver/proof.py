@@ -148,11 +148,11 @@ def _pool_violations(*, candidates: _Candidates, duals: _Duals, big: int) -> _Ed
     return _Edges(rows, pool.cols[rows, k], pool.q[rows, k], pool.values[rows, k])
 
 
-def _row_violations(
-    problem: _Problem, candidates: _Candidates, duals: _Duals, rows: np.ndarray, big: int
-) -> tuple[_Edges, np.ndarray]:
-    """Most violated pairs of `rows` beyond the pool (up to _ADD_PER_ROW each) and each row's
-    new beyond-pool best score."""
+def _beyond_pool(
+    problem: _Problem, candidates: _Candidates, rows: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """`rows` re-scored over the whole matrix, with full mentors and the pairs already checked
+    in memory (pool entries, extra candidates) masked out: scores and quantized weights."""
     block = problem.source.block(rows).astype(np.float64)
     block[:, problem.residual == 0] = -np.inf
     pool_cols = candidates.pool.cols[rows]
@@ -164,6 +164,15 @@ def _row_violations(
     mine = position[extra.rows] >= 0
     block[position[extra.rows[mine]], extra.cols[mine]] = -np.inf  # already candidates
     q = _quantize(block)
+    return block, q
+
+
+def _row_violations(
+    problem: _Problem, candidates: _Candidates, duals: _Duals, rows: np.ndarray, big: int
+) -> tuple[_Edges, np.ndarray]:
+    """Most violated pairs of `rows` beyond the pool (up to _ADD_PER_ROW each) and each row's
+    new beyond-pool best score."""
+    block, q = _beyond_pool(problem, candidates, rows)
     slack = (big + q) - duals.u[rows, None] - duals.v[None, :]
     slack[q < 0] = -1
     take = min(_ADD_PER_ROW, slack.shape[1])
@@ -218,17 +227,7 @@ def _row_tight(
     big: int,
     want: np.ndarray,
 ) -> _Edges:
-    block = problem.source.block(rows).astype(np.float64)
-    block[:, problem.residual == 0] = -np.inf
-    pool_cols = candidates.pool.cols[rows]
-    local = np.broadcast_to(np.arange(rows.size)[:, None], pool_cols.shape)
-    block[local[pool_cols >= 0], pool_cols[pool_cols >= 0]] = -np.inf  # checked in memory
-    extra = candidates.extra
-    position = np.full(problem.n, -1, dtype=np.int64)
-    position[rows] = np.arange(rows.size)
-    mine = position[extra.rows] >= 0
-    block[position[extra.rows[mine]], extra.cols[mine]] = -np.inf  # already candidates
-    q = _quantize(block)
+    block, q = _beyond_pool(problem, candidates, rows)
     tight = (q >= 0) & ((big + q) - duals.u[rows, None] - duals.v[None, :] == 0)
     # The wanted pair, and the lowest other columns up to _ADD_PER_ROW per row.
     rank = np.cumsum(tight, axis=1)

@@ -2,9 +2,13 @@
 
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect
+from django.urls import path, reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
+from django.views.decorators.http import require_POST
 
 from matching.models import WaitlistOffer
 from matching.services.waitlist import waitlist_offer_accept, waitlist_offer_dismiss
@@ -46,6 +50,30 @@ class WaitlistOfferAdmin(ProgramScopedAdmin):
         "match",
     ]
     fields = readonly_fields
+    change_form_template = "admin/matching/waitlistoffer/change_form.html"
+    _services = {"accept": waitlist_offer_accept, "dismiss": waitlist_offer_dismiss}
+
+    def get_urls(self):
+        answer = self.admin_site.admin_view(require_POST(self.answer_view))
+        return [
+            path(
+                "<int:offer_id>/answer/<str:action>/", answer, name="matching_waitlistoffer_answer"
+            ),
+            *super().get_urls(),
+        ]
+
+    def answer_view(self, request, offer_id: int, action: str):
+        """The buttons on a proposal's own page (where the coordinator's email links)."""
+        offer = self.get_object(request, str(offer_id))  # scoped: another program's is 404
+        if (
+            offer is None
+            or action not in self._services
+            or not self.has_change_permission(request, offer)
+        ):
+            raise Http404
+        if self._answer(request, [offer], self._services[action]):
+            self.message_user(request, _("Done: %(offer)s.") % {"offer": offer}, messages.SUCCESS)
+        return redirect(reverse("admin:matching_waitlistoffer_change", args=[offer.pk]))
 
     def has_add_permission(self, request):
         return False
@@ -79,9 +107,13 @@ class WaitlistOfferAdmin(ProgramScopedAdmin):
         )
         return format_html('<ul class="why">{}</ul>', items)
 
-    def _answer(self, request, queryset, service) -> int:
+    @staticmethod
+    def _ordered(queryset):
+        return queryset.select_related("mentee__user").order_by("pk")
+
+    def _answer(self, request, offers, service) -> int:
         answered = 0
-        for offer in queryset.select_related("mentee__user").order_by("pk"):
+        for offer in offers:
             try:
                 service(offer=offer, by=request.user)
             except ValidationError as exc:
@@ -93,7 +125,7 @@ class WaitlistOfferAdmin(ProgramScopedAdmin):
 
     @admin.action(description=_("Accept: match the selected mentees with these mentors"))
     def accept_offers(self, request, queryset):
-        n = self._answer(request, queryset, waitlist_offer_accept)
+        n = self._answer(request, self._ordered(queryset), waitlist_offer_accept)
         if n:
             text = ngettext(
                 "Made %(n)d match from the waitlist; both sides are emailed.",
@@ -104,7 +136,7 @@ class WaitlistOfferAdmin(ProgramScopedAdmin):
 
     @admin.action(description=_("Dismiss the selected proposals (the places stay free)"))
     def dismiss_offers(self, request, queryset):
-        n = self._answer(request, queryset, waitlist_offer_dismiss)
+        n = self._answer(request, self._ordered(queryset), waitlist_offer_dismiss)
         if n:
             text = ngettext("Dismissed %(n)d proposal.", "Dismissed %(n)d proposals.", n)
             self.message_user(request, text % {"n": n}, messages.SUCCESS)

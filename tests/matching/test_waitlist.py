@@ -283,3 +283,40 @@ def test_the_coordinator_dismisses_a_proposal_in_the_admin(client, formal):
     offer.refresh_from_db()
     assert (offer.status, offer.decided_by) == ("dismissed", coordinator)
     assert not Match.objects.filter(mentee=ben).exists()
+
+
+def test_the_proposal_page_the_email_links_to_accepts(client, formal):
+    program, _, mo, match, ben, _ = formal
+    match_end(match=match)
+    offer = WaitlistOffer.objects.get()
+    coordinator = make_coordinator()
+    client.force_login(coordinator)
+    accept = reverse("admin:matching_waitlistoffer_answer", args=[offer.pk, "accept"])
+    assert client.post(accept).status_code == 404  # not their program
+    program.coordinators.add(coordinator)
+    page = client.get(reverse("admin:matching_waitlistoffer_change", args=[offer.pk]))
+    html = page.content.decode()
+    assert (f'action="{accept}"' in html, 'name="_save"' in html) == (True, False)
+    assert client.get(accept).status_code == 405
+    bogus = reverse("admin:matching_waitlistoffer_answer", args=[offer.pk, "delete"])
+    assert client.post(bogus).status_code == 404
+    response = client.post(accept)
+    assert response["Location"] == reverse("admin:matching_waitlistoffer_change", args=[offer.pk])
+    assert Match.objects.get(mentee=ben, status="active").mentor == mo
+    answered = client.get(response["Location"]).content.decode()
+    assert f'action="{accept}"' not in answered
+    again = client.post(accept, follow=True).content.decode()
+    assert "This proposal has already been answered." in again
+
+
+def test_the_proposal_page_dismisses(client, formal):
+    program, _, _, match, ben, _ = formal
+    match_end(match=match)
+    offer = WaitlistOffer.objects.get()
+    coordinator = make_coordinator()
+    program.coordinators.add(coordinator)
+    client.force_login(coordinator)
+    client.post(reverse("admin:matching_waitlistoffer_answer", args=[offer.pk, "dismiss"]))
+    offer.refresh_from_db()
+    assert (offer.status, offer.decided_by) == ("dismissed", coordinator)
+    assert not Match.objects.filter(mentee=ben).exists()

@@ -148,6 +148,7 @@ def _scan(problem: _Problem, *, k: int, workers: int) -> _Pool:
     def scan_block(start: int) -> None:
         stop = min(n, start + problem.source.block_rows)
         block = problem.source.block(slice(start, stop))
+        _check_scores(block, start)
         allowed = np.count_nonzero(block > -np.inf, axis=1)
         if zero_cap.size:
             allowed -= np.count_nonzero(block[:, zero_cap] > -np.inf, axis=1)
@@ -165,6 +166,23 @@ def _scan(problem: _Problem, *, k: int, workers: int) -> _Pool:
     with ThreadPoolExecutor(max_workers=max(1, workers), initializer=_blas_single_thread) as ex:
         list(ex.map(scan_block, starts))  # list() re-raises a worker's exception
     return pool
+
+
+def _check_scores(block: np.ndarray, first_row: int) -> None:
+    """A source's scores are -inf (forbidden) or finite within [0, 1]. Anything else (NaN,
+    +inf, negative, above 1) would give results that depend on the pool size yet pass the
+    proof, so it is refused. Every row passes through the scan once, so this covers them all."""
+    highest = block.max(initial=-np.inf)  # NaN propagates into max
+    lowest = block.min(where=block > -np.inf, initial=0.0)
+    if highest <= 1 and lowest >= 0:
+        return
+    bad = ~((block == -np.inf) | ((block >= 0) & (block <= 1)))
+    if bad.any():
+        i, j = (int(x) for x in np.argwhere(bad)[0])
+        raise ValueError(
+            f"the score source gave {float(block[i, j])!r} for mentee {first_row + i}, mentor {j}: "
+            "scores must be finite and within [0, 1], or -inf for a forbidden pair"
+        )
 
 
 def _blas_single_thread() -> None:

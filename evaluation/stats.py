@@ -18,7 +18,6 @@ from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
 
 #: Fewest participants a published group may have; smaller cells can identify people.
 MIN_GROUP_SIZE = 5
@@ -130,6 +129,8 @@ def _inference(
         return None, None, None, None
     if sd == 0:
         return mean, mean, None, None
+    from scipy import stats  # here, not at start-up: scipy.stats takes a third of a second
+
     df = n - 1
     se = sd / math.sqrt(n)
     half_width = float(stats.t.ppf(0.5 + confidence / 2, df)) * se

@@ -25,13 +25,13 @@ from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from typing import BinaryIO
 
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.utils.datetime import to_excel
-
 #: A value a cell may hold once neutralised.
 CellValue = str | int | float | Decimal | bool | date | datetime | time | timedelta | None
 
 #: Leading characters that make a spreadsheet treat text as a formula (OWASP's list plus NUL).
+# openpyxl's ILLEGAL_CHARACTERS_RE (C0 controls but tab, LF and CR), written out so that start-up
+# does not import openpyxl; tests/mentoring/test_startup.py checks the two agree.
+ILLEGAL_CHARACTERS_RE = re.compile(r"[\000-\010]|[\013-\014]|[\016-\037]")
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\0")
 #: Excel's limit on sheet titles, and the characters it forbids in them.
 MAX_SHEET_TITLE = 31
@@ -319,6 +319,8 @@ def _cell(ref: str, value: object, style: int) -> str:
         return f'<c r="{ref}"{styled}><v>{text}</v></c>'
     for kind, date_style in _DATE_STYLES:
         if isinstance(value, kind):
+            from openpyxl.utils.datetime import to_excel  # imported when first needed
+
             return f'<c r="{ref}" s="{date_style}"><v>{to_excel(value)!r}</v></c>'
     return _text_cell(ref, styled, str(value))
 

@@ -1,13 +1,10 @@
-// Remember the browser's time zone so pages before login (and the sign-up form) use it.
+// Remember the browser's time zone so pages before login use it (the sign-up form's preset is
+// js/timezone.js).
 (function () {
   var zone;
   try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone; } catch (e) { return; }
   if (!zone) { return; }
   document.cookie = "tz=" + encodeURIComponent(zone) + ";path=/;max-age=31536000;SameSite=Lax";
-  var field = document.querySelector("select[name=time_zone][data-detect-zone]");
-  if (field && !field.dataset.touched && field.querySelector('option[value="' + zone + '"]')) {
-    field.value = zone;
-  }
 })();
 
 // <form data-confirm="Question?">: ask before submitting (instead of an inline onsubmit=,

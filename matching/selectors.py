@@ -20,3 +20,8 @@ def requests_received(*, user) -> QuerySet[MatchRequest]:
 
 def requests_sent(*, user) -> QuerySet[MatchRequest]:
     return MatchRequest.objects.filter(mentee__user=user).select_related("mentor__user", "program")
+
+
+def mentor_active_count(*, mentor) -> int:
+    """How many active matches `mentor` (an application) holds: the places it has taken."""
+    return Match.objects.filter(mentor=mentor, status=Match.Status.ACTIVE).count()

@@ -11,6 +11,7 @@ from django.utils import timezone
 from matching.explain import pair_explanation
 from matching.features import program_features
 from matching.models import Match, MatchRequest
+from matching.selectors import mentor_active_count
 from notifications.models import Kind
 from notifications.services import notification_queue
 from programs.models import Application
@@ -24,10 +25,6 @@ class Suggestion:
     score: float
     explanation: list[dict]
     open_places: int
-
-
-def _active_count(mentor: Application) -> int:
-    return Match.objects.filter(mentor=mentor, status=Match.Status.ACTIVE).count()
 
 
 def mentors_with_room(*, program) -> list[Application]:
@@ -96,7 +93,7 @@ def request_accept(*, request: MatchRequest, response: str = "") -> Match:
     request = MatchRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != MatchRequest.Status.PENDING:
         raise ValidationError("This request has already been answered.")
-    if _active_count(mentor) >= (mentor.capacity or 0):
+    if mentor_active_count(mentor=mentor) >= (mentor.capacity or 0):
         raise ValidationError("You have no free places left; end a match or raise your capacity.")
     mentee = Application.objects.select_for_update().get(pk=request.mentee_id)
     if Match.objects.filter(mentee=mentee, status=Match.Status.ACTIVE).exists():

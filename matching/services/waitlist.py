@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from matching.explain import pair_explanation, pair_score_explanation
 from matching.features import program_features
 from matching.models import Match, WaitlistOffer
+from matching.selectors import mentor_active_count
 from notifications.models import Kind
 from notifications.services import notification_queue
 from programs.models import Application, Program
@@ -37,10 +38,6 @@ def mentor_capacity(mentor: Application) -> int:
     if program.is_group and program.group_size:
         capacity = min(capacity, program.group_size)
     return capacity
-
-
-def _active(mentor: Application) -> int:
-    return Match.objects.filter(mentor=mentor, status=Match.Status.ACTIVE).count()
 
 
 def waitlisted_mentees(*, program: Program) -> QuerySet[Application]:
@@ -66,7 +63,7 @@ def waitlist_place_freed(*, mentor: Application, trigger: str) -> list[WaitlistO
         return []
     if program.is_formal:
         return _propose(mentor=mentor, trigger=trigger)
-    if _active(mentor) < mentor_capacity(mentor):
+    if mentor_active_count(mentor=mentor) < mentor_capacity(mentor):
         _tell_waitlist(program)
     return []
 
@@ -88,7 +85,7 @@ def _propose(*, mentor: Application, trigger: str) -> list[WaitlistOffer]:
     )
     program = mentor.program
     open_offers = WaitlistOffer.objects.filter(mentor=mentor, status=O.PROPOSED).count()
-    free = mentor_capacity(mentor) - _active(mentor) - open_offers
+    free = mentor_capacity(mentor) - mentor_active_count(mentor=mentor) - open_offers
     if free <= 0:
         return []
     candidates = list(
@@ -189,7 +186,7 @@ def _accept_problem(*, mentor: Application, mentee: Application) -> str:
         return _("%(program)s is not open.") % {"program": program.name}
     if mentor.status != A.APPROVED:
         return _("%(name)s is no longer an approved mentor.") % {"name": mentor.user.name}
-    if _active(mentor) >= mentor_capacity(mentor):
+    if mentor_active_count(mentor=mentor) >= mentor_capacity(mentor):
         return _("%(name)s has no free place left.") % {"name": mentor.user.name}
     if mentee.status not in (A.WAITLISTED, A.APPROVED):
         return _("%(name)s is no longer waiting for a mentor.") % {"name": mentee.user.name}

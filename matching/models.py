@@ -5,6 +5,22 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
+class EndReason(models.TextChoices):
+    """Why a match ended: the planned closure at the program's end date, or an early ending
+    (the reason a participant or the coordinator picks; the private feedback stays apart)."""
+
+    PROGRAM_ENDED = "program_ended", _("Program ended (planned closure)")
+    COMPLETED_GOALS = "completed_goals", _("Completed our goals")
+    SCHEDULES = "schedules", _("Schedules did not work out")
+    NOT_A_GOOD_FIT = "not_a_good_fit", _("Not a good fit")
+    LEFT_INSTITUTION = "left_institution", _("Left the institution")
+    OTHER = "other", _("Other")
+
+
+# The reasons someone can give for ending early (the planned closure is the system's).
+EARLY_END_REASONS = [choice for choice in EndReason.choices if choice[0] != "program_ended"]
+
+
 class Match(models.Model):
     """A mentor-mentee pairing in a program; ended matches stay as history."""
 
@@ -36,6 +52,10 @@ class Match(models.Model):
     ended_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    end_reason = models.CharField(
+        _("end reason"), max_length=20, choices=EndReason.choices, blank=True
+    )
+    end_reason_text = models.CharField(_("end reason (other)"), max_length=300, blank=True)
     run = models.ForeignKey(
         "MatchingRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="matches"
     )
@@ -194,6 +214,7 @@ class UnmatchedEntry(models.Model):
         OUTSCORED = "outscored", "Outscored for the last places"
         NO_MENTEE = "no_mentee", "Mentor with spare capacity"
         REMOVED = "removed", _("Removed by the coordinator")
+        TRAINING = "training", _("Training not complete")
 
     run = models.ForeignKey(MatchingRun, on_delete=models.CASCADE, related_name="unmatched")
     application = models.ForeignKey(
@@ -386,6 +407,8 @@ class EndRequest(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
     reason = models.TextField(max_length=2000, blank=True)
+    end_reason = models.CharField(_("why"), max_length=20, choices=EARLY_END_REASONS, blank=True)
+    end_reason_text = models.CharField(_("other reason"), max_length=300, blank=True)
     status = models.CharField(max_length=5, choices=Status.choices, default=Status.OPEN)
     created_at = models.DateTimeField(auto_now_add=True)
 

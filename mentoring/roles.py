@@ -13,8 +13,10 @@ REPORTING_GROUP = "Reporting staff"
 # app label -> actions the Coordinators group gets on every model of that app.
 COORDINATOR_APPS = {
     "programs": ("view", "add", "change", "delete"),
+    "training": ("view", "add", "change", "delete"),
     "matching": ("view", "add", "change", "delete"),
     "mentoring_sessions": ("view",),
+    "relationships": ("view", "add", "change", "delete"),
     "evaluation": ("view", "add", "change", "delete"),
     "notifications": ("view", "change"),
 }

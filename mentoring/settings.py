@@ -57,8 +57,10 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "accounts.apps.AccountsConfig",
     "programs.apps.ProgramsConfig",
+    "training.apps.TrainingConfig",
     "matching.apps.MatchingConfig",
     "sessions.apps.SessionsConfig",
+    "relationships.apps.RelationshipsConfig",
     "evaluation.apps.EvaluationConfig",
     "notifications.apps.NotificationsConfig",
     # Last: its post_migrate hook grants role permissions, which must exist by then.

@@ -29,6 +29,9 @@ class Kind(models.TextChoices):
     NO_SESSION_NUDGE = "no_session_nudge", "Nudge: no session for a while"
     COORDINATOR_DIGEST = "coordinator_digest", "Weekly coordinator digest"
     WAITLIST_OFFER = "waitlist_offer", _("Waitlist proposal (coordinator)")
+    TRAINING_REMINDER = "training_reminder", _("Training reminder")
+    AGREEMENT_REMINDER = "agreement_reminder", _("Mentorship agreement reminder")
+    MATCH_CLOSING = "match_closing", _("Match closing at the program's end")
 
 
 # Nudges people may turn off; confirmations and decisions always go out.
@@ -40,6 +43,8 @@ OPTIONAL_KINDS = frozenset(
         Kind.NO_SESSION_NUDGE,
         Kind.COORDINATOR_DIGEST,
         Kind.SESSION_REMINDER,
+        Kind.TRAINING_REMINDER,
+        Kind.AGREEMENT_REMINDER,
     }
 )
 

@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -126,6 +127,18 @@ class ProgramAdmin(ProgramScopedAdmin):
                     ("min_booking_notice_hours", "cancellation_cutoff_hours"),
                     "booking_horizon_weeks",
                     ("reminder_hours", "no_session_alert_days"),
+                ]
+            },
+        ),
+        (
+            _("Structure: training, agreement, guides, closure"),
+            {
+                "fields": [
+                    ("training_gates_mentors", "training_gates_mentees"),
+                    "agreement_due_days",
+                    "guides_follow",
+                    "closing_message",
+                    ("certificates_enabled", "certificate_min_sessions"),
                 ]
             },
         ),

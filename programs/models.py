@@ -89,6 +89,49 @@ class Program(models.Model):
         default=False,
         help_text="Reciprocal/peer program: a person may be both mentor and mentee in it.",
     )
+    # Program structure (training, agreement, session guides, closure). Each app reads
+    # the settings it owns; they live here so a copy of the program carries them along.
+    training_gates_mentors = models.BooleanField(
+        _("mentors must finish training before matching"),
+        default=True,
+        help_text=_("Mentors with required training steps left are not matched."),
+    )
+    training_gates_mentees = models.BooleanField(
+        _("mentees must finish training before matching"),
+        default=False,
+        help_text=_("Mentees with required training steps left are not matched."),
+    )
+    agreement_due_days = models.PositiveSmallIntegerField(
+        _("agreement due (days after the match)"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+        help_text=_("A pair with no confirmed agreement this many days after matching is at risk."),
+    )
+    guides_follow = models.CharField(
+        _("session guides follow"),
+        max_length=8,
+        choices=[("session", _("the pair's session number")), ("week", _("the program week"))],
+        default="session",
+        help_text=_(
+            "Whether guide 1 is for a pair's first session or for the program's first week."
+        ),
+    )
+    closing_message = models.TextField(
+        _("closing message"),
+        blank=True,
+        max_length=4000,
+        help_text=_("Sent to both sides when their match closes at the program's end date."),
+    )
+    certificates_enabled = models.BooleanField(
+        _("certificates of participation"),
+        default=True,
+        help_text=_("Mentors who complete the program can download a PDF certificate."),
+    )
+    certificate_min_sessions = models.PositiveSmallIntegerField(
+        _("sessions held for a certificate"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+    )
     coordinators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="coordinated_programs", blank=True
     )
@@ -131,6 +174,10 @@ class Program(models.Model):
                 condition=Q(booking_horizon_weeks__gte=1)
                 & Q(booking_horizon_weeks__lte=MAX_BOOKING_HORIZON_WEEKS),
                 name="program_booking_horizon_sane",
+            ),
+            models.CheckConstraint(
+                condition=Q(guides_follow__in=["session", "week"]),
+                name="program_guides_follow_valid",
             ),
         ]
 

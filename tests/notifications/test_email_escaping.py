@@ -270,6 +270,44 @@ def waitlist_offer(text):
     return _ledger(Kind.WAITLIST_OFFER, recipient=coordinator)
 
 
+def training_reminder(text):
+    match = _pair(text)
+    notification_queue(
+        kind=Kind.TRAINING_REMINDER,
+        to=match.mentor.user,
+        subject=match.mentor,
+        program=match.program,
+        context={"steps": [{"title": text, "due": text}], "gates": True},
+    )
+    return _ledger(Kind.TRAINING_REMINDER, program=match.program)
+
+
+def agreement_reminder(text):
+    match = _pair(text)
+    for person, confirmed in ((match.mentor.user, False), (match.mentee.user, True)):
+        notification_queue(
+            kind=Kind.AGREEMENT_REMINDER,
+            to=person,
+            subject=match,
+            program=match.program,
+            context={"partner_confirmed": confirmed},
+        )
+    return _ledger(Kind.AGREEMENT_REMINDER, program=match.program)
+
+
+def match_closing(text):
+    match = _pair(text, closing_message=text)
+    for person in (match.mentor.user, match.mentee.user):
+        notification_queue(
+            kind=Kind.MATCH_CLOSING,
+            to=person,
+            subject=match,
+            program=match.program,
+            context={"certificate": person == match.mentor.user},
+        )
+    return _ledger(Kind.MATCH_CLOSING, program=match.program)
+
+
 # One builder per kind: it queues that kind's emails with `text` in every user field.
 BUILDERS: dict[str, Callable[[str], list[Notification]]] = {
     builder.__name__: builder
@@ -295,6 +333,9 @@ BUILDERS: dict[str, Callable[[str], list[Notification]]] = {
         no_session_nudge,
         coordinator_digest,
         waitlist_offer,
+        training_reminder,
+        agreement_reminder,
+        match_closing,
     )
 }
 

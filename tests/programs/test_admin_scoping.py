@@ -106,6 +106,9 @@ def test_coordinator_creating_a_program_becomes_its_coordinator(client, setup):
             "cancellation_cutoff_hours": 12,
             "reminder_hours": "24,1",
             "no_session_alert_days": 30,
+            "agreement_due_days": 14,
+            "guides_follow": "session",
+            "certificate_min_sessions": 3,
             **_empty_inlines(),
         },
     )

@@ -20,6 +20,8 @@ urlpatterns = [
     path("notifications/", include("notifications.urls")),
     path("sessions/", include("sessions.urls")),
     path("matching/", include("matching.urls")),
+    path("training/", include("training.urls")),
+    path("relationships/", include("relationships.urls")),
     path("evaluation/", include("evaluation.urls")),
     # Shadows the admin's own "view on site" redirect (same pattern): only objects the user
     # may see in the admin. Reversing "admin:view_on_site" gives this same URL.

@@ -28,6 +28,7 @@ from matching.scoring import (
     Weights,
     incidence,
 )
+from matching.selectors import matchable_split
 from programs.models import Application, AvailabilityWindow, Program
 
 FORMATS = {"online": FMT_ONLINE, "in_person": FMT_IN_PERSON, "either": FMT_EITHER}
@@ -165,10 +166,17 @@ def program_features(
     mentors: list[Application] | None = None,
     today: date | None = None,
 ) -> ProgramFeatures:
-    """Arrays for scoring `program`'s approved mentees against its approved mentors."""
+    """Arrays for scoring `mentees` against `mentors`; by default `program`'s approved
+    mentees and mentors that matching may use (the training gate holds them back)."""
     config = matching_config_for(program)
-    mentees = list(_approved(program, "mentee")) if mentees is None else mentees
-    mentors = list(_approved(program, "mentor")) if mentors is None else mentors
+    if mentees is None:
+        mentees = matchable_split(program=program, applications=list(_approved(program, "mentee")))[
+            0
+        ]
+    if mentors is None:
+        mentors = matchable_split(program=program, applications=list(_approved(program, "mentor")))[
+            0
+        ]
     topics = list(program.topics.order_by("pk").values_list("pk", "name"))
     goals = list(program.goals.order_by("pk").values_list("pk", "name"))
     stages = list(program.career_stages.order_by("position").values_list("pk", "name"))

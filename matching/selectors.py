@@ -1,6 +1,10 @@
+from django.core.exceptions import ValidationError
 from django.db.models import Q, QuerySet
+from django.utils.translation import ngettext
 
 from matching.models import Match, MatchRequest
+from programs.models import Application
+from training.selectors import application_training_unready, training_unready
 
 
 def match_list_for_user(*, user) -> QuerySet[Match]:
@@ -25,3 +29,61 @@ def requests_sent(*, user) -> QuerySet[MatchRequest]:
 def mentor_active_count(*, mentor) -> int:
     """How many active matches `mentor` (an application) holds: the places it has taken."""
     return Match.objects.filter(mentor=mentor, status=Match.Status.ACTIVE).count()
+
+
+# --- who matching may use ---------------------------------------------------------------------
+#
+# Every path that picks people to match (formal runs, suggestions and requests, the waitlist,
+# re-optimisation, a pair the coordinator adds) asks these, so the training gate holds
+# everywhere: a person whose role the program's training gates, with required steps left, is
+# not matchable.
+
+#: Mentees a run places: approved ones and the waitlist. Mentors must be approved.
+MATCHABLE = (Application.Status.APPROVED, Application.Status.WAITLISTED)
+
+
+def matchable_split(
+    *, program, applications: list[Application]
+) -> tuple[list[Application], dict[int, tuple[int, int]]]:
+    """`applications` (of `program`) without those its training holds back, in the same
+    order, and the ones held back: application id -> (required steps done, required steps).
+    Two queries however many applications."""
+    held = training_unready(program=program, applications=applications)
+    return [a for a in applications if a.pk not in held], held
+
+
+def applications_matchable(*, program, role: str) -> QuerySet[Application]:
+    """Applications of `program` in `role` that matching may use: mentors approved, mentees
+    approved or waitlisted, and none that the training holds back."""
+    statuses = MATCHABLE if role == "mentee" else (Application.Status.APPROVED,)
+    people = Application.objects.filter(program=program, role=role, status__in=statuses)
+    held = training_unready(program=program, applications=people)
+    return people.exclude(pk__in=list(held)) if held else people
+
+
+def mentors_matchable(*, program) -> QuerySet[Application]:
+    """Approved mentors of `program` whose training (if it gates them) is done."""
+    return applications_matchable(program=program, role="mentor")
+
+
+def training_gate_message(*, application: Application) -> str:
+    """Why the training holds this application back from matching, or "" when it does not."""
+    held = application_training_unready(application=application)
+    if held is None:
+        return ""
+    done, required = held
+    return ngettext(
+        "%(name)s has not finished the program's training yet "
+        "(%(done)d of %(required)d required step).",
+        "%(name)s has not finished the program's training yet "
+        "(%(done)d of %(required)d required steps).",
+        required,
+    ) % {"name": application.user.name, "done": done, "required": required}
+
+
+def training_gate_check(*, applications: list[Application]) -> None:
+    """ValidationError naming the first of `applications` the training holds back."""
+    for application in applications:
+        message = training_gate_message(application=application)
+        if message:
+            raise ValidationError(message)

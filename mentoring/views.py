@@ -14,6 +14,7 @@ from programs.selectors import (
     program_list_open,
 )
 from sessions.selectors import meetings_split
+from training.selectors import training_checklists_for_user
 
 
 @require_safe
@@ -33,6 +34,7 @@ def home(request):
         "invitations": invitation_list_open_for(user=request.user),
         "to_answer": pending_for_user(user=request.user),
         "upcoming_sessions": meetings_split(user=request.user)[0][:3],
+        "trainings": training_checklists_for_user(user=request.user),
         "applications": applications,
         "open_programs": program_list_open().exclude(applications__user=request.user)[:5],
     }

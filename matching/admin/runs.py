@@ -13,9 +13,9 @@ from django.views.decorators.http import require_POST
 
 from matching.explain import LABELS
 from matching.models import MatchingConfig, MatchingRun, ProposedPair
+from matching.selectors import applications_matchable
 from matching.services.reoptimise import reoptimise_apply, reoptimise_plan
 from matching.services.runs import (
-    MATCHABLE,
     pair_add,
     pair_remove,
     pair_set_locked,
@@ -70,12 +70,13 @@ class AddPairForm(forms.Form):
 
     def __init__(self, *args, run, **kwargs):
         super().__init__(*args, **kwargs)
-        people = Application.objects.filter(program=run.program).select_related("user")
-        in_run = run.pairs.values("mentee")
-        self.fields["mentee"].queryset = people.filter(role="mentee", status__in=MATCHABLE).exclude(
-            pk__in=in_run
-        )
-        self.fields["mentor"].queryset = people.filter(role="mentor", status="approved")
+        # Only people matching may use: the training gate holds here too.
+        people = {
+            role: applications_matchable(program=run.program, role=role).select_related("user")
+            for role in ("mentee", "mentor")
+        }
+        self.fields["mentee"].queryset = people["mentee"].exclude(pk__in=run.pairs.values("mentee"))
+        self.fields["mentor"].queryset = people["mentor"]
         self.fields["mentee"].label_from_instance = lambda a: a.user.name
         self.fields["mentor"].label_from_instance = lambda a: a.user.name
 

@@ -17,8 +17,9 @@ from django.db import transaction
 
 from matching.features import program_features
 from matching.models import Match
+from matching.selectors import MATCHABLE, matchable_split
 from matching.services.ending import match_end
-from matching.services.runs import MATCHABLE, pair_score_explanation
+from matching.services.runs import pair_score_explanation
 from matching.services.waitlist import matched_from_waitlist, waitlist_offers_close_for
 from matching.solver import solve_optimal
 from notifications.models import Kind
@@ -67,15 +68,41 @@ def reoptimise_plan(*, program: Program, keep_bonus: float = 0.1) -> ReoptimiseP
     """Solve the whole program again with a bonus for keeping existing pairs; change nothing."""
     if keep_bonus < 0 or keep_bonus > 1:
         raise ValidationError("The bonus for keeping a pair must be between 0 and 1.")
+    related = ("topics", "goals", "availability")
     mentees = (
         Application.objects.filter(program=program, role="mentee", status__in=MATCHABLE)
         .select_related("user")
-        .prefetch_related("topics", "goals", "availability")
+        .prefetch_related(*related)
         .order_by("pk")
     )
-    features = program_features(program=program, mentees=list(mentees))
+    mentors = (
+        Application.objects.filter(
+            program=program, role="mentor", status=Application.Status.APPROVED
+        )
+        .select_related("user")
+        .prefetch_related(*related)
+        .order_by("pk")
+    )
+    ready, held = matchable_split(program=program, applications=[*mentees, *mentors])
+    # A pair whose mentor (or mentee) the training now holds back is left as it is: neither
+    # side is moved, nor given to someone else.
+    kept_out = [
+        (mentee_id, mentor_id)
+        for mentee_id, mentor_id in Match.objects.filter(
+            program=program, status=Match.Status.ACTIVE
+        ).values_list("mentee_id", "mentor_id")
+        if mentor_id in held or mentee_id in held
+    ]
+    features = program_features(
+        program=program,
+        mentees=[a for a in ready if a.role == "mentee" and a.pk not in dict(kept_out)],
+        mentors=[a for a in ready if a.role == "mentor"],
+    )
     row = {a.pk: i for i, a in enumerate(features.mentees)}
     col = {a.pk: j for j, a in enumerate(features.mentors)}
+    for _mentee_id, mentor_id in kept_out:  # their place stays taken
+        if mentor_id in col:
+            features.capacities[col[mentor_id]] = max(0, features.capacities[col[mentor_id]] - 1)
     current = {
         row[m.mentee_id]: col[m.mentor_id]
         for m in Match.objects.filter(program=program, status=Match.Status.ACTIVE)

@@ -11,7 +11,12 @@ from django.utils import timezone
 from matching.explain import pair_explanation
 from matching.features import program_features
 from matching.models import Match, MatchRequest
-from matching.selectors import mentor_active_count
+from matching.selectors import (
+    application_training_unready,
+    mentor_active_count,
+    mentors_matchable,
+    training_gate_check,
+)
 from notifications.models import Kind
 from notifications.services import notification_queue
 from programs.models import Application
@@ -29,7 +34,7 @@ class Suggestion:
 
 def mentors_with_room(*, program) -> list[Application]:
     mentors = (
-        Application.objects.filter(program=program, role="mentor", status=A.APPROVED)
+        mentors_matchable(program=program)
         .annotate(active=Count("mentor_matches", filter=Q(mentor_matches__status="active")))
         .select_related("user", "career_stage")
         .prefetch_related("topics", "goals", "availability")
@@ -40,9 +45,13 @@ def mentors_with_room(*, program) -> list[Application]:
 
 def suggestions_for(*, mentee: Application, limit: int = 10) -> list[Suggestion]:
     """Mentors with room, best first, each with the same explanation coordinators see.
-    Forbidden pairs (the same person, exclusions, ended matches) are never suggested."""
+    Forbidden pairs (the same person, exclusions, ended matches) and mentors whose training
+    is not done (when it gates them) are never suggested; a mentee whose own training gates
+    them gets no suggestions until it is done."""
+    if mentee.status != A.APPROVED or application_training_unready(application=mentee):
+        return []
     mentors = mentors_with_room(program=mentee.program)
-    if not mentors or mentee.status != A.APPROVED:
+    if not mentors:
         return []
     features = program_features(program=mentee.program, mentees=[mentee], mentors=mentors)
     scorer = features.scorer()
@@ -72,6 +81,7 @@ def request_create(*, mentee: Application, mentor: Application, message: str) ->
         raise ValidationError("Both applications must be approved first.")
     if Match.objects.filter(mentee=mentee, status=Match.Status.ACTIVE).exists():
         raise ValidationError("You already have a mentor in this program.")
+    training_gate_check(applications=[mentor, mentee])
     allowed = {s.mentor.pk for s in suggestions_for(mentee=mentee, limit=10**6)}
     if mentor.pk not in allowed:
         raise ValidationError("This mentor cannot take a request from you right now.")
@@ -93,11 +103,13 @@ def request_accept(*, request: MatchRequest, response: str = "") -> Match:
     request = MatchRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != MatchRequest.Status.PENDING:
         raise ValidationError("This request has already been answered.")
+    training_gate_check(applications=[mentor])
     if mentor_active_count(mentor=mentor) >= (mentor.capacity or 0):
         raise ValidationError("You have no free places left; end a match or raise your capacity.")
     mentee = Application.objects.select_for_update().get(pk=request.mentee_id)
     if Match.objects.filter(mentee=mentee, status=Match.Status.ACTIVE).exists():
         raise ValidationError("This mentee has found a mentor in the meantime.")
+    training_gate_check(applications=[mentee])
     features = program_features(program=request.program, mentees=[mentee], mentors=[mentor])
     explanation = pair_explanation(features=features, i=0, j=0)
     match = Match.objects.create(

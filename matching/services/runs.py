@@ -26,6 +26,7 @@ from matching.features import ProgramFeatures, matching_config_for, program_feat
 from matching.groups import groups_cohere
 from matching.models import Match, MatchingRun, ProposedPair, UnmatchedEntry
 from matching.scoring import Weights
+from matching.selectors import MATCHABLE, matchable_split, training_gate_check
 from matching.services.unmatched import WAITLIST_REASONS, unmatched_entries
 from matching.services.waitlist import (
     matched_from_waitlist,
@@ -67,10 +68,6 @@ def run_start(*, program: Program, by=None) -> MatchingRun:
         ) from None
     _dispatch(run)
     return run
-
-
-#: Mentees a run places: approved ones and the waitlist.
-MATCHABLE = (Application.Status.APPROVED, Application.Status.WAITLISTED)
 
 
 def _dispatch(run: MatchingRun) -> None:
@@ -125,8 +122,10 @@ def _active_counts(program: Program) -> dict[int, int]:
     return {row["mentor_id"]: row["n"] for row in rows}
 
 
-def _participants(program: Program) -> tuple[list[Application], list[Application]]:
-    """Mentees not in an active match (approved or waitlisted) and approved mentors."""
+def _candidates(program: Program) -> tuple[list, list, dict[int, tuple[int, int]]]:
+    """Mentees not in an active match (approved or waitlisted) and approved mentors that
+    matching may use, and the people of both sides the training holds back (id -> (done,
+    required)), who are not passed to the solver."""
     mentees = Application.objects.filter(
         program=program, role="mentee", status__in=MATCHABLE
     ).exclude(mentee_matches__status=Match.Status.ACTIVE)
@@ -134,10 +133,39 @@ def _participants(program: Program) -> tuple[list[Application], list[Application
         program=program, role="mentor", status=Application.Status.APPROVED
     )
     related = ("topics", "goals", "availability")
+    mentees = list(mentees.select_related("user").prefetch_related(*related).order_by("pk"))
+    mentors = list(mentors.select_related("user").prefetch_related(*related).order_by("pk"))
+    ready, held = matchable_split(program=program, applications=[*mentees, *mentors])
     return (
-        list(mentees.select_related("user").prefetch_related(*related).order_by("pk")),
-        list(mentors.select_related("user").prefetch_related(*related).order_by("pk")),
+        [a for a in ready if a.role == "mentee"],
+        [a for a in ready if a.role == "mentor"],
+        {a.pk: (a, held[a.pk]) for a in [*mentees, *mentors] if a.pk in held},
     )
+
+
+def _participants(program: Program) -> tuple[list[Application], list[Application]]:
+    """The mentees and mentors a run passes to the solver."""
+    mentees, mentors, _held = _candidates(program)
+    return mentees, mentors
+
+
+def _training_entries(run, held: dict) -> list[UnmatchedEntry]:
+    entries = []
+    for application, (done, required) in held.values():
+        detail = ngettext(
+            "training not complete (%(done)d of %(required)d step)",
+            "training not complete (%(done)d of %(required)d steps)",
+            required,
+        ) % {"done": done, "required": required}
+        entries.append(
+            UnmatchedEntry(
+                run=run,
+                application=application,
+                reason=UnmatchedEntry.Reason.TRAINING,
+                detail=detail,
+            )
+        )
+    return entries
 
 
 def _capacities(features: ProgramFeatures) -> np.ndarray:
@@ -168,7 +196,7 @@ def _draft_pairs(run, features) -> tuple[list, list, list]:
 
 
 def _solve_into(run: MatchingRun) -> None:
-    mentees, mentors = _participants(run.program)
+    mentees, mentors, held = _candidates(run.program)
     features = program_features(program=run.program, mentees=mentees, mentors=mentors)
     # The weights the run records are the ones it is solved and explained with.
     features.weights = Weights(**run.weights)
@@ -194,6 +222,7 @@ def _solve_into(run: MatchingRun) -> None:
             ),
             batch_size=1000,
         )
+        UnmatchedEntry.objects.bulk_create(_training_entries(run, held), batch_size=1000)
         run.stats = {
             **{k: v for k, v in run.stats.items() if k == "removed_pairs"},
             "optimal_proven": bool(result.optimal_proven),
@@ -304,7 +333,8 @@ def _store_pairs(run, features, result, locks) -> None:
 def run_refresh_stats(*, run: MatchingRun) -> dict:
     """Recompute the numbers shown on the review page from the run's current pairs."""
     scores = np.array(list(run.pairs.values_list("score", flat=True)), dtype=float)
-    n_unmatched = run.unmatched.exclude(reason=UnmatchedEntry.Reason.NO_MENTEE).count()
+    # Mentees left unmatched; mentors with places or held back by their training are not.
+    n_unmatched = run.unmatched.filter(application__role="mentee").count()
     n_mentees = len(scores) + n_unmatched
     histogram, _ = np.histogram(scores, bins=10, range=(0, 1))
     run.stats.update(
@@ -391,6 +421,7 @@ def pair_add(*, run: MatchingRun, mentee: Application, mentor: Application) -> P
         allowed = MATCHABLE if role == "mentee" else (Application.Status.APPROVED,)
         if application.status not in allowed:
             raise ValidationError(f"{application.user.name}'s application is not approved.")
+    training_gate_check(applications=[mentor, mentee])
     if run.pairs.filter(mentee=mentee).exists():
         raise ValidationError(f"{mentee.user.name} is already in a proposed pair.")
     if Match.objects.filter(mentee=mentee, status=Match.Status.ACTIVE).exists():
@@ -545,7 +576,9 @@ def _waitlist_unmatched(run: MatchingRun, by) -> None:
     """Approved mentees the run leaves unmatched go to the waitlist, each with the reason
     that holds for them; mentees already waitlisted stay there without another email."""
     for entry in run.unmatched.filter(
-        ~Q(reason=UnmatchedEntry.Reason.NO_MENTEE), application__status="approved"
+        ~Q(reason=UnmatchedEntry.Reason.NO_MENTEE),
+        application__role="mentee",
+        application__status="approved",
     ).select_related("application"):
         application_decide(
             application=entry.application,

@@ -11,8 +11,9 @@ person, no exclusion, no earlier match that ended) are looked at one by one:
   "who score at least as well with them" only when that holds for every such mentor (it does
   for the optimal and the stable solver; swaps between groups can break it).
 
-Mentors with places left get NO_MENTEE. Scores are re-read in row blocks, so a large run with
-many unmatched mentees never holds a dense matrix.
+Mentors with places left get NO_MENTEE. People the program's training holds back never reach
+the solver; the run lists them as TRAINING (runs.py). Scores are re-read in row blocks, so a
+large run with many unmatched mentees never holds a dense matrix.
 """
 
 from dataclasses import dataclass
@@ -43,6 +44,10 @@ WAITLIST_REASONS = {
     ),
     UnmatchedEntry.Reason.NO_ALLOWED_MENTOR: gettext_lazy(
         "No mentor of this round can be matched with you. The coordinators will be in touch."
+    ),
+    UnmatchedEntry.Reason.TRAINING: gettext_lazy(
+        "Your training for this program is not finished yet. Finish it and you will be "
+        "matched when a place frees up."
     ),
 }
 

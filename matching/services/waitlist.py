@@ -8,6 +8,10 @@ makes the match, with the mentor's application row locked as `request_accept` do
 informal program waitlisted mentees are approved and told a mentor has room, so they can ask
 one themselves. A waitlisted mentee who is matched is approved again (approved and in an
 active match is what "matched" means here) and told as for a published match.
+
+The training gate holds here too: a mentor whose training gates them and is not done frees
+no place (it is offered once they are done and matching runs), and mentees held back by
+their training are not proposed.
 """
 
 import numpy as np
@@ -20,7 +24,7 @@ from django.utils.translation import gettext as _
 from matching.explain import pair_explanation, pair_score_explanation
 from matching.features import program_features
 from matching.models import Match, WaitlistOffer
-from matching.selectors import mentor_active_count
+from matching.selectors import matchable_split, mentor_active_count, training_gate_message
 from notifications.models import Kind
 from notifications.services import notification_queue
 from programs.models import Application, Program
@@ -61,6 +65,8 @@ def waitlist_place_freed(*, mentor: Application, trigger: str) -> list[WaitlistO
         return []
     if mentor.role != "mentor" or mentor.status != A.APPROVED:
         return []
+    if training_gate_message(application=mentor):
+        return []  # the place is offered once their training is done and matching runs
     if program.is_formal:
         return _propose(mentor=mentor, trigger=trigger)
     if mentor_active_count(mentor=mentor) < mentor_capacity(mentor):
@@ -97,6 +103,7 @@ def _propose(*, mentor: Application, trigger: str) -> list[WaitlistOffer]:
         .select_related("user", "career_stage")
         .prefetch_related("topics", "goals", "availability")
     )
+    candidates, _held = matchable_split(program=program, applications=candidates)
     if not candidates:
         return []
     features = program_features(program=program, mentees=candidates, mentors=[mentor])
@@ -192,7 +199,7 @@ def _accept_problem(*, mentor: Application, mentee: Application) -> str:
         return _("%(name)s is no longer waiting for a mentor.") % {"name": mentee.user.name}
     if Match.objects.filter(mentee=mentee, status=Match.Status.ACTIVE).exists():
         return _("%(name)s has been matched in the meantime.") % {"name": mentee.user.name}
-    return ""
+    return training_gate_message(application=mentor) or training_gate_message(application=mentee)
 
 
 def _close(offer: WaitlistOffer, status: str, by, note: str = "") -> None:

@@ -19,6 +19,11 @@ DEFAULT_SCHEDULES: list[dict] = [
         "every_seconds": 3600,
     },
     {
+        "name": "Relationships: close matches at the program's end, agreement reminders",
+        "task": "relationships.daily",
+        "every_seconds": 3600,
+    },
+    {
         "name": "Email roster invitations whose enrollment opened",
         "task": "programs.send_pending_invitations",
         "every_seconds": 3600,

@@ -24,6 +24,11 @@ DEFAULT_SCHEDULES: list[dict] = [
         "every_seconds": 3600,
     },
     {
+        "name": "Training: remind people of unfinished required steps",
+        "task": "training.daily",
+        "every_seconds": 3600,
+    },
+    {
         "name": "Email roster invitations whose enrollment opened",
         "task": "programs.send_pending_invitations",
         "every_seconds": 3600,

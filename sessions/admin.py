@@ -1,14 +1,28 @@
 """The coordinator's view of sessions: read-only, scoped to their programs, and never showing
 private notes (PrivateNote is deliberately not registered anywhere)."""
 
+from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 from django.db.models import Count
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _t
+from django.utils.translation import gettext_lazy as _
 
 from mentoring.admin_scope import ProgramScopedAdmin, ScopedRelatedFilter
-from sessions.models import Attendance, Meeting, PairSessions, SessionLog
-from sessions.selectors import goal_progress_labels, pair_session_summary
+from programs.admin import program_inline_register
+from sessions.models import (
+    GUIDE_NUMBERS,
+    Attendance,
+    Meeting,
+    PairSessions,
+    SessionGuide,
+    SessionLog,
+)
+from sessions.selectors import goal_progress_labels, guides_covered, pair_session_summary
 
 
 class _ReadOnly:
@@ -22,6 +36,83 @@ class _ReadOnly:
         return False
 
 
+class GuideFormSet(forms.BaseInlineFormSet):
+    def validate_unique(self):
+        # Before Django's own check, whose message names the fields but not the number.
+        numbers = [
+            form.cleaned_data.get("number")
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        twice = sorted({n for n in numbers if n is not None and numbers.count(n) > 1})
+        if twice:
+            raise ValidationError(
+                _t("Two guides have the number %(numbers)s: give each guide its own number.")
+                % {"numbers": ", ".join(map(str, twice))}
+            )
+        super().validate_unique()
+
+    def save_existing_objects(self, commit=True):
+        if commit:
+            self._make_room()
+        return super().save_existing_objects(commit)
+
+    def _make_room(self) -> None:
+        """Shifting guides (3 -> 4, 4 -> 5, to insert a new 3) saves one row at a time, and
+        each save would meet the number it takes still in use. Guides being deleted go
+        first, and the renumbered ones wait on spare numbers until their turn."""
+        for form in self.initial_forms:
+            if form.instance.pk and self._should_delete_form(form):
+                form.instance.delete()
+        moving = [
+            form
+            for form in self.initial_forms
+            if form.instance.pk
+            and not self._should_delete_form(form)
+            and "number" in form.changed_data
+        ]
+        if not moving:
+            return
+        taken = set(self.get_queryset().values_list("number", flat=True))
+        taken |= {form.cleaned_data.get("number") for form in self.forms if form.cleaned_data}
+        low, high = GUIDE_NUMBERS
+        spare = [n for n in range(high, low - 1, -1) if n not in taken]
+        for form, number in zip(moving, spare, strict=False):
+            SessionGuide.objects.filter(pk=form.instance.pk).update(number=number)
+
+
+class SessionGuideInline(admin.StackedInline):
+    """The program's curriculum, edited on the program's page. Whoever may change the
+    program may change its guides: the Coordinators group holds only view rights on the
+    sessions app's models (they are the participants' records), guides excepted."""
+
+    model = SessionGuide
+    formset = GuideFormSet
+    extra = 0
+    ordering = ["number"]
+    fields = [("number", "title"), "objectives", "activities", "reflection_prompts"]
+    verbose_name = _("session guide")
+    verbose_name_plural = _("session guides (the curriculum: guide N is for session or week N)")
+
+    def _may_change_program(self, request):
+        return request.user.has_perm("programs.change_program")
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.has_perm("programs.view_program")
+
+    def has_add_permission(self, request, obj=None):
+        return self._may_change_program(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self._may_change_program(request)
+
+    def has_delete_permission(self, request, obj=None):
+        return self._may_change_program(request)
+
+
+program_inline_register(SessionGuideInline)
+
+
 class SessionLogInline(_ReadOnly, admin.TabularInline):
     model = SessionLog
     fields = [
@@ -30,6 +121,8 @@ class SessionLogInline(_ReadOnly, admin.TabularInline):
         "duration_minutes",
         "topic_names",
         "goals",
+        "guide",
+        "reflection_answers",
         "shared_notes",
     ]
     readonly_fields = fields
@@ -42,6 +135,11 @@ class SessionLogInline(_ReadOnly, admin.TabularInline):
     @admin.display(description="Progress on goals")
     def goals(self, obj):
         return "; ".join(f"{name}: {label}" for name, label in goal_progress_labels(obj)) or "—"
+
+    @admin.display(description=_("Reflections"))
+    def reflection_answers(self, obj):
+        rows = [(row.get("prompt", ""), row.get("answer", "")) for row in obj.reflections]
+        return format_html_join("", "<p><strong>{}</strong><br>{}</p>", rows) or "—"
 
 
 class AttendanceInline(_ReadOnly, admin.TabularInline):
@@ -83,16 +181,44 @@ class MeetingAdmin(_ReadOnly, ProgramScopedAdmin):
 class PairSessionsAdmin(_ReadOnly, ProgramScopedAdmin):
     list_display = [
         "pair", "program", "status", "sessions_booked", "sessions_held", "sessions_cancelled",
-        "hours", "meetings_link",
+        "hours", "guides", "meetings_link",
     ]  # fmt: skip
     list_filter = ["status", ("program", ScopedRelatedFilter)]
     list_select_related = ["program", "mentor__user", "mentee__user"]
     search_fields = ["mentor__user__email", "mentee__user__email", "mentee__user__display_name"]
-    fields = ["program", "mentor", "mentee", "status", "started_at", "ended_at"]
+    fields = ["program", "mentor", "mentee", "status", "started_at", "ended_at", "curriculum"]
     readonly_fields = fields
 
     def get_queryset(self, request):
         return pair_session_summary(super().get_queryset(request))
+
+    def get_changelist_instance(self, request):
+        changelist = super().get_changelist_instance(request)
+        # The page's pairs, with what they covered: two queries for the whole page.
+        changelist.result_list = list(changelist.result_list)
+        covered = guides_covered(matches=changelist.result_list)
+        for match in changelist.result_list:
+            match.guides_covered = covered[match.pk]
+        return changelist
+
+    @admin.display(description=_("Guides covered"))
+    def guides(self, obj):
+        return ", ".join(str(g.number) for g in obj.guides_covered) or "—"
+
+    @admin.display(description=_("Curriculum"))
+    def curriculum(self, obj):
+        """Each of the program's guides, with the day the pair first covered it."""
+        covered = {g.number: g for g in guides_covered(matches=[obj])[obj.pk]}
+        rows = []
+        for guide in obj.program.session_guides.order_by("number"):
+            done = covered.get(guide.number)
+            when = date_format(timezone.localtime(done.first_on), "j M Y") if done else None
+            rows.append((guide, _t("covered %(day)s") % {"day": when} if when else _t("not yet")))
+        if not rows:
+            return _t("This program has no session guides.")
+        return format_html(
+            "<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", ((str(g), w) for g, w in rows))
+        )
 
     @admin.display(description="Pair")
     def pair(self, obj):

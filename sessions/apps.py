@@ -1,6 +1,12 @@
 from django.apps import AppConfig
 
 
+def _on_program_copied(sender, source, copy, **kwargs):
+    from sessions.services import session_guides_copy
+
+    session_guides_copy(source=source, copy=copy)
+
+
 class SessionsConfig(AppConfig):
     name = "sessions"
     # Our own label: the default "sessions" collides with django.contrib.sessions.
@@ -10,7 +16,9 @@ class SessionsConfig(AppConfig):
 
     def ready(self):
         from notifications.rendering import register_attachment
+        from programs.signals import program_copied
         from sessions.ics import ICS_KINDS, email_attachment
 
         for kind in ICS_KINDS:
             register_attachment(kind, email_attachment)
+        program_copied.connect(_on_program_copied, dispatch_uid="sessions.program_copied")

@@ -10,13 +10,14 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import Topic
-from sessions.models import Attendance, AvailabilityRule, SessionLog
-from sessions.services.logs import NOTES_LIMIT
+from sessions.models import Attendance, AvailabilityRule, SessionGuide, SessionLog
+from sessions.services.logs import NOTES_LIMIT, REFLECTION_LIMIT
 from sessions.wallclock import gap_around, instants, utc_offset_label
 
 LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
 NOTES_TOO_LONG = f"Notes can be at most {NOTES_LIMIT:,} characters."
+REFLECTION_TOO_LONG = _("Each reflection can be at most 2,000 characters.")
 
 
 class OnlineLinkField(forms.URLField):
@@ -255,11 +256,39 @@ class SessionLogForm(forms.Form):
         label="Private note (only you, ever)",
     )
 
-    def __init__(self, *args, program, goals=(), **kwargs):
+    guide = forms.ModelChoiceField(
+        queryset=SessionGuide.objects.none(),
+        required=False,
+        widget=forms.HiddenInput,
+        error_messages={"invalid_choice": _("Choose one of this program's session guides.")},
+    )
+
+    def __init__(self, *args, program, goals=(), guide=None, **kwargs):
+        """`guide` is the one shown on the page (its prompts are asked); a bound form asks
+        the prompts of the guide it was posted with."""
         super().__init__(*args, **kwargs)
         self.fields["topics"].queryset = program.topics.all()
         if not self.fields["topics"].queryset.exists():
             del self.fields["topics"]
+        self.fields["guide"].queryset = program.session_guides.all()
+        self.log_guide = self._posted_guide() if self.is_bound else guide
+        if not self.is_bound:
+            self.initial["guide"] = guide.pk if guide else None
+        self.prompt_fields = []
+        for index, prompt in enumerate(self.log_guide.prompt_list if self.log_guide else []):
+            name = f"reflection_{index}"
+            self.fields[name] = forms.CharField(
+                widget=forms.Textarea(attrs={"rows": 2}),
+                required=False,
+                max_length=REFLECTION_LIMIT,
+                error_messages={"max_length": REFLECTION_TOO_LONG},
+                label=prompt,
+            )
+            self.prompt_fields.append((prompt, name))
+        self.order_fields(
+            ["outcome", "duration_minutes", "topics", "guide"]
+            + [name for _prompt, name in self.prompt_fields]
+        )
         self.goal_fields = []
         for goal in goals:
             name = f"goal_{goal.pk}"
@@ -277,4 +306,53 @@ class SessionLogForm(forms.Form):
         data["goal_progress"] = {
             str(goal.pk): data[name] for goal, name in self.goal_fields if data.get(name)
         }
+        if self.has_error("guide"):
+            # A hidden field's error would not be shown next to it.
+            self.add_error(None, self.errors.pop("guide"))
+        data["reflections"] = [
+            (prompt, data[name]) for prompt, name in self.prompt_fields if data.get(name)
+        ]
         return data
+
+    def _posted_guide(self) -> SessionGuide | None:
+        try:
+            return self.fields["guide"].clean(self.data.get(self.add_prefix("guide")))
+        except ValidationError:
+            return None
+
+    @staticmethod
+    def initial_reflections(log: SessionLog, guide: SessionGuide | None) -> dict:
+        """Initial values of the prompt fields from a saved log of the same guide."""
+        if guide is None or log.guide_id != guide.pk:
+            return {}
+        saved = {row.get("prompt"): row.get("answer", "") for row in log.reflections}
+        return {
+            f"reflection_{index}": saved[prompt]
+            for index, prompt in enumerate(guide.prompt_list)
+            if prompt in saved
+        }
+
+
+class GuidePickForm(forms.Form):
+    """The guide a participant wants to see and log against ("we covered guide 3 today")."""
+
+    NONE = "none"
+
+    guide = forms.ChoiceField(
+        label=_("Show another guide"),
+        widget=forms.Select(attrs={"class": "form-select form-select-sm"}),
+    )
+
+    def __init__(self, *args, guides, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.guides = {str(guide.pk): guide for guide in guides}
+        self.fields["guide"].choices = [
+            (self.NONE, _("No guide")),
+            *[(pk, str(guide)) for pk, guide in self.guides.items()],
+        ]
+        self.fields["guide"].error_messages["invalid_choice"] = _(
+            "Choose one of this program's session guides."
+        )
+
+    def clean_guide(self) -> SessionGuide | None:
+        return self.guides.get(self.cleaned_data["guide"])

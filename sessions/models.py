@@ -7,8 +7,11 @@ expanded per date, so a weekly 18:00 stays 18:00 across daylight-saving changes.
 import secrets
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneField
 
 from matching.models import Match
@@ -176,6 +179,81 @@ class Attendance(models.Model):
         return f"{self.member} at {self.meeting}: {self.rsvp}"
 
 
+#: Guide numbers a program may use (guide N is for session N or program week N).
+GUIDE_NUMBERS = (1, 100)
+GUIDE_NUMBER_MESSAGE = _("Guide numbers run from 1 to 100.")
+MAX_PROMPTS = 10
+PROMPT_LENGTH = 300
+
+
+class SessionGuide(models.Model):
+    """One step of a program's curriculum: what session N (or program week N, see
+    Program.guides_follow) is about, and the reflection prompts its log form asks."""
+
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.CASCADE, related_name="session_guides"
+    )
+    number = models.PositiveSmallIntegerField(
+        _("number"),
+        validators=[
+            MinValueValidator(GUIDE_NUMBERS[0], message=GUIDE_NUMBER_MESSAGE),
+            MaxValueValidator(GUIDE_NUMBERS[1], message=GUIDE_NUMBER_MESSAGE),
+        ],
+        help_text=_("Guide 1 is for the first session (or the program's first week)."),
+    )
+    title = models.CharField(_("title"), max_length=200)
+    objectives = models.TextField(
+        _("objectives"), blank=True, max_length=4000, help_text=_("What the pair aims for.")
+    )
+    activities = models.TextField(_("suggested activities"), blank=True, max_length=4000)
+    reflection_prompts = models.TextField(
+        _("reflection prompts"),
+        blank=True,
+        max_length=MAX_PROMPTS * (PROMPT_LENGTH + 1),
+        help_text=_("One per line; the session log asks each of them."),
+    )
+
+    class Meta:
+        ordering = ["program", "number"]
+        verbose_name = _("session guide")
+        verbose_name_plural = _("session guides")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "number"],
+                name="guide_number_unique_per_program",
+                violation_error_message=_("This program already has a guide with that number."),
+            ),
+            models.CheckConstraint(
+                condition=Q(number__gte=GUIDE_NUMBERS[0], number__lte=GUIDE_NUMBERS[1]),
+                name="guide_number_in_range",
+                violation_error_message=GUIDE_NUMBER_MESSAGE,
+            ),
+        ]
+
+    def __str__(self):
+        return _("Guide %(number)s: %(title)s") % {"number": self.number, "title": self.title}
+
+    @property
+    def prompt_list(self) -> list[str]:
+        return [line.strip() for line in self.reflection_prompts.splitlines() if line.strip()]
+
+    def clean(self):
+        prompts = self.prompt_list
+        if len(prompts) > MAX_PROMPTS:
+            raise ValidationError(
+                {"reflection_prompts": _("Up to %(n)s reflection prompts.") % {"n": MAX_PROMPTS}}
+            )
+        if any(len(prompt) > PROMPT_LENGTH for prompt in prompts):
+            raise ValidationError(
+                {
+                    "reflection_prompts": _("Keep each prompt under %(n)s characters.")
+                    % {"n": PROMPT_LENGTH}
+                }
+            )
+        if len(set(prompts)) != len(prompts):
+            raise ValidationError({"reflection_prompts": _("Each prompt appears once.")})
+
+
 class SessionLog(models.Model):
     """What one side records after a session. Shared notes are seen by both sides."""
 
@@ -197,6 +275,12 @@ class SessionLog(models.Model):
     duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     topics = models.ManyToManyField("programs.Topic", blank=True, related_name="+")
     goal_progress = models.JSONField(default=dict, blank=True)
+    guide = models.ForeignKey(
+        SessionGuide, null=True, blank=True, on_delete=models.SET_NULL, related_name="logs"
+    )
+    # [{"prompt": the prompt's text when answered, "answer": ...}] in the guide's order: the
+    # prompt is kept with its answer, so editing the guide later does not relabel answers.
+    reflections = models.JSONField(default=list, blank=True)
     shared_notes = models.TextField(blank=True, max_length=10000)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)

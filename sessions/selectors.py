@@ -1,5 +1,8 @@
 """Reads for the sessions pages and the coordinator's admin."""
 
+from dataclasses import dataclass
+from datetime import datetime
+
 from django.db.models import (
     Count,
     DurationField,
@@ -16,7 +19,7 @@ from django.utils import timezone
 
 from matching.models import Match
 from programs.models import Application, Goal, Role
-from sessions.models import Meeting, SessionLog
+from sessions.models import Meeting, SessionGuide, SessionLog
 
 
 def meetings_for_user(*, user):
@@ -91,3 +94,115 @@ def pair_session_summary(matches):
         ),
         booked_time=_per_match(booked, Sum(length)),
     )
+
+
+@dataclass(frozen=True)
+class GuidePlace:
+    """Where a meeting sits in its program's curriculum: session N of the pair (or of the
+    mentor's group), or week N of the program."""
+
+    follows: str  # "session" or "week", as Program.guides_follow
+    number: int
+
+
+def meeting_guide_place(*, meeting: Meeting) -> GuidePlace | None:
+    """The meeting's session number (its position among the pair's booked meetings by start;
+    for a group session, among the mentor's group sessions in the program) or the program
+    week of its start, as the program's guides follow. None for a cancelled meeting, and in
+    week mode for a program with no start date or a meeting before it."""
+    program = meeting.program
+    if program.guides_follow == "week":
+        return _program_week(meeting)
+    if meeting.status != Meeting.Status.BOOKED:
+        return None
+    if meeting.kind == Meeting.Kind.GROUP:
+        same = Meeting.objects.filter(
+            kind=Meeting.Kind.GROUP, mentor_id=meeting.mentor_id, program_id=meeting.program_id
+        )
+    else:
+        same = Meeting.objects.filter(match_id=meeting.match_id)
+    earlier = same.filter(status=Meeting.Status.BOOKED).filter(
+        Q(start__lt=meeting.start) | Q(start=meeting.start, pk__lt=meeting.pk)
+    )
+    return GuidePlace(follows="session", number=earlier.count() + 1)
+
+
+def _program_week(meeting: Meeting) -> GuidePlace | None:
+    starts = meeting.program.starts_on
+    if starts is None:
+        return None
+    # The mentor's calendar decides the day, so both sides of a late-Sunday session agree.
+    day = timezone.localtime(meeting.start, meeting.mentor.time_zone).date()
+    days = (day - starts).days
+    return GuidePlace(follows="week", number=days // 7 + 1) if days >= 0 else None
+
+
+def guide_suggested(*, place: GuidePlace | None, guides) -> SessionGuide | None:
+    """The guide numbered like the meeting's place, among the program's `guides`."""
+    if place is None:
+        return None
+    return next((guide for guide in guides if guide.number == place.number), None)
+
+
+def guide_for_meeting(*, meeting: Meeting) -> SessionGuide | None:
+    """The program's guide for this meeting (see meeting_guide_place), if it has one."""
+    place = meeting_guide_place(meeting=meeting)
+    if place is None:
+        return None
+    return SessionGuide.objects.filter(program_id=meeting.program_id, number=place.number).first()
+
+
+@dataclass(frozen=True)
+class GuideCovered:
+    number: int
+    title: str
+    first_on: datetime  # the start of the first held session that logged it
+
+
+def guides_covered(*, matches) -> dict[int, list[GuideCovered]]:
+    """Per match id, the guides its held sessions were logged with, by number (two queries
+    for any number of matches): either side's logs of the pair's own meetings, and in group
+    programs the mentor's logs of their group sessions that the mentee did not miss."""
+    matches = list(matches)
+    held = SessionLog.objects.filter(
+        outcome=SessionLog.Outcome.HELD,
+        guide__isnull=False,
+        meeting__status=Meeting.Status.BOOKED,
+    )
+    found: dict[int, dict[int, GuideCovered]] = {m.pk: {} for m in matches}
+    rows = held.filter(meeting__match__in=[m.pk for m in matches]).values_list(
+        "meeting__match_id", "guide__number", "guide__title", "meeting__start"
+    )
+    for match_id, number, title, start in rows:
+        _keep_first(found[match_id], number, title, start)
+    group_pairs = {(m.program_id, m.mentor.user_id, m.mentee.user_id): m.pk for m in matches}
+    if any(m.program.is_group for m in matches):
+        rows = (
+            # One filter() call: the member and their attendance are the same joined row.
+            held.filter(
+                Q(meeting__attendance__attended=True)
+                | Q(meeting__attendance__attended__isnull=True),
+                meeting__kind=Meeting.Kind.GROUP,
+                author=F("meeting__mentor"),  # the group's guide is the one its mentor logged
+                meeting__program__in={m.program_id for m in matches if m.program.is_group},
+                meeting__mentor__in={m.mentor.user_id for m in matches},
+                meeting__attendance__member__in={m.mentee.user_id for m in matches},
+            ).values_list(
+                "meeting__program_id",
+                "meeting__mentor_id",
+                "meeting__attendance__member_id",
+                "guide__number",
+                "guide__title",
+                "meeting__start",
+            )
+        )
+        for program_id, mentor_id, member_id, number, title, start in rows:
+            match_id = group_pairs.get((program_id, mentor_id, member_id))
+            if match_id is not None:
+                _keep_first(found[match_id], number, title, start)
+    return {pk: [by_number[n] for n in sorted(by_number)] for pk, by_number in found.items()}
+
+
+def _keep_first(covered: dict, number: int, title: str, start: datetime) -> None:
+    if number not in covered or start < covered[number].first_on:
+        covered[number] = GuideCovered(number=number, title=title, first_on=start)

@@ -16,6 +16,7 @@ from sessions.forms import (
     AvailabilityRuleForm,
     CancelForm,
     GroupSessionForm,
+    GuidePickForm,
     OneOffSlotForm,
     RsvpForm,
     SessionLogForm,
@@ -118,9 +119,8 @@ def _status(request) -> int:
     return 400 if request.method == "POST" else 200
 
 
-def _log_form(meeting, user, data=None):
+def _log_form(meeting, user, data=None, *, log=None, guide=None):
     goals = meeting.match.mentee.goals.all() if meeting.match_id else []
-    log = meeting.logs.filter(author=user).first()
     initial = {}
     if log:
         initial = {
@@ -130,17 +130,47 @@ def _log_form(meeting, user, data=None):
             "shared_notes": log.shared_notes,
             "private_note": services.private_note_for(meeting=meeting, author=user),
             **{f"goal_{k}": v for k, v in log.goal_progress.items()},
+            **SessionLogForm.initial_reflections(log, guide),
         }
     elif meeting.minutes:
         initial = {"duration_minutes": meeting.minutes}
-    return SessionLogForm(data, program=meeting.program, goals=goals, initial=initial)
+    return SessionLogForm(data, program=meeting.program, goals=goals, guide=guide, initial=initial)
 
 
 def _logs(meeting):
-    logs = list(meeting.logs.select_related("author").prefetch_related("topics"))
+    logs = list(meeting.logs.select_related("author", "guide").prefetch_related("topics"))
     for log in logs:
         log.goal_labels = selectors.goal_progress_labels(log)
     return logs
+
+
+def _guides(request, meeting, my_log, log_form):
+    """The program's guides, the one suggested for this meeting, the one shown (and logged
+    against): the posted one, else the one picked, else the user's log's, else the
+    suggested one."""
+    guides = list(meeting.program.session_guides.all())
+    place = selectors.meeting_guide_place(meeting=meeting) if guides else None
+    suggested = selectors.guide_suggested(place=place, guides=guides)
+    picker = GuidePickForm(request.GET if "guide" in request.GET else None, guides=guides)
+    if log_form is not None:
+        shown = log_form.log_guide
+    elif picker.is_bound and picker.is_valid():
+        shown = picker.cleaned_data["guide"]
+    elif my_log is not None:
+        shown = next((g for g in guides if g.pk == my_log.guide_id), None)
+    else:
+        shown = suggested
+    if not picker.is_bound:
+        picker = GuidePickForm(
+            initial={"guide": shown.pk if shown else GuidePickForm.NONE}, guides=guides
+        )
+    return {
+        "guides": guides,
+        "guide_place": place,
+        "suggested_guide": suggested,
+        "guide": shown,
+        "guide_picker": picker,
+    }
 
 
 @login_required
@@ -148,20 +178,24 @@ def meeting_detail(request, pk, log_form=None, cancel_form=None):
     meeting = meeting_for_participant(user=request.user, pk=pk)
     now = timezone.now()
     is_mentor = meeting.mentor_id == request.user.pk
+    logs = _logs(meeting)
+    my_log = next((log for log in logs if log.author_id == request.user.pk), None)
+    guides = _guides(request, meeting, my_log, log_form)
     context = {
         "meeting": meeting,
         "is_mentor": is_mentor,
         "started": meeting.start <= now,
-        "logs": _logs(meeting),
+        "logs": logs,
         "my_private_note": services.private_note_for(meeting=meeting, author=request.user),
-        "my_log_exists": meeting.logs.filter(author=request.user).exists(),
-        "log_form": log_form or _log_form(meeting, request.user),
+        "my_log_exists": my_log is not None,
+        "log_form": log_form or _log_form(meeting, request.user, log=my_log, guide=guides["guide"]),
         "cancel_form": cancel_form or CancelForm(),
         "can_change": meeting.is_booked
         and meeting.start - now >= timedelta(hours=meeting.program.cancellation_cutoff_hours),
         "attendance": meeting.attendance.select_related("member").order_by("member__display_name"),
         "my_attendance": meeting.attendance.filter(member=request.user).first(),
         "rsvp_choices": RsvpForm.base_fields["rsvp"].choices,
+        **guides,
     }
     if meeting.match_id and context["can_change"]:
         slots = services.slots_free(mentor=meeting.mentor, program=meeting.program, exclude=meeting)
@@ -229,6 +263,8 @@ def meeting_log(request, pk):
             goal_progress=data["goal_progress"],
             shared_notes=data["shared_notes"],
             private_note=data["private_note"],
+            guide=data.get("guide"),
+            reflections=data["reflections"],
         )
     except BookingError as exc:
         messages.error(request, exc.message)

@@ -20,6 +20,7 @@ from sessions.services.groups import (
     group_members,
     group_session_schedule,
 )
+from sessions.services.guides import session_guides_copy
 from sessions.services.logs import private_note_for, session_log_save
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "one_off_slot_create",
     "participants",
     "private_note_for",
+    "session_guides_copy",
     "session_log_save",
     "slot_find",
     "slots_free",

@@ -3,14 +3,16 @@
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from notifications.models import Kind
 from notifications.services import notifications_cancel
-from sessions.models import Meeting, PrivateNote, SessionLog
+from sessions.models import Meeting, PrivateNote, SessionGuide, SessionLog
 from sessions.services.common import BookingError, is_participant
 from sessions.signals import session_logged
 
 NOTES_LIMIT = 10_000
+REFLECTION_LIMIT = 2_000
 
 
 @transaction.atomic
@@ -24,11 +26,15 @@ def session_log_save(
     goal_progress: dict | None = None,
     shared_notes: str = "",
     private_note: str = "",
+    guide: SessionGuide | None = None,
+    reflections=(),
 ) -> SessionLog:
     """Create or update `author`'s log of a session that has started.
 
     Shared notes are seen by both sides; the private note is stored apart and shown to its
-    author only. Cancels the author's pending log nudge and sends `session_logged`.
+    author only. `guide` records which of the program's guides the session followed and
+    `reflections` the answers to its prompts, as (prompt, answer) pairs. Cancels the author's
+    pending log nudge and sends `session_logged`.
     """
     if not is_participant(meeting, author):
         raise BookingError("You can only log your own sessions.")
@@ -39,6 +45,7 @@ def session_log_save(
     for text in (shared_notes, private_note):
         if len(text) > NOTES_LIMIT:
             raise BookingError(f"Notes can be at most {NOTES_LIMIT:,} characters.")
+    answers = _reflections_clean(meeting, guide, reflections)
     log, _ = SessionLog.objects.select_for_update().get_or_create(
         meeting=meeting,
         author=author,
@@ -48,6 +55,8 @@ def session_log_save(
     log.duration_minutes = duration_minutes if outcome == SessionLog.Outcome.HELD else None
     log.goal_progress = goal_progress or {}
     log.shared_notes = shared_notes.strip()
+    log.guide = guide
+    log.reflections = answers
     try:
         log.full_clean(exclude=["meeting", "author"])
     except ValidationError as exc:
@@ -58,6 +67,23 @@ def session_log_save(
     notifications_cancel(subject=meeting, kinds=[Kind.LOG_NUDGE], recipient=author)
     session_logged.send(sender=SessionLog, log=log)
     return log
+
+
+def _reflections_clean(meeting: Meeting, guide, reflections) -> list[dict]:
+    """The answered prompts as stored: [{"prompt", "answer"}] in the guide's order."""
+    if guide is not None and guide.program_id != meeting.program_id:
+        raise BookingError(_("Choose one of this program's session guides."))
+    given = {}
+    for prompt, answer in reflections:
+        answer = (answer or "").strip()
+        if len(answer) > REFLECTION_LIMIT:
+            raise BookingError(_("Each reflection can be at most 2,000 characters."))
+        if answer:
+            given[prompt] = answer
+    prompts = guide.prompt_list if guide is not None else []
+    if set(given) - set(prompts):
+        raise BookingError(_("Answer the reflection prompts of the guide you chose."))
+    return [{"prompt": p, "answer": given[p]} for p in prompts if p in given]
 
 
 def _private_note_set(meeting: Meeting, author, text: str) -> None:

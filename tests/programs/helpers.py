@@ -28,3 +28,33 @@ def make_data(program: Program, role: str = "mentee", **overrides) -> Applicatio
     }
     fields.update(overrides)
     return ApplicationData(**fields)
+
+
+def admin_post_data(response) -> dict:
+    """What the admin change page `response` would post unchanged: its form's and every
+    inline formset's current values, management forms included (tests change a few keys)."""
+    from django import forms as django_forms
+
+    data = {}
+    pages = [response.context["adminform"].form]
+    for inline in response.context["inline_admin_formsets"]:
+        formset = inline.formset
+        management = formset.management_form
+        for name in management.fields:
+            data[management.add_prefix(name)] = management[name].value()
+        pages.extend(formset.forms)
+    for form in pages:
+        for name, field in form.fields.items():
+            value, key = form[name].value(), form.add_prefix(name)
+            if isinstance(field, django_forms.BooleanField):
+                if value:
+                    data[key] = "on"
+            elif value is None:
+                many = (django_forms.MultipleChoiceField, django_forms.ModelMultipleChoiceField)
+                if not isinstance(field, many):
+                    data[key] = ""
+            elif isinstance(value, list | tuple):
+                data[key] = [str(v) for v in value]
+            else:
+                data[key] = str(value)
+    return data

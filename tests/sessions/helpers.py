@@ -96,3 +96,41 @@ def clock_changes(zone: str, year: int) -> tuple[date, date]:
 def next_year_clock_changes(zone: str = "America/New_York") -> tuple[date, date]:
     """Next year's changes: always in the future, for pages that refuse past times."""
     return clock_changes(zone, timezone.now().year + 1)
+
+
+GUIDE_TITLES = ["Getting to know each other", "Study skills", "Exams", "Careers", "Wellbeing"]
+
+
+def make_guides(program: Program, count: int = 3, *, prompts: int = 2) -> list:
+    """Guides 1..count of `program`, each with `prompts` reflection prompts."""
+    from sessions.models import SessionGuide
+
+    return [
+        SessionGuide.objects.create(
+            program=program,
+            number=n,
+            title=GUIDE_TITLES[(n - 1) % len(GUIDE_TITLES)] + ("" if n <= 5 else f" {n}"),
+            objectives=f"Objectives of guide {n}",
+            activities=f"Activities of guide {n}",
+            reflection_prompts="\n".join(f"Guide {n} prompt {p}?" for p in range(1, prompts + 1)),
+        )
+        for n in range(1, count + 1)
+    ]
+
+
+def group_meeting_at(program: Program, mentor, members, *, hours_from_now: float) -> Meeting:
+    """A booked group session placed directly, with every member invited."""
+    from sessions.models import Attendance
+
+    start = timezone.now().replace(microsecond=0) + timedelta(hours=hours_from_now)
+    meeting = Meeting.objects.create(
+        program=program,
+        mentor=mentor,
+        kind=Meeting.Kind.GROUP,
+        title="Circle",
+        start=start,
+        end=start + timedelta(hours=1),
+    )
+    for member in members:
+        Attendance.objects.create(meeting=meeting, member=member)
+    return meeting

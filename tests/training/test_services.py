@@ -5,14 +5,6 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from programs.services import program_copy
-from training.models import QuizAttempt, QuizQuestion, StepCompletion, TrainingStep
-from training.selectors import training_checklists_for_user
-from training.services import (
-    quiz_attempt_submit,
-    step_acknowledge,
-    step_mark_done,
-    workshop_attendance_set,
-)
 from tests.factories import UserFactory
 from tests.training.helpers import (
     K,
@@ -22,6 +14,14 @@ from tests.training.helpers import (
     make_quiz,
     make_step,
     right_answers,
+)
+from training.models import QuizAttempt, QuizQuestion, StepCompletion, TrainingStep
+from training.selectors import training_checklists_for_user
+from training.services import (
+    quiz_attempt_submit,
+    step_acknowledge,
+    step_mark_done,
+    workshop_attendance_set,
 )
 
 pytestmark = pytest.mark.django_db
@@ -158,7 +158,9 @@ def test_unlimited_attempts_keep_counting():
     mentor = make_person(program, "mentor")
     quiz = make_quiz(program, max_attempts=None)
     wrong = {q.pk: [2] for q in quiz.questions.all()}
-    numbers = [quiz_attempt_submit(step=quiz, user=mentor.user, answers=wrong).number for _ in range(5)]
+    numbers = [
+        quiz_attempt_submit(step=quiz, user=mentor.user, answers=wrong).number for _ in range(5)
+    ]
     assert numbers == [1, 2, 3, 4, 5]
 
 
@@ -234,7 +236,9 @@ def test_due_dates_count_from_approval():
     assert (checklist.done, checklist.required, checklist.percent) == (0, 2, 0)
 
 
-def test_a_copied_program_carries_the_steps_and_quiz_questions_but_no_completions(settings, tmp_path):
+def test_a_copied_program_carries_the_steps_and_quiz_questions_but_no_completions(
+    settings, tmp_path
+):
     settings.MEDIA_ROOT = tmp_path
     program = make_program()
     mentor = make_person(program, "mentor")

@@ -7,6 +7,7 @@ from django.views.decorators.http import require_POST
 
 from matching.forms import AnswerForm, EndRequestForm, ExclusionRequestForm, RequestForm
 from matching.models import MatchRequest
+from matching.panels import match_panels
 from matching.permissions import (
     TAKING_PART,
     exclusion_request_for_owner,
@@ -53,35 +54,50 @@ def my_matches(request):
     return render(request, "matching/match_list.html", context)
 
 
+def _match_page(request, match, *, end_form=None, status=200):
+    i_am_mentee = match.mentee.user_id == request.user.pk
+    context = {
+        "match": match,
+        "partner": match.mentor if i_am_mentee else match.mentee,
+        "i_am_mentee": i_am_mentee,
+        "end_form": end_form or EndRequestForm(),
+        "end_form_open": end_form is not None,
+        "open_end_request": match.end_requests.filter(status="open").first()
+        if match.is_active
+        else None,
+        "panels": match_panels(match=match, user=request.user, request=request),
+    }
+    return render(request, "matching/match_detail.html", context, status=status)
+
+
 @login_required
 def match_detail(request, pk):
     match = match_for_participant(user=request.user, pk=pk)
-    i_am_mentee = match.mentee.user_id == request.user.pk
-    partner = match.mentor if i_am_mentee else match.mentee
-    context = {
-        "match": match,
-        "partner": partner,
-        "i_am_mentee": i_am_mentee,
-        "end_form": EndRequestForm(),
-        "open_end_request": match.end_requests.filter(status="open").first(),
-    }
-    return render(request, "matching/match_detail.html", context)
+    return _match_page(request, match)
 
 
 @login_required
 @require_POST
 def end_request(request, pk):
+    """Either side asks to end the match: why (required, from the list) and private
+    feedback. A refused form shows the page again with the errors, nothing saved."""
     match = match_for_participant(user=request.user, pk=pk)
     form = EndRequestForm(request.POST)
     if not form.is_valid():
-        messages.error(request, " ".join(e for errs in form.errors.values() for e in errs))
-        return redirect("matching:match-detail", pk=pk)
+        messages.error(request, _("Your request was not sent: see the form below."))
+        return _match_page(request, match, end_form=form, status=400)
     try:
-        end_request_create(match=match, by=request.user, reason=form.cleaned_data["reason"])
+        end_request_create(
+            match=match,
+            by=request.user,
+            reason=form.cleaned_data["reason"],
+            end_reason=form.cleaned_data["end_reason"],
+            end_reason_text=form.cleaned_data["end_reason_text"],
+        )
     except ValidationError as exc:
         _errors(request, exc)
     else:
-        messages.success(request, "Your request was sent to the coordinators.")
+        messages.success(request, _("Your request was sent to the coordinators."))
     return redirect("matching:match-detail", pk=pk)
 
 

@@ -1,5 +1,10 @@
-from django.urls import path  # noqa: F401  (the app's pages are added here)
+from django.urls import path
+
+from relationships import views
 
 app_name = "relationships"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("matches/<int:pk>/agreement/", views.agreement_edit, name="agreement-edit"),
+    path("certificates/<int:pk>.pdf", views.certificate_download, name="certificate"),
+]

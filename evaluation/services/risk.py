@@ -17,11 +17,17 @@ from matching.models import Match
 from notifications.models import Kind, Notification
 from notifications.services import notification_queue
 from programs.models import Program
+from relationships.selectors import agreement_confirmations
 from sessions.models import Attendance, Meeting, SessionLog
 
 LOW_SCORE = 2
 ACTIVE_PROGRAM_STATUSES = (Program.Status.ENROLLING, Program.Status.RUNNING)
 Reason = RiskFlag.Reason
+#: A pair with no agreement confirmed by both `Program.agreement_due_days` after matching.
+NO_AGREEMENT = "no_agreement"
+# A flag is stored only for a reason RiskFlag allows (its choices and check constraint):
+# "no_agreement" waits for RiskFlag.Reason.NO_AGREEMENT and its migration in evaluation.
+STORED_REASONS = frozenset(Reason.values)
 
 
 @dataclass
@@ -113,11 +119,32 @@ def _low_checkins(matches: list[Match]) -> dict[int, str]:
     return {match_id: "; ".join(parts) for match_id, parts in details.items()}
 
 
+def _no_agreement(matches: list[Match], today: date) -> dict[int, str]:
+    """match id -> detail, for pairs whose agreement is not confirmed by both sides
+    `agreement_due_days` (or more) after the match started."""
+    confirmed = agreement_confirmations(match_ids=[m.pk for m in matches])
+    details = {}
+    for match in matches:
+        days, due = (today - _day(match.started_at)).days, match.program.agreement_due_days
+        mentor, mentee = confirmed.get(match.pk, (False, False))
+        if days < due or (mentor and mentee):
+            continue
+        when = f"{days} days after the match started (due within {due})"
+        if mentor or mentee:
+            side = "mentor" if mentor else "mentee"
+            details[match.pk] = f"Agreement confirmed by the {side} only, {when}"
+        else:
+            details[match.pk] = f"No confirmed agreement {when}"
+    return details
+
+
 def risk_reasons(*, program: Program, matches: list[Match], today: date) -> dict[int, dict]:
     """match id -> {reason: detail} for everything that puts each pair at risk today."""
     reasons: dict[int, dict] = defaultdict(dict)
     for match_id, detail in _low_checkins(matches).items():
         reasons[match_id][Reason.LOW_CHECKIN] = detail
+    for match_id, detail in _no_agreement(matches, today).items():
+        reasons[match_id][NO_AGREEMENT] = detail
     facts = session_facts(program=program, matches=matches)
     for match in matches:
         pair = facts[match.pk]
@@ -181,7 +208,7 @@ def risk_flags_refresh(*, program: Program, matches=None, today: date | None = N
         RiskFlag(match_id=match_id, reason=reason, detail=detail, raised_at=now)
         for match_id, reasons in wanted.items()
         for reason, detail in reasons.items()
-        if (match_id, reason) not in seen
+        if (match_id, reason) not in seen and reason in STORED_REASONS
     ]
     RiskFlag.objects.bulk_create(new)
     return RiskRefresh(raised=len(new), cleared=cleared)

@@ -1,0 +1,107 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from relationships.models import Agreement, Channel, Frequency
+
+
+class AgreementForm(forms.Form):
+    """One side's view of the agreement: the shared terms, their own hopes, their agreement
+    to the confidentiality statement and the template's fields (`field_<id>`). Completeness
+    is checked by the service when they confirm; the partner's hopes are not a field, and
+    posting them is refused."""
+
+    meeting_frequency = forms.ChoiceField(
+        label=_("How often will you meet?"),
+        choices=Frequency.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    frequency_note = forms.CharField(
+        label=_("If “Other”: how often, in your words"), max_length=200, required=False
+    )
+    channel = forms.ChoiceField(
+        label=_("How will you keep in touch?"),
+        choices=Channel.choices,
+        widget=forms.RadioSelect,
+        required=False,
+    )
+    planned_end_on = forms.DateField(
+        label=_("Planned end date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("By default the program's end date."),
+    )
+    confidentiality = forms.BooleanField(
+        label=_("I agree to the confidentiality statement above."), required=False
+    )
+
+    def __init__(self, *args, side: str, template_fields=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.side = side
+        self.partner = "mentee" if side == "mentor" else "mentor"
+        self.template_fields = list(template_fields)
+        self.fields[f"{side}_hopes"] = forms.CharField(
+            label=_("What do you hope to get from this mentoring?")
+            if side == "mentee"
+            else _("What do you hope to get from mentoring, and to give?"),
+            widget=forms.Textarea(attrs={"rows": 3}),
+            max_length=2000,
+            required=False,
+            help_text=_("Your partner writes their own."),
+        )
+        for field in self.template_fields:
+            self.fields[f"field_{field.pk}"] = forms.CharField(
+                label=field.label,
+                help_text=field.help_text,
+                max_length=field.max_length,
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3})
+                if field.kind == field.Kind.LONG_TEXT
+                else forms.TextInput,
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        if f"{self.partner}_hopes" in self.data:
+            partner = _("mentor") if self.partner == "mentor" else _("mentee")
+            self.add_error(
+                None, _("Only your %(partner)s writes what they hope for.") % {"partner": partner}
+            )
+        return cleaned
+
+    @property
+    def own_fields(self) -> list:
+        """The bound fields of the program's own questions, in their order."""
+        return [self[f"field_{field.pk}"] for field in self.template_fields]
+
+    def service_data(self) -> dict:
+        """What `agreement_save` takes, from the cleaned form."""
+        data = {
+            name: self.cleaned_data[name]
+            for name in (
+                "meeting_frequency",
+                "frequency_note",
+                "channel",
+                "planned_end_on",
+                "confidentiality",
+                f"{self.side}_hopes",
+            )
+        }
+        data["answers"] = {
+            field.pk: self.cleaned_data[f"field_{field.pk}"] for field in self.template_fields
+        }
+        return data
+
+
+def agreement_initial(*, agreement: Agreement, side: str, answers: dict[int, str]) -> dict:
+    """The form's starting values from a stored (or new, unsaved) agreement."""
+    initial = {
+        "meeting_frequency": agreement.meeting_frequency,
+        "frequency_note": agreement.frequency_note,
+        "channel": agreement.channel,
+        "planned_end_on": agreement.planned_end_on,
+        "confidentiality": getattr(agreement, f"{side}_confidentiality"),
+        f"{side}_hopes": getattr(agreement, f"{side}_hopes"),
+    }
+    initial.update({f"field_{pk}": value for pk, value in answers.items()})
+    return initial

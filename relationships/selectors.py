@@ -1,0 +1,157 @@
+"""Reads for the agreement pages, the risk check and certificates."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+
+from django.db.models import Prefetch, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from matching.models import EndReason, Match
+from programs.models import Application, Program
+from relationships.models import Agreement, AgreementField, AgreementTemplate
+from sessions.models import Meeting, SessionLog
+from training.selectors import training_progress
+
+
+def agreement_template_for(*, program: Program) -> AgreementTemplate | None:
+    """The program's agreement template with its fields, or None if it has none (pairs then
+    agree on the standard terms and the default confidentiality statement)."""
+    return (
+        AgreementTemplate.objects.filter(program=program)
+        .prefetch_related(Prefetch("fields", AgreementField.objects.order_by("position", "pk")))
+        .first()
+    )
+
+
+def agreement_for_match(*, match: Match) -> Agreement | None:
+    """The pair's agreement with its answers, or None before either side saved it."""
+    return (
+        Agreement.objects.filter(match=match)
+        .select_related("changed_by")
+        .prefetch_related("answers")
+        .first()
+    )
+
+
+def agreement_confirmations(*, match_ids) -> dict[int, tuple[bool, bool]]:
+    """match id -> (mentor confirmed, mentee confirmed), for matches that have an agreement."""
+    rows = Agreement.objects.filter(match_id__in=list(match_ids)).values_list(
+        "match_id", "mentor_confirmed_at", "mentee_confirmed_at"
+    )
+    return {pk: (mentor is not None, mentee is not None) for pk, mentor, mentee in rows}
+
+
+# --- sessions a mentor held --------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionsHeld:
+    count: int
+    minutes: float
+
+    @property
+    def hours(self) -> float:
+        return round(self.minutes / 60, 1)
+
+
+def sessions_held_by_mentor(*, application: Application) -> SessionsHeld:
+    """The mentor's sessions in the program that either side logged as held (one-on-one and
+    group, as the dashboard counts them), and their length: the longest logged duration,
+    else the booked length."""
+    held = SessionLog.objects.filter(
+        meeting__program_id=application.program_id,
+        meeting__mentor_id=application.user_id,
+        meeting__status=Meeting.Status.BOOKED,
+        outcome=SessionLog.Outcome.HELD,
+    ).values_list("meeting_id", "duration_minutes", "meeting__start", "meeting__end")
+    planned: dict[int, float] = {}
+    logged: dict[int, list[int]] = defaultdict(list)
+    for meeting_id, duration, start, end in held:
+        planned[meeting_id] = (end - start).total_seconds() / 60
+        if duration is not None:
+            logged[meeting_id].append(duration)
+    minutes = sum(max(logged[m]) if logged[m] else p for m, p in planned.items())
+    return SessionsHeld(count=len(planned), minutes=minutes)
+
+
+# --- certificates ------------------------------------------------------------------------
+
+
+def training_done(*, application: Application) -> bool:
+    """Whether the person finished every required training step of the program for their
+    role (True when it requires none), whether or not the program gates matching on it."""
+    done, required = training_progress(
+        program=application.program, applications=[application], roles=[application.role]
+    ).get(application.pk, (0, 0))
+    return done >= required
+
+
+@dataclass(frozen=True)
+class CertificateStatus:
+    """Whether a mentor may download their certificate of participation, and its facts."""
+
+    application: Application
+    enabled: bool
+    completed: bool
+    sessions: SessionsHeld
+    min_sessions: int
+    trained: bool
+    started_on: date | None
+    ended_on: date | None
+
+    @property
+    def eligible(self) -> bool:
+        return self.enabled and not self.missing
+
+    @property
+    def missing(self) -> list[str]:
+        """What stands between the mentor and the certificate, in plain sentences."""
+        missing = []
+        if not self.completed:
+            missing.append(_("The certificate is for mentors who complete the program."))
+        if self.sessions.count < self.min_sessions:
+            missing.append(
+                ngettext(
+                    "It needs %(needed)s session logged as held (%(held)s so far).",
+                    "It needs %(needed)s sessions logged as held (%(held)s so far).",
+                    self.min_sessions,
+                )
+                % {"needed": self.min_sessions, "held": self.sessions.count}
+            )
+        if not self.trained:
+            missing.append(_("It needs every required training step done."))
+        return missing
+
+
+def _completed_matches(application: Application, today: date) -> list[Match]:
+    """The mentor's matches that ran to the end: closed at the program's end, or still
+    active once its end date has passed (the closing sweep has not run yet)."""
+    program = application.program
+    ran_to_end = Q(end_reason=EndReason.PROGRAM_ENDED)
+    if program.ends_on is not None and program.ends_on < today:
+        ran_to_end |= Q(status=Match.Status.ACTIVE)
+    return list(Match.objects.filter(ran_to_end, mentor=application).order_by("started_at"))
+
+
+def certificate_status(*, application: Application, today: date | None = None) -> CertificateStatus:
+    """A mentor's certificate: eligible when the program gives certificates, one of their
+    matches ran to the program's end, they held `certificate_min_sessions` sessions and
+    finished the required training. Dates run from their first completed match's start to
+    the program's end date (else the match's end)."""
+    today = today or timezone.localdate()
+    program = application.program
+    completed = _completed_matches(application, today) if application.is_mentor else []
+    ends = [m.ended_at.date() for m in completed if m.ended_at is not None]
+    return CertificateStatus(
+        application=application,
+        enabled=program.certificates_enabled and application.is_mentor,
+        completed=bool(completed),
+        sessions=sessions_held_by_mentor(application=application),
+        min_sessions=program.certificate_min_sessions,
+        trained=training_done(application=application),
+        started_on=timezone.localdate(completed[0].started_at) if completed else None,
+        ended_on=program.ends_on or (max(ends) if ends else None),
+    )

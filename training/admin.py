@@ -113,6 +113,11 @@ class TrainingStepAdmin(ProgramScopedAdmin):
             '<a href="{}">{}</a>', reverse("training:completion", args=[obj.program_id]), _("Open")
         )
 
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if db_field.name == "link":
+            kwargs.setdefault("assume_scheme", "https")
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
+
     def save_model(self, request, obj, form, change):
         if "file" in form.changed_data:
             obj.file_name = os.path.basename(obj.file.name)[:200] if obj.file else ""

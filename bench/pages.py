@@ -42,9 +42,11 @@ SERVER = "postgres://postgres@127.0.0.1:5432"
 SCALES = {1: 60, 10: 600}  # demo participants
 TIMED, WARM = 20, 3
 TARGETS = {"server_ms_median": 25, "ratio": 5}
+# One key for every process of a run: sessions made in one are read by gunicorn's workers.
+os.environ.setdefault("BENCH_SECRET_KEY", "bench-" + secrets.token_urlsafe(48))
 PRODUCTION_ENV = {
     "DEBUG": "false",
-    "SECRET_KEY": "bench-" + secrets.token_urlsafe(48),
+    "SECRET_KEY": os.environ["BENCH_SECRET_KEY"],
     "ALLOWED_HOSTS": "testserver,127.0.0.1,localhost",
     "SECURE_SSL_REDIRECT": "false",
 }
@@ -325,6 +327,8 @@ def _hammer(url: str, cookie: str, clients: int, seconds: float) -> float:
             started = time.perf_counter()
             with urllib.request.urlopen(request, timeout=60) as response:  # noqa: S310
                 response.read()
+                if response.url != url:  # signed out, or sent elsewhere: not this page
+                    raise RuntimeError(f"{url} redirected to {response.url}")
             mine.append((time.perf_counter() - started) * 1000)
         with lock:
             latencies.extend(mine)
@@ -360,17 +364,22 @@ def measure_load(args, database: str, pages: list[str]) -> dict[str, dict]:
         }  # fmt: skip
         gunicorn = Path(sys.executable).with_name("gunicorn")
         server = subprocess.Popen(
-            [str(gunicorn), "mentoring.wsgi", "-b", f"127.0.0.1:{port}", "-w", "4", "-q"],
+            [str(gunicorn), "mentoring.wsgi", "-b", f"127.0.0.1:{port}", "-w", "4",
+             "--log-level", "warning"],
             cwd=ROOT, env=env,
         )  # fmt: skip
         try:
             base = f"http://127.0.0.1:{port}"
-            for _ in range(100):
+            for _ in range(150):
+                if server.poll() is not None:
+                    raise SystemExit(f"gunicorn exited with {server.returncode}")
                 try:
                     urllib.request.urlopen(f"{base}/__trivial__/", timeout=2).read()  # noqa: S310
                     break
                 except OSError:
                     time.sleep(0.2)
+            else:
+                raise SystemExit("gunicorn did not answer within 30 s")
             rows = {}
             for name in pages:
                 if urls.get(name) is None:

@@ -22,7 +22,8 @@ from training.models import (
     TrainingStep,
     training_upload_path,
 )
-from training.selectors import due_on, gated_roles
+from training.selectors import due_on, gated_roles, training_progress
+from training.signals import training_finished
 
 logger = logging.getLogger(__name__)
 K = TrainingStep.Kind
@@ -50,15 +51,36 @@ def _check_trainee(step: TrainingStep, user) -> None:
 def _complete(*, step: TrainingStep, user, attempt=None, by=None, at=None) -> StepCompletion:
     try:
         with transaction.atomic():
-            return StepCompletion.objects.create(
+            completion = StepCompletion.objects.create(
                 step=step,
                 user=user,
                 completed_at=at or timezone.now(),
                 attempt=attempt,
                 recorded_by=by,
             )
+            _announce_finished(step, [user.pk])
     except IntegrityError:
         raise ValidationError(_("You have already completed this step.")) from None
+    return completion
+
+
+def _announce_finished(step: TrainingStep, user_ids: list[int]) -> None:
+    """Send `training_finished` for the applications this required step just completed."""
+    if not step.required or not user_ids:
+        return
+    applications = list(
+        Application.objects.filter(
+            program_id=step.program_id, user_id__in=user_ids, status=Application.Status.APPROVED
+        ).select_related("program", "user")
+    )
+    applications = [a for a in applications if step.applies_to(a.role)]
+    if not applications:
+        return
+    progress = training_progress(program=applications[0].program, applications=applications)
+    for application in applications:
+        done, required = progress[application.pk]
+        if done == required:
+            training_finished.send(sender=TrainingStep, application=application)
 
 
 def step_mark_done(*, step: TrainingStep, user) -> StepCompletion:
@@ -177,6 +199,7 @@ def workshop_attendance_set(*, step: TrainingStep, users: Iterable, by) -> tuple
             for pk in sorted(wanted - present)
         ]
     )
+    _announce_finished(step, sorted(wanted - present))
     removed, _count = step.completions.filter(user_id__in=present - wanted).delete()
     return len(wanted - present), removed
 

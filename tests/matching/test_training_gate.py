@@ -303,3 +303,23 @@ def test_accepting_a_proposal_for_a_mentor_no_longer_trained_is_refused(waiting)
     ]
     assert (offer.status, Match.objects.count()) == ("stale", 0)
     assert UnmatchedEntry.objects.count() == 0
+
+
+def test_the_pages_say_training_comes_first(client, informal):
+    program, steps, people = informal
+    _train(steps, people["nia"])
+    request_create(mentee=people["ana"], mentor=people["nia"], message="Hello")
+    steps[0].completions.filter(user=people["nia"].user).delete()
+    program.training_gates_mentees = True
+    program.save(update_fields=["training_gates_mentees"])
+
+    client.force_login(people["nia"].user)
+    requests_page = client.get(reverse("matching:requests")).content.decode()
+    client.force_login(people["ana"].user)
+    suggestions = client.get(reverse("matching:suggestions", args=[people["ana"].pk]))
+
+    assert "Finish your training before accepting: 2 of 3 required steps done." in requests_page
+    body = suggestions.content.decode()
+    assert "Finish your training first: 0 of 2 required steps done." in body
+    assert f'href="{reverse("training:checklist", args=[program.pk])}"' in body
+    assert "No mentor has room right now." not in body

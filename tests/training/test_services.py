@@ -265,3 +265,27 @@ def test_a_copied_program_carries_the_steps_and_quiz_questions_but_no_completion
     ]
     assert StepCompletion.objects.filter(step__program=copy).count() == 0
     assert TrainingStep.objects.filter(program=program).count() == 3
+
+
+def test_finishing_the_last_required_step_is_announced_once():
+    from training.signals import training_finished
+
+    program = make_program()
+    coordinator = make_coordinator(program)
+    mentor = make_person(program, "mentor")
+    handbook = make_step(program, K.RESOURCE)
+    make_step(program, K.RESOURCE, required=False)
+    workshop = make_step(program, K.WORKSHOP, audience="mentors")
+    heard = []
+
+    def listener(sender, application, **kwargs):
+        heard.append(application)
+
+    training_finished.connect(listener)
+    try:
+        step_mark_done(step=handbook, user=mentor.user)
+        assert heard == []
+        workshop_attendance_set(step=workshop, users=[mentor.user], by=coordinator)
+        assert heard == [mentor]
+    finally:
+        training_finished.disconnect(listener)

@@ -8,6 +8,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
@@ -15,6 +16,15 @@ from accounts.models import User
 from mentoring.admin_scope import ProgramScopedAdmin, ProgramScopedInline, ScopedRelatedFilter
 from mentoring.exporting import csv_stream
 from programs.admin_roster import roster_import_view
+from programs.admin_screening import (
+    ApplicationScreeningForm,
+    ScreeningFilter,
+    ScreeningItemInline,
+    criteria_detail,
+    criteria_summary,
+    criterion_answers_prefetch,
+    criterion_filters,
+)
 from programs.forms import DecisionReasonForm
 from programs.models import (
     Answer,
@@ -28,8 +38,10 @@ from programs.models import (
     Topic,
 )
 from programs.permissions import program_for_coordinator
+from programs.screening import screening_annotate, screening_save
 from programs.services import (
     TRANSITIONS,
+    application_decide,
     applications_decide,
     program_add_coordinator,
     program_copy,
@@ -108,7 +120,7 @@ class ProgramAdmin(ProgramScopedAdmin):
     search_fields = ["name", "slug", "description"]
     prepopulated_fields = {"slug": ["name"]}
     filter_horizontal = ["coordinators", "reporting_staff"]
-    inlines = [TopicInline, GoalInline, CareerStageInline, QuestionInline]
+    inlines = [TopicInline, GoalInline, CareerStageInline, QuestionInline, ScreeningItemInline]
     actions = ["copy_for_next_cohort"]
     change_form_template = "admin/programs/program/change_form.html"
     fieldsets = [
@@ -257,6 +269,9 @@ class AnswerInline(admin.TabularInline):
     readonly_fields = ["question", "value"]
     can_delete = False
 
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("question")
+
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -281,6 +296,8 @@ class ApplicationAdmin(ProgramScopedAdmin):
         "status",
         "career_stage",
         "capacity",
+        "selection_criteria",
+        "screening",
         "submitted_at",
     ]
     list_filter = [
@@ -289,11 +306,14 @@ class ApplicationAdmin(ProgramScopedAdmin):
         ("program", ScopedRelatedFilter),
         ("career_stage", ScopedRelatedFilter),
         ("topics", ScopedRelatedFilter),
+        ScreeningFilter,
     ]
     search_fields = ["user__email", "user__display_name", "user__last_name", "motivation"]
     list_select_related = ["user", "program", "career_stage"]
     actions = ["approve", "waitlist", "decline", "export_csv"]
     inlines = [AnswerInline, AvailabilityInline]
+    form = ApplicationScreeningForm
+    change_form_template = "admin/programs/application/change_form.html"
     readonly_fields = [
         "program",
         "user",
@@ -311,8 +331,88 @@ class ApplicationAdmin(ProgramScopedAdmin):
         "capacity",
         "motivation",
         "submitted_at",
+        "criteria_answers",
     ]
-    fields = readonly_fields
+    fieldsets = [
+        (None, {"fields": ["program", "user", "role", "status", "submitted_at"]}),
+        (_("Selection criteria"), {"fields": ["criteria_answers"]}),
+        (
+            _("Screening (coordinators only)"),
+            {"fields": ["screening_items", "screening_note"]},
+        ),
+        (
+            _("Application"),
+            {
+                "fields": [
+                    "career_stage",
+                    "topic_list",
+                    "goal_list",
+                    "languages",
+                    "format_preference",
+                    "time_zone",
+                    "capacity",
+                    "motivation",
+                ]
+            },
+        ),
+        (_("Decision"), {"fields": ["decision_reason", "decided_at", "decided_by"]}),
+    ]
+
+    def get_queryset(self, request):
+        queryset = screening_annotate(super().get_queryset(request))
+        return queryset.prefetch_related(criterion_answers_prefetch())
+
+    def get_list_filter(self, request):
+        return [*super().get_list_filter(request), *criterion_filters(request)]
+
+    @admin.display(description=_("Selection criteria"))
+    def selection_criteria(self, obj):
+        return criteria_summary(obj) or "—"
+
+    @admin.display(description=_("Answers to the selection criteria"))
+    def criteria_answers(self, obj):
+        return criteria_detail(obj)
+
+    @admin.display(description=_("Screening"), ordering="screening_done")
+    def screening(self, obj):
+        if not obj.screening_total:
+            return "—"
+        return _t("%(done)s of %(total)s") % {
+            "done": min(obj.screening_done, obj.screening_total),
+            "total": obj.screening_total,
+        }
+
+    def save_model(self, request, obj, form, change):
+        # Everything but the screening is read-only here; decisions go through the service.
+        screening_save(
+            application=obj,
+            checked=form.cleaned_data["screening_items"],
+            note=form.cleaned_data["screening_note"],
+            by=request.user,
+        )
+
+    def render_change_form(self, request, context, add=False, change=False, form_url="", obj=None):
+        context["can_approve"] = (
+            obj is not None
+            and obj.status not in (Application.Status.APPROVED, Application.Status.WITHDRAWN)
+            and self.has_change_permission(request, obj)
+        )
+        return super().render_change_form(request, context, add, change, form_url, obj)
+
+    def response_change(self, request, obj):
+        if "_approve" not in request.POST:
+            return super().response_change(request, obj)
+        try:
+            application_decide(application=obj, status=Application.Status.APPROVED, by=request.user)
+        except ValidationError as exc:
+            self.message_user(
+                request,
+                _t("Screening saved; not approved: ") + " ".join(exc.messages),
+                messages.ERROR,
+            )
+        else:
+            self.message_user(request, _t("Approved; the applicant is emailed."))
+        return redirect("admin:programs_application_change", object_id=obj.pk)
 
     def has_add_permission(self, request):
         return False
@@ -335,7 +435,7 @@ class ApplicationAdmin(ProgramScopedAdmin):
 
     def _decide(self, request, queryset, status, reason=""):
         try:
-            changed = applications_decide(
+            decisions = applications_decide(
                 applications=queryset.select_related("user", "program"),
                 status=status,
                 by=request.user,
@@ -345,7 +445,20 @@ class ApplicationAdmin(ProgramScopedAdmin):
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
             return
         label = Application.Status(status).label.lower()
-        self.message_user(request, f"{changed} application(s) {label}; applicants are emailed.")
+        if decisions.changed or not decisions.refused:
+            self.message_user(
+                request, f"{decisions.changed} application(s) {label}; applicants are emailed."
+            )
+        if decisions.refused:
+            self.message_user(
+                request,
+                _t("%(n)s not approved: %(why)s")
+                % {
+                    "n": len(decisions.refused),
+                    "why": " ".join(" ".join(r.messages) for r in decisions.refused),
+                },
+                messages.WARNING,
+            )
 
     @admin.action(description="Export selected applications (CSV)")
     def export_csv(self, request, queryset):

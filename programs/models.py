@@ -470,3 +470,77 @@ class Invitation(models.Model):
 
     def __str__(self):
         return f"{self.email} ({self.role}) to {self.program}"
+
+
+class ScreeningItem(models.Model):
+    """A step coordinators check off before approving someone (interview held, reference
+    checked, ...); it applies to mentors, mentees or both."""
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="screening_items")
+    label = models.CharField(_("label"), max_length=200)
+    audience = models.CharField(
+        _("for"), max_length=10, choices=Audience.choices, default=Audience.BOTH
+    )
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        verbose_name = _("screening item")
+        verbose_name_plural = _("screening checklist (checked on each application before approval)")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "label"],
+                name="screening_item_unique_per_program",
+                violation_error_message=_("The checklist already has an item with this label."),
+            ),
+            models.CheckConstraint(
+                condition=Q(audience__in=["mentors", "mentees", "both"]),
+                name="screening_item_audience_valid",
+            ),
+        ]
+
+    def __str__(self):
+        return self.label
+
+    def applies_to(self, role: str) -> bool:
+        return self.audience == Audience.BOTH or self.audience == f"{role}s"
+
+
+class ScreeningCheck(models.Model):
+    """One checklist item ticked for one application: by whom and when."""
+
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="screening_checks"
+    )
+    item = models.ForeignKey(ScreeningItem, on_delete=models.CASCADE, related_name="checks")
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    checked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["item__position", "item_id"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "item"], name="screening_check_once")
+        ]
+
+    def __str__(self):
+        return f"{self.item} for {self.application}"
+
+
+class ScreeningNote(models.Model):
+    """The coordinators' private note on an application's screening. Kept apart from the
+    application so that nothing showing or exporting an application to its applicant (their
+    page, a data export) carries it by accident."""
+
+    application = models.OneToOneField(
+        Application, on_delete=models.CASCADE, related_name="screening_note"
+    )
+    text = models.TextField(max_length=4000)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self):
+        return f"Screening note {self.pk}"

@@ -23,10 +23,12 @@ from programs.models import (
     Program,
     Question,
     Role,
+    ScreeningItem,
     Topic,
 )
 from programs.questions import answer_clean, answer_is_empty
 from programs.roster import invitations_send_pending
+from programs.screening import ScreeningIncomplete, screening_missing
 from programs.signals import application_decided, application_updated, program_copied
 
 P = Program.Status
@@ -98,9 +100,9 @@ PROGRAM_COPY_SKIPS = frozenset(
 @transaction.atomic
 def program_copy(*, program: Program, name: str, slug: str = "", by=None) -> Program:
     """A new draft program for the next cohort with every setting of `program`: its fields
-    but the dates, coordinators (and `by`) and reporting staff, topics, goals, career stages
-    and questions. Sends `program_copied` in the same transaction, so the apps above copy the
-    settings they own (matching weights, surveys)."""
+    but the dates, coordinators (and `by`) and reporting staff, topics, goals, career stages,
+    questions and the screening checklist. Sends `program_copied` in the same transaction, so
+    the apps above copy the settings they own (matching weights, surveys, session guides)."""
     copy = Program(
         **model_field_values(program, exclude=PROGRAM_COPY_SKIPS),
         name=name,
@@ -115,7 +117,7 @@ def program_copy(*, program: Program, name: str, slug: str = "", by=None) -> Pro
     for m2m in Program._meta.many_to_many:
         if m2m.name != "coordinators":
             getattr(copy, m2m.name).set(getattr(program, m2m.name).all())
-    for model in (Topic, Goal, CareerStage, Question):
+    for model in (Topic, Goal, CareerStage, Question, ScreeningItem):
         model.objects.bulk_create(
             model(**model_field_values(row, exclude=["program"]), program=copy)
             for row in model.objects.filter(program=program)
@@ -302,7 +304,8 @@ def application_decide(
 ) -> Application:
     """Approve, decline (a reason is required) or waitlist an application, email the
     applicant the decision and send `application_decided` (evaluation invites approved
-    people to baseline surveys)."""
+    people to baseline surveys). Approval is refused (ScreeningIncomplete) while any of the
+    program's screening items for the applicant's role is unchecked."""
     if status not in DECISIONS:
         raise ValidationError(f"Unknown decision {status!r}.")
     reason = reason.strip()
@@ -313,6 +316,10 @@ def application_decide(
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.status == Application.Status.WITHDRAWN:
         raise ValidationError("This application was withdrawn.")
+    if status == Application.Status.APPROVED:
+        missing = screening_missing(application=application)
+        if missing:
+            raise ScreeningIncomplete(application=application, missing=missing)
     application.status = status
     application.decision_reason = reason
     application.decided_at = timezone.now()
@@ -330,16 +337,29 @@ def application_decide(
     return application
 
 
+@dataclass
+class Decisions:
+    """What a bulk decision did: how many changed, and the approvals refused, with why."""
+
+    changed: int = 0
+    refused: list[ScreeningIncomplete] = field(default_factory=list)
+
+
 def applications_decide(
     *, applications: Iterable[Application], status: str, by=None, reason: str = ""
-) -> int:
-    """Decide many applications at once (admin bulk action), all or nothing; withdrawn ones
-    and ones already in that status are left alone. Returns how many changed."""
-    changed = 0
+) -> Decisions:
+    """Decide many applications at once (admin bulk action); withdrawn ones and ones already
+    in that status are left alone. An approval refused for incomplete screening is reported
+    and the others go ahead; any other refusal (a decline without a reason) undoes them all."""
+    decisions = Decisions()
     with transaction.atomic():
         for application in applications:
             if application.status in (status, Application.Status.WITHDRAWN):
                 continue
-            application_decide(application=application, status=status, by=by, reason=reason)
-            changed += 1
-    return changed
+            try:
+                application_decide(application=application, status=status, by=by, reason=reason)
+            except ScreeningIncomplete as refusal:
+                decisions.refused.append(refusal)
+            else:
+                decisions.changed += 1
+    return decisions

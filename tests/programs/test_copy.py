@@ -8,9 +8,10 @@ from django.urls import reverse
 
 from evaluation.models import Survey, SurveyQuestion
 from matching.models import MatchingConfig
-from programs.models import CareerStage, Goal, Program, Question, Topic
+from programs.models import CareerStage, Goal, Program, Question, ScreeningItem, Topic
 from programs.services import program_copy
 from programs.signals import program_copied
+from sessions.models import SessionGuide
 from tests.copying import field_values, non_default_values, settings_fields
 from tests.factories import UserFactory
 
@@ -69,6 +70,18 @@ def _source() -> Program:
     )
     Question.objects.create(
         program=source, text="Years of experience", kind="number", min_value=0, max_value=40
+    )
+    ScreeningItem.objects.create(
+        program=source, label="Reference checked", audience="mentors", position=3
+    )
+    ScreeningItem.objects.create(program=source, label="Interview held")
+    SessionGuide.objects.create(
+        program=source,
+        number=2,
+        title="Study skills",
+        objectives="A plan",
+        activities="Swap timetables",
+        reflection_prompts="What will you try?\nWhat gets in the way?",
     )
     config = MatchingConfig(program=source, **non_default_values(MatchingConfig, skip={"program"}))
     config.full_clean()
@@ -144,7 +157,7 @@ def test_copy_takes_people_vocabulary_and_questions():
 
     assert set(copy.coordinators.all()) == {*source.coordinators.all(), by}
     assert list(copy.reporting_staff.all()) == list(source.reporting_staff.all())
-    for model in (Topic, Goal, CareerStage, Question):
+    for model in (Topic, Goal, CareerStage, Question, ScreeningItem):
         mine, theirs = model.objects.filter(program=copy), model.objects.filter(program=source)
         assert (model.__name__, _rows(mine, "program")) == (
             model.__name__,
@@ -170,6 +183,8 @@ def test_copy_takes_the_settings_other_apps_own():
     for survey, original in zip(mine, theirs, strict=True):
         assert _rows(survey.questions, "survey") == _rows(original.questions, "survey")
     assert source.surveys.get(moment="baseline").questions.count() == 3
+    assert _rows(copy.session_guides, "program") == _rows(source.session_guides, "program")
+    assert copy.session_guides.count() == 1
 
 
 def test_copy_of_a_program_with_default_settings_elsewhere_adds_none():

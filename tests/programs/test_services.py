@@ -161,10 +161,10 @@ def test_bulk_decisions_skip_withdrawn_and_already_decided():
     apps = [ApplicationFactory(program=program) for _ in range(3)]
     application_withdraw(application=apps[0])
     application_decide(application=apps[1], status="approved")
-    changed = applications_decide(
+    decisions = applications_decide(
         applications=Application.objects.filter(program=program), status="approved"
     )
-    assert changed == 1
+    assert (decisions.changed, decisions.refused) == (1, [])
     assert sorted(Application.objects.values_list("status", flat=True)) == [
         "approved",
         "approved",

@@ -29,6 +29,7 @@ from evaluation.selectors import (
     pending_for_user,
     program_health,
 )
+from evaluation.selectors.health import closure_reasons
 from evaluation.selectors.impact import METHOD as IMPACT_METHOD
 from evaluation.selectors.pending import checkin_partner
 from evaluation.services import checkin_answer, checkins_create_due, survey_answer
@@ -111,6 +112,16 @@ def program_list(request):
     )
 
 
+def _closure_chart(closures) -> dict:
+    return {
+        "type": "bar",
+        "horizontal": True,
+        "labels": [row.label for row in closures],
+        "datasets": [{"label": _("Matches"), "data": [row.count for row in closures]}],
+        "x": {"beginAtZero": True, "ticks": {"precision": 0}},
+    }
+
+
 def _health_charts(health) -> dict:
     return {
         "funnel": {
@@ -135,10 +146,13 @@ def _health_charts(health) -> dict:
 def program_dashboard(request, pk):
     program = program_for_reporting(user=request.user, pk=pk)
     health = program_health(program=program)
+    closures = closure_reasons(program=program)
     context = {
         "program": program,
         "health": health,
-        "charts": _health_charts(health),
+        "closures": closures,
+        "closures_total": sum(row.count for row in closures),
+        "charts": {**_health_charts(health), "closures": _closure_chart(closures)},
         "datasets": DATASETS.values(),
         "can_coordinate": programs_coordinated_by(user=request.user).filter(pk=pk).exists(),
     }

@@ -9,7 +9,13 @@ from django.utils import timezone
 from matching.models import EndReason, Match
 from matching.services.ending import end_request_create, match_end
 from programs.models import Application, Program
-from relationships.models import AgreementField, AgreementTemplate, Channel, Frequency
+from relationships.models import (
+    Agreement,
+    AgreementField,
+    AgreementTemplate,
+    Channel,
+    Frequency,
+)
 from relationships.services import agreement_save, match_close_planned
 from relationships.services.daily import today_utc
 
@@ -99,6 +105,8 @@ def _ended_program(program: Program, match: Match) -> Match:
         },
     )
     past.coordinators.set(program.coordinators.all())
+    if Match.objects.filter(program=past).exists():
+        return Match.objects.filter(program=past).first()
     people = {}
     for role, source in (("mentor", match.mentor), ("mentee", match.mentee)):
         people[role], _ = Application.objects.get_or_create(
@@ -111,17 +119,15 @@ def _ended_program(program: Program, match: Match) -> Match:
                 "time_zone": source.time_zone,
             },
         )
-    old = Match.objects.filter(program=past, mentor=people["mentor"]).first()
-    if old is None:
-        old = Match.objects.create(
-            program=past,
-            mentor=people["mentor"],
-            mentee=people["mentee"],
-            origin=Match.Origin.MANUAL,
-            started_at=timezone.now() - timedelta(days=290),
-        )
-        _held_sessions(old, DEMO_SESSIONS, before=past.ends_on)
-        match_close_planned(match=old, today=today)
+    old = Match.objects.create(
+        program=past,
+        mentor=people["mentor"],
+        mentee=people["mentee"],
+        origin=Match.Origin.MANUAL,
+        started_at=timezone.now() - timedelta(days=290),
+    )
+    _held_sessions(old, DEMO_SESSIONS, before=past.ends_on)
+    match_close_planned(match=old, today=today)
     return old
 
 
@@ -133,10 +139,14 @@ def demo_relationships_seed(*, program: Program, matches: list) -> None:
     the mentee asked), and last year's ended run of the program in which the first match's
     mentor held enough sessions for a certificate. Safe to run twice."""
     template = _agreement_template(program)
-    if matches:
+    if matches and not Agreement.objects.filter(match__program=program).exists():
         _agree(matches[0], template)
+    if matches:
         _ended_program(program, matches[0])
-    if len(matches) > 1 and matches[1].status == Match.Status.ACTIVE:
+    ended_early = Match.objects.filter(program=program, status=Match.Status.ENDED).exclude(
+        end_reason__in=["", EndReason.PROGRAM_ENDED]
+    )
+    if len(matches) > 1 and matches[1].status == Match.Status.ACTIVE and not ended_early.exists():
         early = matches[1]
         end_request_create(
             match=early,

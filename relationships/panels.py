@@ -69,6 +69,7 @@ def certificate_panel(*, match: Match, user, request):
     Nothing for mentees or when the program gives no certificates."""
     if user.pk != match.mentor.user_id or not match.program.certificates_enabled:
         return None
+    match.mentor.program = match.program  # the program already loaded, not a query again
     status = certificate_status(application=match.mentor)
     url = reverse("relationships:certificate", args=[match.mentor_id])
     return "relationships/_certificate_panel.html", {"status": status, "url": url}

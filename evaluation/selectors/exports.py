@@ -2,8 +2,9 @@
 
 Each dataset reads with `values_list(...).iterator(chunk_size=CHUNK)`, so memory stays flat
 whatever the row count. The sessions export carries each log's topics, goal progress and
-shared notes (the notes both sides of a pair see). What is never exported: private session
-notes (a separate model this module does not import) and anything that identifies an
+shared notes (the notes both sides of a pair see); the closures export why each ended match
+ended. What is never exported: private session notes (a separate model this module does not
+import), the private feedback of requests to end a match, and anything that identifies an
 anonymous respondent (anonymous rows come from AnonymousResponse, which holds nothing that
 could).
 """
@@ -15,11 +16,14 @@ from itertools import islice
 
 from evaluation.models import CheckIn, Moment, SurveyAnswer, answer_display
 from evaluation.services.common import week_start
-from programs.models import Goal
+from evaluation.services.risk import session_facts
+from matching.models import EndReason, Match
+from programs.models import Goal, Program
 from sessions.models import Meeting, SessionLog
 
 CHUNK = 2000
 MOMENT_LABELS = {value: label.split(" (")[0] for value, label in Moment.choices}
+END_REASON_LABELS = {value: str(label) for value, label in EndReason.choices}
 
 
 @dataclass(frozen=True)
@@ -224,6 +228,31 @@ def survey_response_rows(program_ids: Iterable[int]) -> Iterator[tuple]:
     yield from _anonymous_answers(ids)
 
 
+def closure_rows(program_ids: Iterable[int]) -> Iterator[tuple]:
+    """One row per ended match: when it started and ended, why (the reason from the list and
+    the words given for "other"), and the sessions it held, counted as the dashboard counts
+    them. Never the private feedback of a request to end, nor names: join on match_id with
+    the sessions export for who."""
+    for program in Program.objects.filter(pk__in=list(program_ids)).order_by("name", "pk"):
+        ended = Match.objects.filter(program=program, status=Match.Status.ENDED).order_by(
+            "ended_at", "pk"
+        )
+        for chunk in _chunks(ended.select_related("mentor", "mentee").iterator(CHUNK), CHUNK):
+            facts = session_facts(program=program, matches=chunk)
+            for match in chunk:
+                held = sum(outcome == "held" for _, outcome in facts[match.pk].meetings)
+                yield (
+                    program.name,
+                    match.pk,
+                    match.started_at,
+                    match.ended_at,
+                    match.end_reason,
+                    END_REASON_LABELS.get(match.end_reason, ""),
+                    match.end_reason_text,
+                    held,
+                )
+
+
 DATASETS = {
     dataset.slug: dataset
     for dataset in [
@@ -293,6 +322,21 @@ DATASETS = {
                 "answer",
             ),
             rows=survey_response_rows,
+        ),
+        Dataset(
+            slug="closures",
+            title="Closures",
+            header=(
+                "program",
+                "match_id",
+                "started_at_utc",
+                "ended_at_utc",
+                "end_reason",
+                "end_reason_label",
+                "other_reason",
+                "sessions_held",
+            ),
+            rows=closure_rows,
         ),
     ]
 }

@@ -7,10 +7,11 @@ from datetime import date
 from django.db.models import Avg, Count, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from evaluation.models import CheckIn, RiskFlag
 from evaluation.services.risk import session_facts
-from matching.models import Match
+from matching.models import EndReason, Match
 from programs.models import Application, Program, Role
 from sessions.models import Meeting, SessionLog
 
@@ -155,6 +156,32 @@ def pairs_at_risk(*, program: Program) -> list[PairAtRisk]:
             )
         pairs[match.pk].flags.append(flag)
     return sorted(pairs.values(), key=lambda p: (-len(p.flags), p.mentee.casefold()))
+
+
+@dataclass(frozen=True)
+class ClosureCount:
+    reason: str  # an EndReason value, "" for matches ended before reasons were recorded
+    label: str
+    count: int
+
+
+def closure_reasons(*, program: Program) -> list[ClosureCount]:
+    """How the program's ended matches ended: a count for every reason in the list's order
+    (zeros included, so programs compare), then "not recorded" when some have none. Counts
+    only: never who, nor the private feedback."""
+    counts = dict(
+        Match.objects.filter(program=program, status=Match.Status.ENDED)
+        .order_by()
+        .values("end_reason")
+        .annotate(n=Count("pk"))
+        .values_list("end_reason", "n")
+    )
+    rows = [
+        ClosureCount(value, str(label), counts.get(value, 0)) for value, label in EndReason.choices
+    ]
+    if counts.get(""):
+        rows.append(ClosureCount("", str(_("Not recorded")), counts[""]))
+    return rows
 
 
 def program_health(*, program: Program, today: date | None = None) -> ProgramHealth:

@@ -128,9 +128,9 @@ class MatchAdmin(ProgramScopedAdmin):
             return None
         requests = {
             r.match_id: r
-            for r in EndRequest.objects.filter(
-                match__in=active, status=EndRequest.Status.OPEN
-            ).exclude(end_reason="")
+            for r in EndRequest.objects.filter(match__in=active, status=EndRequest.Status.OPEN)
+            .exclude(end_reason="")
+            .select_related("requested_by")
         }
         all_asked = all(match.pk in requests for match in active)
         form = MatchEndForm(

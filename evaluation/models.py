@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Length
 from django.db.models.lookups import LessThanOrEqual
+from django.utils.translation import gettext_lazy as _
 
 from programs.models import Audience
 
@@ -361,6 +362,7 @@ class RiskFlag(models.Model):
         LOW_CHECKIN = "low_checkin", "Low check-in score"
         NO_SESSION = "no_session", "No session for a while"
         MISSED_SESSION = "missed_session", "Missed session"
+        NO_AGREEMENT = "no_agreement", _("No confirmed agreement")
 
     match = models.ForeignKey("matching.Match", on_delete=models.CASCADE, related_name="risk_flags")
     reason = models.CharField(max_length=16, choices=Reason.choices)
@@ -381,7 +383,9 @@ class RiskFlag(models.Model):
                 name="risk_flag_cleared_after_raised",
             ),
             models.CheckConstraint(
-                condition=Q(reason__in=["low_checkin", "no_session", "missed_session"]),
+                condition=Q(
+                    reason__in=["low_checkin", "no_session", "missed_session", "no_agreement"]
+                ),
                 name="risk_flag_reason_valid",
             ),
         ]

@@ -24,10 +24,7 @@ LOW_SCORE = 2
 ACTIVE_PROGRAM_STATUSES = (Program.Status.ENROLLING, Program.Status.RUNNING)
 Reason = RiskFlag.Reason
 #: A pair with no agreement confirmed by both `Program.agreement_due_days` after matching.
-NO_AGREEMENT = "no_agreement"
-# A flag is stored only for a reason RiskFlag allows (its choices and check constraint):
-# "no_agreement" waits for RiskFlag.Reason.NO_AGREEMENT and its migration in evaluation.
-STORED_REASONS = frozenset(Reason.values)
+NO_AGREEMENT = Reason.NO_AGREEMENT
 
 
 @dataclass
@@ -208,7 +205,7 @@ def risk_flags_refresh(*, program: Program, matches=None, today: date | None = N
         RiskFlag(match_id=match_id, reason=reason, detail=detail, raised_at=now)
         for match_id, reasons in wanted.items()
         for reason, detail in reasons.items()
-        if (match_id, reason) not in seen and reason in STORED_REASONS
+        if (match_id, reason) not in seen
     ]
     RiskFlag.objects.bulk_create(new)
     return RiskRefresh(raised=len(new), cleared=cleared)

@@ -30,16 +30,43 @@ def make_application(program: Program, role: str = "mentee", **fields) -> Applic
     return ApplicationFactory(program=program, role=role, **fields)
 
 
-def make_pair(program: Program | None = None, *, days_ago: int = 0, **people) -> Match:
-    """An active match that started `days_ago` days ago."""
+def make_pair(
+    program: Program | None = None, *, days_ago: int = 0, agreed: bool = True, **people
+) -> Match:
+    """An active match that started `days_ago` days ago; with `agreed`, both sides have
+    confirmed its agreement (so only the reason a test is about puts it at risk)."""
     program = program or make_program()
     mentor = people.get("mentor") or make_application(program, "mentor")
     mentee = people.get("mentee") or make_application(program, "mentee")
-    return Match.objects.create(
+    match = Match.objects.create(
         program=program,
         mentor=mentor,
         mentee=mentee,
         started_at=timezone.now() - timedelta(days=days_ago),
+    )
+    if agreed:
+        _agree(match)
+    return match
+
+
+def _agree(match: Match) -> None:
+    """Both sides confirm the match's agreement (the date planned to end is required; a
+    program without an end date plans a term ahead)."""
+    from relationships.services import agreement_save
+
+    end = match.program.ends_on or timezone.localdate(match.started_at) + timedelta(days=120)
+    terms = {"meeting_frequency": "weekly", "channel": "video", "planned_end_on": end}
+    agreement_save(
+        match=match,
+        by=match.mentor.user,
+        data={**terms, "confidentiality": True, "mentor_hopes": "Give"},
+        confirm=True,
+    )
+    agreement_save(
+        match=match,
+        by=match.mentee.user,
+        data={"mentee_hopes": "Learn", "confidentiality": True},
+        confirm=True,
     )
 
 

@@ -3,7 +3,6 @@ a pair is at risk."""
 
 import csv
 import io
-from datetime import timedelta
 
 import pytest
 from django.urls import reverse
@@ -11,7 +10,7 @@ from django.utils import timezone
 
 from evaluation.models import RiskFlag
 from evaluation.services import risk_flags_refresh
-from evaluation.services.risk import NO_AGREEMENT, STORED_REASONS, risk_reasons
+from evaluation.services.risk import NO_AGREEMENT, risk_reasons
 from matching.models import Match
 from matching.services.ending import end_request_create, match_end
 from relationships.services import agreement_save
@@ -205,10 +204,6 @@ def test_no_confirmed_agreement_by_the_due_day_puts_a_pair_at_risk_until_confirm
     }
 
 
-@pytest.mark.skipif(
-    NO_AGREEMENT not in STORED_REASONS,
-    reason="needs RiskFlag.Reason.NO_AGREEMENT and its migration (evaluation/models.py)",
-)
 def test_the_no_agreement_flag_is_raised_and_cleared_once_confirmed():
     program = make_program(agreement_due_days=14)
     match = make_pair(program, days_ago=16)
@@ -226,13 +221,3 @@ def test_the_no_agreement_flag_is_raised_and_cleared_once_confirmed():
         )
     ]
     assert RiskFlag.objects.get().cleared_at is not None
-
-
-def test_until_the_flag_can_be_stored_the_refresh_still_runs():
-    program = make_program(agreement_due_days=14)
-    make_pair(program, days_ago=16)
-
-    refresh = risk_flags_refresh(program=program, today=today() + timedelta(days=0))
-
-    expected = 1 if NO_AGREEMENT in STORED_REASONS else 0
-    assert (refresh.raised, RiskFlag.objects.count()) == (expected, expected)

@@ -32,7 +32,13 @@ from notifications.services import notification_queue
 from programs.models import Application, Invitation, Program, Topic
 from programs.roster import invitations_send_pending
 from programs.services import application_decide
-from sessions.models import Attendance, Meeting
+from relationships.services import (
+    agreement_reminders_queue,
+    agreement_save,
+    matches_close_planned,
+    today_utc,
+)
+from sessions.models import Attendance, Meeting, SessionLog
 from sessions.services.common import reminders_schedule, tell
 from tests.evaluation.helpers import make_survey
 from tests.factories import ApplicationFactory, ProgramFactory, UserFactory
@@ -283,28 +289,44 @@ def training_reminder(text):
 
 
 def agreement_reminder(text):
-    match = _pair(text)
-    for person, confirmed in ((match.mentor.user, False), (match.mentee.user, True)):
-        notification_queue(
-            kind=Kind.AGREEMENT_REMINDER,
-            to=person,
-            subject=match,
-            program=match.program,
-            context={"partner_confirmed": confirmed},
-        )
+    # The sweep reminds both sides the day after the match starts; the mentee has confirmed,
+    # so the mentor's reminder says their partner is waiting.
+    match = _pair(text, days_ago=1, ends_on=timezone.localdate() + timedelta(days=60))
+    agreement_save(
+        match=match,
+        by=match.mentee.user,
+        data={
+            "meeting_frequency": "weekly",
+            "channel": "video",
+            "confidentiality": True,
+            "mentee_hopes": text,
+        },
+        confirm=True,
+    )
+    agreement_reminders_queue(program=match.program, today=today_utc())
     return _ledger(Kind.AGREEMENT_REMINDER, program=match.program)
 
 
 def match_closing(text):
-    match = _pair(text, closing_message=text)
-    for person in (match.mentor.user, match.mentee.user):
-        notification_queue(
-            kind=Kind.MATCH_CLOSING,
-            to=person,
-            subject=match,
-            program=match.program,
-            context={"certificate": person == match.mentor.user},
-        )
+    # The closing sweep once the end date has passed (the closing message carries the text);
+    # the mentor held a session, enough for a certificate, so theirs says it is ready.
+    match = _pair(
+        text,
+        days_ago=30,
+        closing_message=text,
+        ends_on=timezone.localdate() - timedelta(days=1),
+        certificate_min_sessions=1,
+    )
+    start = timezone.now().replace(microsecond=0) - timedelta(days=5)
+    meeting = Meeting.objects.create(
+        program=match.program,
+        mentor=match.mentor.user,
+        match=match,
+        start=start,
+        end=start + timedelta(hours=1),
+    )
+    SessionLog.objects.create(meeting=meeting, author=match.mentor.user, outcome="held")
+    matches_close_planned(program=match.program, today=today_utc())
     return _ledger(Kind.MATCH_CLOSING, program=match.program)
 
 

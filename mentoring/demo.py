@@ -10,7 +10,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from matching.models import Match
 from mentoring.roles import COORDINATORS_GROUP
+from programs.demo import demo_screening_seed
 from programs.models import Application, AvailabilityWindow, Program
 from programs.services import (
     ApplicationData,
@@ -19,6 +21,9 @@ from programs.services import (
     program_create,
     program_set_vocabulary,
 )
+from relationships.demo import demo_relationships_seed
+from sessions.demo import demo_guides_seed
+from training.demo import demo_training_seed
 
 DEMO_DOMAIN = "demo.mentoring.test"
 FIRST_NAMES = (
@@ -250,10 +255,33 @@ def seed_demo(*, participants: int = 60, password: str, seed: int = 7) -> dict:
                 application_decide(
                     application=application, status=Application.Status.APPROVED, by=coordinator
                 )
+    _demo_structure(program=programs[0])
+    demo_guides_seed(program=programs[1])
     matched = _demo_matches(program=programs[0], coordinator=coordinator)
     _demo_sessions(program=programs[0])
+    # Before the check-ins: it ends one match early, whose pair then gets none.
+    demo_relationships_seed(
+        program=programs[0],
+        matches=list(
+            Match.objects.filter(program=programs[0], status=Match.Status.ACTIVE).order_by("pk")
+        ),
+    )
     _demo_checkins(program=programs[0])
     return {"programs": len(programs), "applications_created": created, "matches": matched}
+
+
+def _demo_structure(*, program: Program) -> None:
+    """What prepares the formal program's pairs before matching: screening of the approved
+    applications, training part-way (one mentor is not done, so the run leaves them out and
+    says why) and the session guides."""
+    approved = list(program.applications.filter(status=Application.Status.APPROVED).order_by("pk"))
+    demo_screening_seed(program=program, applications=approved)
+    demo_training_seed(
+        program=program,
+        mentors=[a for a in approved if a.role == "mentor"],
+        mentees=[a for a in approved if a.role == "mentee"],
+    )
+    demo_guides_seed(program=program)
 
 
 def _demo_sessions(*, program: Program) -> None:
@@ -263,7 +291,6 @@ def _demo_sessions(*, program: Program) -> None:
 
     from django.utils import timezone
 
-    from matching.models import Match
     from sessions.models import AvailabilityRule, Meeting
     from sessions.services import booking_create, session_log_save, slots_free
 
@@ -324,7 +351,6 @@ def _demo_checkins(*, program: Program) -> None:
     from evaluation.models import CheckIn
     from evaluation.services import checkins_create_due, risk_flags_refresh
     from evaluation.services.common import today_utc
-    from matching.models import Match
 
     if CheckIn.objects.filter(match__program=program).exists():
         return
@@ -367,7 +393,6 @@ def _past_checkin(match, application, opens_on, score):
 def _demo_matches(*, program: Program, coordinator: User) -> int:
     """Run and publish matching once for the first formal program, so demo participants
     have a mentor or mentee to look at; later runs add nothing."""
-    from matching.models import Match
     from matching.services.runs import run_publish, run_start
 
     if Match.objects.filter(program=program).exists():

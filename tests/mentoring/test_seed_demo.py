@@ -18,7 +18,8 @@ def _debug_on(settings):
 def test_seed_demo_creates_programs_and_participants_once():
     call_command("seed_demo", participants=12)
     counts = (Program.objects.count(), User.objects.count(), Application.objects.count())
-    assert counts == (3, 14, 12)
+    # Three programs, and last year's closed run of the first (where a certificate was earned).
+    assert counts == (4, 14, 14)
     assert set(Program.objects.values_list("kind", flat=True)) == {"formal", "informal"}
     call_command("seed_demo", participants=12)
     assert (Program.objects.count(), User.objects.count(), Application.objects.count()) == counts
@@ -28,10 +29,11 @@ def test_seed_demo_gives_matched_pairs_availability_bookings_and_a_logged_sessio
     call_command("seed_demo", participants=30)
     booked = Meeting.objects.filter(status="booked")
     assert booked.filter(start__gt=timezone.now()).count() >= 1
-    assert SessionLog.objects.filter(outcome="held").count() == 1
+    logs = SessionLog.objects.filter(meeting__program__slug="first-year-success")
+    assert logs.filter(outcome="held").count() == 1
     assert AvailabilityRule.objects.exists()
     call_command("seed_demo", participants=30)
-    assert SessionLog.objects.count() == 1
+    assert logs.count() == 1
 
 
 def test_demo_users_can_log_in(client):
@@ -84,3 +86,34 @@ def test_seed_demo_holds_check_ins_at_every_stage_and_the_dashboard_shows_them()
     assert len(health.satisfaction) == 3 and all(week.mean > 0 for week in health.satisfaction)
     assert RiskFlag.objects.filter(match__program=program, reason="low_checkin").count() == 1
     assert checkins.count() == total  # the second run added none
+
+
+def test_seed_demo_shows_the_program_structure():
+    """Training part-way (the run leaves that mentor out and says why), screening, guides, a
+    confirmed agreement, a match ended early with its reason and a certificate to download."""
+    from matching.models import Match, UnmatchedEntry
+    from programs.models import ScreeningCheck
+    from relationships.models import Agreement
+    from relationships.selectors import certificate_status
+    from sessions.models import SessionGuide
+    from training.selectors import training_unready
+
+    call_command("seed_demo", participants=30)
+    program = Program.objects.get(slug="first-year-success")
+    mentors = list(program.applications.filter(role="mentor", status="approved"))
+    held_back = training_unready(program=program, applications=mentors)
+    (mentor_id,) = held_back
+    entry = UnmatchedEntry.objects.get(application_id=mentor_id)
+    ended = Match.objects.get(program=program, status="ended")
+    last_year = Program.objects.get(slug="first-year-success-last-year", status="closed")
+    certified = last_year.applications.get(role="mentor")
+    call_command("seed_demo", participants=30)
+
+    assert held_back[mentor_id] == (2, 4)
+    assert (entry.reason, entry.detail) == ("training", "training not complete (2 of 4 steps)")
+    assert not Match.objects.filter(mentor_id=mentor_id).exists()
+    assert ScreeningCheck.objects.filter(application__program=program).exists()
+    assert SessionGuide.objects.filter(program=program).count() == 6
+    assert [a.is_confirmed for a in Agreement.objects.filter(match__program=program)] == [True]
+    assert ended.end_reason == "schedules"
+    assert certificate_status(application=certified).eligible

@@ -269,7 +269,7 @@ def test_an_untrained_mentor_frees_no_place_for_the_waitlist(waiting):
     program, steps, _ben, _cat = waiting
     nia = approved(program, "mentor", name="Nia", stage=2, capacity=1)
     _train(steps, nia, upto=2)
-    assert waitlist_place_freed(mentor=nia, trigger="mentor_approved") == []
+    assert waitlist_place_freed(mentor=nia, trigger=WaitlistOffer.Trigger.MENTOR_APPROVED) == []
     assert WaitlistOffer.objects.count() == 0
 
 
@@ -282,7 +282,7 @@ def test_the_waitlist_skips_mentees_held_back_by_their_training(waiting):
     _train(steps, mo)
     WaitlistOffer.objects.all().delete()  # approving Mo already proposed; propose again
 
-    offers = waitlist_place_freed(mentor=mo, trigger="mentor_approved")
+    offers = waitlist_place_freed(mentor=mo, trigger=WaitlistOffer.Trigger.MENTOR_APPROVED)
 
     assert [o.mentee for o in offers] == [cat]
     assert ben.pk not in set(WaitlistOffer.objects.values_list("mentee", flat=True))
@@ -293,7 +293,7 @@ def test_accepting_a_proposal_for_a_mentor_no_longer_trained_is_refused(waiting)
     mo = approved(program, "mentor", name="Mo", stage=2, capacity=1)
     _train(steps, mo)
     WaitlistOffer.objects.all().delete()
-    [offer] = waitlist_place_freed(mentor=mo, trigger="mentor_approved")
+    [offer] = waitlist_place_freed(mentor=mo, trigger=WaitlistOffer.Trigger.MENTOR_APPROVED)
     make_step(program, K.ACKNOWLEDGEMENT, title="Confidentiality pledge", audience="mentors")
     with pytest.raises(ValidationError) as refused:
         waitlist_offer_accept(offer=offer)

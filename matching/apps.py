@@ -27,6 +27,15 @@ def _on_application_updated(sender, application, capacity_before, **kwargs):
         waitlist_place_freed(mentor=application, trigger=WaitlistOffer.Trigger.CAPACITY)
 
 
+def _on_training_finished(sender, application, **kwargs):
+    """A mentor who finished their training can now take mentees: offer their places."""
+    from matching.models import WaitlistOffer
+    from matching.services.waitlist import waitlist_place_freed
+
+    if application.role == "mentor":
+        waitlist_place_freed(mentor=application, trigger=WaitlistOffer.Trigger.MENTOR_APPROVED)
+
+
 class MatchingConfig(AppConfig):
     name = "matching"
     verbose_name = "Matching"
@@ -41,4 +50,9 @@ class MatchingConfig(AppConfig):
         )
         application_updated.connect(
             _on_application_updated, dispatch_uid="matching.application_updated"
+        )
+        from training.signals import training_finished
+
+        training_finished.connect(
+            _on_training_finished, dispatch_uid="matching.training_finished"
         )

@@ -215,6 +215,7 @@ class UnmatchedEntry(models.Model):
         NO_MENTEE = "no_mentee", "Mentor with spare capacity"
         REMOVED = "removed", _("Removed by the coordinator")
         TRAINING = "training", _("Training not complete")
+        SCREENING = "screening", _("Screening not complete")
 
     run = models.ForeignKey(MatchingRun, on_delete=models.CASCADE, related_name="unmatched")
     application = models.ForeignKey(

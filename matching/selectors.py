@@ -1,9 +1,11 @@
 from django.core.exceptions import ValidationError
-from django.db.models import Q, QuerySet
+from django.db.models import F, Q, QuerySet
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from matching.models import Match, MatchRequest
 from programs.models import Application
+from programs.screening import screening_annotate, screening_missing
 from training.selectors import application_training_unready, training_unready
 
 
@@ -87,3 +89,38 @@ def training_gate_check(*, applications: list[Application]) -> None:
         message = training_gate_message(application=application)
         if message:
             raise ValidationError(message)
+
+
+# A waitlisted mentee is approved when matching places them (publishing a run, accepting a
+# waitlist proposal), so one whose screening checklist is incomplete is not matchable until the
+# coordinator completes it: approval would otherwise skip the screening it requires.
+
+
+def screening_split(
+    *, applications: list[Application]
+) -> tuple[list[Application], dict[int, tuple[int, int]]]:
+    """`applications` without the waitlisted ones whose screening is incomplete, in the same
+    order, and those: application id -> (items ticked, items for the role). One query."""
+    waiting = [a.pk for a in applications if a.status == Application.Status.WAITLISTED]
+    if not waiting:
+        return list(applications), {}
+    rows = (
+        screening_annotate(Application.objects.filter(pk__in=waiting))
+        .filter(screening_done__lt=F("screening_total"))
+        .values_list("pk", "screening_done", "screening_total")
+    )
+    held = {pk: (done, total) for pk, done, total in rows}
+    return [a for a in applications if a.pk not in held], held
+
+
+def screening_gate_message(*, application: Application) -> str:
+    """Why matching may not place this waitlisted application yet, or ""."""
+    if application.status != Application.Status.WAITLISTED:
+        return ""
+    missing = screening_missing(application=application)
+    if not missing:
+        return ""
+    return _("%(name)s cannot be matched until their screening is complete (%(items)s).") % {
+        "name": application.user.name,
+        "items": ", ".join(item.label for item in missing),
+    }

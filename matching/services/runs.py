@@ -26,7 +26,13 @@ from matching.features import ProgramFeatures, matching_config_for, program_feat
 from matching.groups import groups_cohere
 from matching.models import Match, MatchingRun, ProposedPair, UnmatchedEntry
 from matching.scoring import Weights
-from matching.selectors import MATCHABLE, matchable_split, training_gate_check
+from matching.selectors import (
+    MATCHABLE,
+    matchable_split,
+    screening_gate_message,
+    screening_split,
+    training_gate_check,
+)
 from matching.services.unmatched import WAITLIST_REASONS, unmatched_entries
 from matching.services.waitlist import (
     matched_from_waitlist,
@@ -136,10 +142,23 @@ def _candidates(program: Program) -> tuple[list, list, dict[int, tuple[int, int]
     mentees = list(mentees.select_related("user").prefetch_related(*related).order_by("pk"))
     mentors = list(mentors.select_related("user").prefetch_related(*related).order_by("pk"))
     ready, held = matchable_split(program=program, applications=[*mentees, *mentors])
+    ready, unscreened = screening_split(applications=ready)
+    people = [*mentees, *mentors]
     return (
         [a for a in ready if a.role == "mentee"],
         [a for a in ready if a.role == "mentor"],
-        {a.pk: (a, held[a.pk]) for a in [*mentees, *mentors] if a.pk in held},
+        {
+            **{
+                a.pk: (a, UnmatchedEntry.Reason.TRAINING, held[a.pk])
+                for a in people
+                if a.pk in held
+            },
+            **{
+                a.pk: (a, UnmatchedEntry.Reason.SCREENING, unscreened[a.pk])
+                for a in people
+                if a.pk in unscreened
+            },
+        },
     )
 
 
@@ -149,20 +168,28 @@ def _participants(program: Program) -> tuple[list[Application], list[Application
     return mentees, mentors
 
 
-def _training_entries(run, held: dict) -> list[UnmatchedEntry]:
+def _held_entries(run, held: dict) -> list[UnmatchedEntry]:
+    """The people a run holds back (training, screening) as unmatched entries with details."""
     entries = []
-    for application, (done, required) in held.values():
-        detail = ngettext(
-            "training not complete (%(done)d of %(required)d step)",
-            "training not complete (%(done)d of %(required)d steps)",
-            required,
-        ) % {"done": done, "required": required}
+    for application, reason, (done, required) in held.values():
+        if reason == UnmatchedEntry.Reason.TRAINING:
+            detail = ngettext(
+                "training not complete (%(done)d of %(required)d step)",
+                "training not complete (%(done)d of %(required)d steps)",
+                required,
+            )
+        else:
+            detail = ngettext(
+                "screening not complete (%(done)d of %(required)d item)",
+                "screening not complete (%(done)d of %(required)d items)",
+                required,
+            )
         entries.append(
             UnmatchedEntry(
                 run=run,
                 application=application,
-                reason=UnmatchedEntry.Reason.TRAINING,
-                detail=detail,
+                reason=reason,
+                detail=detail % {"done": done, "required": required},
             )
         )
     return entries
@@ -222,7 +249,7 @@ def _solve_into(run: MatchingRun) -> None:
             ),
             batch_size=1000,
         )
-        UnmatchedEntry.objects.bulk_create(_training_entries(run, held), batch_size=1000)
+        UnmatchedEntry.objects.bulk_create(_held_entries(run, held), batch_size=1000)
         run.stats = {
             **{k: v for k, v in run.stats.items() if k == "removed_pairs"},
             "optimal_proven": bool(result.optimal_proven),
@@ -422,6 +449,8 @@ def pair_add(*, run: MatchingRun, mentee: Application, mentor: Application) -> P
         if application.status not in allowed:
             raise ValidationError(f"{application.user.name}'s application is not approved.")
     training_gate_check(applications=[mentor, mentee])
+    if message := screening_gate_message(application=mentee):
+        raise ValidationError(message)
     if run.pairs.filter(mentee=mentee).exists():
         raise ValidationError(f"{mentee.user.name} is already in a proposed pair.")
     if Match.objects.filter(mentee=mentee, status=Match.Status.ACTIVE).exists():

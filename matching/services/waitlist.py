@@ -24,10 +24,17 @@ from django.utils.translation import gettext as _
 from matching.explain import pair_explanation, pair_score_explanation
 from matching.features import program_features
 from matching.models import Match, WaitlistOffer
-from matching.selectors import matchable_split, mentor_active_count, training_gate_message
+from matching.selectors import (
+    matchable_split,
+    mentor_active_count,
+    screening_gate_message,
+    screening_split,
+    training_gate_message,
+)
 from notifications.models import Kind
 from notifications.services import notification_queue
 from programs.models import Application, Program
+from programs.screening import ScreeningIncomplete
 from programs.services import application_decide
 from programs.signals import application_decided
 
@@ -76,11 +83,15 @@ def waitlist_place_freed(*, mentor: Application, trigger: str) -> list[WaitlistO
 
 def _tell_waitlist(program: Program) -> None:
     for application in waitlisted_mentees(program=program).select_related("user", "program"):
-        application_decide(
-            application=application,
-            status=A.APPROVED,
-            reason=_("A mentor has room again."),
-        )
+        try:
+            with transaction.atomic():
+                application_decide(
+                    application=application,
+                    status=A.APPROVED,
+                    reason=_("A mentor has room again."),
+                )
+        except ScreeningIncomplete:
+            continue  # stays on the waitlist until a coordinator completes the screening
 
 
 @transaction.atomic
@@ -104,6 +115,7 @@ def _propose(*, mentor: Application, trigger: str) -> list[WaitlistOffer]:
         .prefetch_related("topics", "goals", "availability")
     )
     candidates, _held = matchable_split(program=program, applications=candidates)
+    candidates, _unscreened = screening_split(applications=candidates)
     if not candidates:
         return []
     features = program_features(program=program, mentees=candidates, mentors=[mentor])
@@ -199,7 +211,11 @@ def _accept_problem(*, mentor: Application, mentee: Application) -> str:
         return _("%(name)s is no longer waiting for a mentor.") % {"name": mentee.user.name}
     if Match.objects.filter(mentee=mentee, status=Match.Status.ACTIVE).exists():
         return _("%(name)s has been matched in the meantime.") % {"name": mentee.user.name}
-    return training_gate_message(application=mentor) or training_gate_message(application=mentee)
+    return (
+        training_gate_message(application=mentor)
+        or training_gate_message(application=mentee)
+        or screening_gate_message(application=mentee)
+    )
 
 
 def _close(offer: WaitlistOffer, status: str, by, note: str = "") -> None:

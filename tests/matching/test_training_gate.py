@@ -323,3 +323,18 @@ def test_the_pages_say_training_comes_first(client, informal):
     assert "Finish your training first: 0 of 2 required steps done." in body
     assert f'href="{reverse("training:checklist", args=[program.pk])}"' in body
     assert "No mentor has room right now." not in body
+
+
+def test_a_mentor_finishing_training_is_offered_the_waitlist(formal):
+    from training.services import step_mark_done
+
+    program, steps, people = formal
+    waiting = approved(program, "mentee", name="Cai", stage=0, topics=(1,))
+    application_decide(application=waiting, status="waitlisted")
+    assert not WaitlistOffer.objects.filter(mentor=people["nia"]).exists()
+
+    step_mark_done(step=steps[2], user=people["nia"].user)  # Safeguarding: 3 of 3
+
+    assert list(
+        WaitlistOffer.objects.filter(mentor=people["nia"]).values_list("mentee_id", "trigger")
+    ) == [(waiting.pk, WaitlistOffer.Trigger.MENTOR_APPROVED)]

@@ -42,6 +42,8 @@ from sessions.models import Attendance, Meeting, SessionLog
 from sessions.services.common import reminders_schedule, tell
 from tests.evaluation.helpers import make_survey
 from tests.factories import ApplicationFactory, ProgramFactory, UserFactory
+from training.models import TrainingStep
+from training.services import training_reminders_queue_program
 
 pytestmark = pytest.mark.django_db
 
@@ -277,15 +279,15 @@ def waitlist_offer(text):
 
 
 def training_reminder(text):
-    match = _pair(text)
-    notification_queue(
-        kind=Kind.TRAINING_REMINDER,
-        to=match.mentor.user,
-        subject=match.mentor,
-        program=match.program,
-        context={"steps": [{"title": text, "due": text}], "gates": True},
-    )
-    return _ledger(Kind.TRAINING_REMINDER, program=match.program)
+    # The program, the person and the step titles carry the text.
+    program = _program(text)
+    _application(program, "mentor", text, decided_at=timezone.now() - timedelta(days=10))
+    for position, kind in enumerate(("resource", "workshop"), start=1):
+        TrainingStep.objects.create(
+            program=program, kind=kind, position=position, title=text, body=text, due_days=7
+        )
+    training_reminders_queue_program(program=program)
+    return _ledger(Kind.TRAINING_REMINDER, program=program)
 
 
 def agreement_reminder(text):

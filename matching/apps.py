@@ -53,6 +53,4 @@ class MatchingConfig(AppConfig):
         )
         from training.signals import training_finished
 
-        training_finished.connect(
-            _on_training_finished, dispatch_uid="matching.training_finished"
-        )
+        training_finished.connect(_on_training_finished, dispatch_uid="matching.training_finished")

@@ -30,6 +30,9 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from throwaway import database_reset  # noqa: E402 - the bench folder must be importable first
+
 SERVER = "postgres://postgres@127.0.0.1:5432"
 PASSWORD = "bench-" + os.urandom(6).hex()  # nobody signs in to a bench database
 TARGETS = {"ratio": 2.0, "publish_s": 5.0, "review_first_page_ms": 200, "review_first_page_kb": 300}
@@ -64,15 +67,6 @@ def _sizes(text: str) -> list[tuple[int, int]]:
 
 
 # --- one case, in its own process --------------------------------------------------------------
-
-
-def _database(server: str, name: str, *, create: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if create:
-            connection.execute(f'CREATE DATABASE "{name}"')
 
 
 def _setup(url: str) -> None:
@@ -152,7 +146,7 @@ def _review(run, coordinator) -> tuple[float, float]:
 
 def measure(mentees: int, mentors: int, server: str, keep: bool) -> dict:
     name = f"mentoring_bench_run_{mentees}x{mentors}_{os.getpid()}"
-    _database(server, name, create=True)
+    database_reset(server, name, create=True)
     try:
         _setup(f"{server}/{name}")
         from django.db import connection, reset_queries
@@ -182,7 +176,7 @@ def measure(mentees: int, mentors: int, server: str, keep: bool) -> dict:
         connection.close()
     finally:
         if not keep:
-            _database(server, name, create=False)
+            database_reset(server, name, create=False)
     return {
         "size": f"{mentees}x{mentors}",
         "mentees": mentees,

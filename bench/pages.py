@@ -38,6 +38,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from throwaway import database_reset  # noqa: E402 - the bench folder must be importable first
+
 SERVER = "postgres://postgres@127.0.0.1:5432"
 SCALES = {1: 60, 10: 600}  # demo participants
 TIMED, WARM = 20, 3
@@ -187,15 +190,6 @@ def _pages() -> list[Page]:
 # --- one scale, in its own process --------------------------------------------------------------
 
 
-def _database(server: str, name: str, *, create: bool) -> None:
-    import psycopg
-
-    with psycopg.connect(f"{server}/postgres", autocommit=True) as connection:
-        connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        if create:
-            connection.execute(f'CREATE DATABASE "{name}"')
-
-
 def _django(url: str) -> None:
     os.environ.update(PRODUCTION_ENV, DATABASE_URL=url)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mentoring.settings")
@@ -249,7 +243,7 @@ def _measure(page: Page, found: Found, *, timed: bool) -> dict | None:
 
 def measure_scale(scale: int, server: str, keep_as: str | None, only: set[str] | None) -> dict:
     name = keep_as or f"mentoring_bench_pages_{scale}x_{os.getpid()}"
-    _database(server, name, create=True)
+    database_reset(server, name, create=True)
     try:
         _django(f"{server}/{name}")
         _seed(SCALES[scale])
@@ -265,7 +259,7 @@ def measure_scale(scale: int, server: str, keep_as: str | None, only: set[str] |
         return rows
     finally:
         if keep_as is None:
-            _database(server, name, create=False)
+            database_reset(server, name, create=False)
 
 
 def _scale_in_subprocess(scale: int, args, database: str | None = None) -> dict:
@@ -468,7 +462,7 @@ def main(argv=None) -> int:
         loaded = measure_load(args, kept, list(large)) if args.load else {}
     finally:
         if kept:
-            _database(args.server, kept, create=False)
+            database_reset(args.server, kept, create=False)
     who = {page.name: page.who for page in _pages()}
     rows = []
     for name, row in large.items():

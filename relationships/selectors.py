@@ -1,6 +1,5 @@
 """Reads for the agreement pages, the risk check and certificates."""
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -12,7 +11,7 @@ from django.utils.translation import ngettext
 from matching.models import EndReason, Match
 from programs.models import Application, Program
 from relationships.models import Agreement, AgreementField, AgreementTemplate
-from sessions.models import Meeting, SessionLog
+from sessions.selectors import held_session_minutes
 from training.selectors import training_progress
 
 
@@ -61,20 +60,8 @@ def sessions_held_by_mentor(*, application: Application) -> SessionsHeld:
     """The mentor's sessions in the program that either side logged as held (one-on-one and
     group, as the dashboard counts them), and their length: the longest logged duration,
     else the booked length."""
-    held = SessionLog.objects.filter(
-        meeting__program_id=application.program_id,
-        meeting__mentor_id=application.user_id,
-        meeting__status=Meeting.Status.BOOKED,
-        outcome=SessionLog.Outcome.HELD,
-    ).values_list("meeting_id", "duration_minutes", "meeting__start", "meeting__end")
-    planned: dict[int, float] = {}
-    logged: dict[int, list[int]] = defaultdict(list)
-    for meeting_id, duration, start, end in held:
-        planned[meeting_id] = (end - start).total_seconds() / 60
-        if duration is not None:
-            logged[meeting_id].append(duration)
-    minutes = sum(max(logged[m]) if logged[m] else p for m, p in planned.items())
-    return SessionsHeld(count=len(planned), minutes=minutes)
+    minutes = held_session_minutes(program=application.program_id, mentor=application.user_id)
+    return SessionsHeld(count=len(minutes), minutes=sum(minutes.values()))
 
 
 # --- certificates ------------------------------------------------------------------------

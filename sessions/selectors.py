@@ -1,5 +1,6 @@
 """Reads for the sessions pages and the coordinator's admin."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -206,3 +207,25 @@ def guides_covered(*, matches) -> dict[int, list[GuideCovered]]:
 def _keep_first(covered: dict, number: int, title: str, start: datetime) -> None:
     if number not in covered or start < covered[number].first_on:
         covered[number] = GuideCovered(number=number, title=title, first_on=start)
+
+
+def held_session_minutes(*, program, mentor=None) -> dict[int, float]:
+    """Meeting id -> minutes for the program's booked meetings (one mentor's, if given) that
+    either side logged as held: the longest logged duration, else the booked length. The rule
+    the dashboard's hours and the certificates' hours both count by."""
+    logs = SessionLog.objects.filter(
+        meeting__program=program,
+        meeting__status=Meeting.Status.BOOKED,
+        outcome=SessionLog.Outcome.HELD,
+    )
+    if mentor is not None:
+        logs = logs.filter(meeting__mentor=mentor)
+    planned: dict[int, float] = {}
+    logged: dict[int, list[int]] = defaultdict(list)
+    for meeting_id, duration, start, end in logs.values_list(
+        "meeting_id", "duration_minutes", "meeting__start", "meeting__end"
+    ):
+        planned[meeting_id] = (end - start).total_seconds() / 60
+        if duration is not None:
+            logged[meeting_id].append(duration)
+    return {m: max(logged[m]) if logged[m] else p for m, p in planned.items()}

@@ -1,6 +1,5 @@
 """A program's health in numbers, for its dashboard."""
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -13,7 +12,7 @@ from evaluation.models import CheckIn, RiskFlag
 from evaluation.services.risk import session_facts
 from matching.models import EndReason, Match
 from programs.models import Application, Program, Role
-from sessions.models import Meeting, SessionLog
+from sessions.selectors import held_session_minutes
 
 
 @dataclass(frozen=True)
@@ -87,18 +86,7 @@ def _funnel(program: Program) -> dict:
 
 
 def _sessions(program: Program) -> dict:
-    held = SessionLog.objects.filter(
-        meeting__program=program,
-        meeting__status=Meeting.Status.BOOKED,
-        outcome=SessionLog.Outcome.HELD,
-    ).values_list("meeting_id", "duration_minutes", "meeting__start", "meeting__end")
-    planned: dict[int, float] = {}
-    logged: dict[int, list[int]] = defaultdict(list)
-    for meeting_id, duration, start, end in held:
-        planned[meeting_id] = (end - start).total_seconds() / 60
-        if duration is not None:
-            logged[meeting_id].append(duration)
-    minutes = {m: max(logged[m]) if logged[m] else p for m, p in planned.items()}
+    minutes = held_session_minutes(program=program)
     matches = list(Match.objects.filter(program=program).select_related("mentor", "mentee"))
     facts = session_facts(program=program, matches=matches)
     per_pair = [sum(o == "held" for _, o in f.meetings) for f in facts.values()]

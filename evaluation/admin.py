@@ -4,7 +4,12 @@ from django.db.models import Count, Q
 
 from evaluation.models import CheckIn, Moment, RiskFlag, Survey, SurveyInvitation, SurveyQuestion
 from evaluation.services import survey_copy, survey_send
-from mentoring.admin_scope import ProgramScopedAdmin, ProgramScopedInline, ScopedRelatedFilter
+from mentoring.admin_scope import (
+    ProgramScopedAdmin,
+    ProgramScopedInline,
+    ReadOnlyAdmin,
+    ScopedRelatedFilter,
+)
 
 
 class SurveyQuestionInline(ProgramScopedInline, admin.StackedInline):
@@ -117,19 +122,6 @@ class SurveyAdmin(ProgramScopedAdmin):
             f"{len(copies)} end-of-program survey(s) created, switched off until you check them.",
             messages.SUCCESS,
         )
-
-
-class ReadOnlyAdmin(ProgramScopedAdmin):
-    """Rows the system writes; coordinators look, they do not edit."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SurveyInvitation)

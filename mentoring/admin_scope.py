@@ -125,3 +125,16 @@ class ProgramScopedInline:
                 db_field.related_model._default_manager.all(), user=request.user, path=path
             )
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class ReadOnlyAdmin(ProgramScopedAdmin):
+    """Rows the system or the participants write; coordinators look, they do not edit."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

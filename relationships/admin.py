@@ -6,7 +6,12 @@ from django.db.models import Count, Exists, OuterRef
 from django.utils.translation import gettext_lazy as _
 
 from matching.admin.matches import match_admin_column_register
-from mentoring.admin_scope import ProgramScopedAdmin, ProgramScopedInline, ScopedRelatedFilter
+from mentoring.admin_scope import (
+    ProgramScopedAdmin,
+    ProgramScopedInline,
+    ReadOnlyAdmin,
+    ScopedRelatedFilter,
+)
 from relationships.models import Agreement, AgreementField, AgreementTemplate
 
 
@@ -37,7 +42,7 @@ class AgreementTemplateAdmin(ProgramScopedAdmin):
 
 
 @admin.register(Agreement)
-class AgreementAdmin(ProgramScopedAdmin):
+class AgreementAdmin(ReadOnlyAdmin):
     """Read-only: the pair writes and confirms it; coordinators look."""
 
     program_path = "match__program"
@@ -76,15 +81,6 @@ class AgreementAdmin(ProgramScopedAdmin):
         "updated_at",
     ]
     readonly_fields = fields
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     @admin.display(description=_("Mentor"), ordering="match__mentor__user__display_name")
     def mentor_name(self, obj):

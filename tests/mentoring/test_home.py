@@ -64,3 +64,40 @@ def test_draft_program_is_not_found(client):
 def test_health_reports_database_ok(client):
     response = client.get(reverse("health"))
     assert (response.status_code, response.json()) == (200, {"status": "ok", "database": "ok"})
+
+
+@pytest.mark.parametrize("programs", [1, 4])
+def test_the_home_page_takes_the_same_queries_for_one_or_many_programs_with_training(
+    client, django_assert_num_queries, programs
+):
+    """Applications, training checklists (steps half done) and matches in each program."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from matching.models import Match
+    from tests.training.helpers import K, complete, make_step
+
+    user = UserFactory()
+    for n in range(programs):
+        mine = ApplicationFactory(
+            user=user, role="mentor", status="approved", program__name=f"P{n}"
+        )
+        partner = ApplicationFactory(program=mine.program, role="mentee", status="approved")
+        Match.objects.create(
+            program=mine.program, mentor=mine, mentee=partner,
+            started_at=timezone.now() - timedelta(days=3),
+        )  # fmt: skip
+        done = make_step(mine.program, K.RESOURCE, title=f"Handbook {n}", audience="mentors")
+        make_step(mine.program, K.ACKNOWLEDGEMENT, title=f"Conduct {n}", audience="mentors")
+        complete(done, user)
+    client.force_login(user)
+    client.get(reverse("home"))  # sessions, site and content types cached as on any request
+
+    with django_assert_num_queries(HOME_QUERIES):
+        page = client.get(reverse("home")).content.decode()
+
+    assert page.count("1 of 2 required steps done") == programs
+
+
+HOME_QUERIES = 15

@@ -17,7 +17,12 @@ from django.db import transaction
 
 from matching.features import program_features
 from matching.models import Match
-from matching.selectors import MATCHABLE, matchable_split
+from matching.selectors import (
+    MATCHABLE,
+    matchable_split,
+    screening_gate_message,
+    screening_split,
+)
 from matching.services.ending import match_end
 from matching.services.runs import pair_score_explanation
 from matching.services.waitlist import matched_from_waitlist, waitlist_offers_close_for
@@ -84,6 +89,8 @@ def reoptimise_plan(*, program: Program, keep_bonus: float = 0.1) -> ReoptimiseP
         .order_by("pk")
     )
     ready, held = matchable_split(program=program, applications=[*mentees, *mentors])
+    # Waitlisted mentees whose screening is incomplete are not placed (placing approves them).
+    ready, _unscreened = screening_split(applications=ready)
     # A pair whose mentor (or mentee) the training now holds back is left as it is: neither
     # side is moved, nor given to someone else.
     kept_out = [
@@ -154,6 +161,8 @@ def reoptimise_apply(*, program: Program, plan: ReoptimisePlan, by=None) -> int:
         active = Match.objects.filter(mentor=mentor, status="active").count()
         if active >= (mentor.capacity or 0):
             raise ValidationError("Capacities changed since the plan was made; make a new plan.")
+        if message := screening_gate_message(application=mentee):
+            raise ValidationError(message)
         score, explanation = pair_score_explanation(program, mentee, mentor)
         match = Match.objects.create(
             program=program,

@@ -87,3 +87,19 @@ def test_informal_room_again_approves_the_screened_and_leaves_the_rest_waiting()
     ben.refresh_from_db()
     assert (ana.status, ben.status) == (Application.Status.WAITLISTED, Application.Status.APPROVED)
     assert not Match.objects.exists()
+
+
+def test_re_optimisation_leaves_an_unscreened_waitlisted_mentee_waiting(formal):
+    from matching.services.reoptimise import reoptimise_apply, reoptimise_plan
+
+    program, _mentor, ana, ben = formal
+    program.status = Program.Status.RUNNING
+    program.save(update_fields=["status"])
+
+    plan = reoptimise_plan(program=program)
+    reoptimise_apply(program=program, plan=plan)
+
+    ana.refresh_from_db()
+    assert [m for m, _ in plan.newly_matched] == [ben.pk]
+    assert ana.status == Application.Status.WAITLISTED
+    assert not Match.objects.filter(mentee=ana).exists()

@@ -68,6 +68,18 @@ def mentors_matchable(*, program) -> QuerySet[Application]:
     return applications_matchable(program=program, role="mentor")
 
 
+def training_held_for(*, applications) -> dict[int, tuple[int, int]]:
+    """Of `applications` (any programs), those the training holds back: id -> (required
+    steps done, required steps). Two queries per program among them."""
+    by_program: dict[int, list[Application]] = {}
+    for application in applications:
+        by_program.setdefault(application.program_id, []).append(application)
+    held: dict[int, tuple[int, int]] = {}
+    for group in by_program.values():
+        held |= training_unready(program=group[0].program, applications=group)
+    return held
+
+
 def training_gate_message(*, application: Application) -> str:
     """Why the training holds this application back from matching, or "" when it does not."""
     held = application_training_unready(application=application)

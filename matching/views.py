@@ -17,7 +17,12 @@ from matching.permissions import (
     request_for_mentee,
     request_for_mentor,
 )
-from matching.selectors import match_list_for_user, requests_received, requests_sent
+from matching.selectors import (
+    match_list_for_user,
+    requests_received,
+    requests_sent,
+    training_held_for,
+)
 from matching.services.ending import end_request_create
 from matching.services.exclusions import (
     exclusion_request_create,
@@ -62,7 +67,9 @@ def _match_page(request, match, *, end_form=None, status=200):
         "i_am_mentee": i_am_mentee,
         "end_form": end_form or EndRequestForm(),
         "end_form_open": end_form is not None,
-        "open_end_request": match.end_requests.filter(status="open").first()
+        "open_end_request": match.end_requests.filter(
+            status="open", requested_by=request.user
+        ).first()
         if match.is_active
         else None,
         "panels": match_panels(match=match, user=request.user, request=request),
@@ -134,8 +141,14 @@ def suggestions(request, pk):
 
 @login_required
 def requests(request):
+    received = list(requests_received(user=request.user).select_related("mentor__program"))
+    held = training_held_for(
+        applications={r.mentor_id: r.mentor for r in received if r.status == "pending"}.values()
+    )
+    for received_request in received:
+        received_request.training_held = held.get(received_request.mentor_id)
     context = {
-        "received": requests_received(user=request.user),
+        "received": received,
         "sent": requests_sent(user=request.user),
         "answer_form": AnswerForm(),
     }

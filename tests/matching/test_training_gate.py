@@ -338,3 +338,24 @@ def test_a_mentor_finishing_training_is_offered_the_waitlist(formal):
     assert list(
         WaitlistOffer.objects.filter(mentor=people["nia"]).values_list("mentee_id", "trigger")
     ) == [(waiting.pk, WaitlistOffer.Trigger.MENTOR_APPROVED)]
+
+
+@pytest.mark.parametrize("pending", [1, 6])
+def test_the_requests_page_says_training_comes_first_in_the_same_queries(
+    client, django_assert_num_queries, pending
+):
+    from tests.factories import ApplicationFactory, ProgramFactory
+
+    program = ProgramFactory(kind="informal", status="running")
+    make_step(program, K.RESOURCE, title="Handbook", audience="mentors")
+    mentor = ApplicationFactory(program=program, role="mentor", status="approved", capacity=10)
+    for _ in range(pending):
+        mentee = ApplicationFactory(program=program, role="mentee", status="approved")
+        MatchRequest.objects.create(program=program, mentee=mentee, mentor=mentor, message="hi")
+    client.force_login(mentor.user)
+    client.get(reverse("matching:requests"))
+
+    with django_assert_num_queries(7):
+        page = client.get(reverse("matching:requests")).content.decode()
+
+    assert page.count("0 of 1 required steps done") == pending

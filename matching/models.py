@@ -416,8 +416,11 @@ class EndRequest(models.Model):
     class Meta:
         ordering = ["-created_at"]
         constraints = [
+            # Each side may ask once; neither learns that the other asked.
             models.UniqueConstraint(
-                fields=["match"], condition=Q(status="open"), name="end_request_one_open"
+                fields=["match", "requested_by"],
+                condition=Q(status="open"),
+                name="end_request_one_open_per_person",
             ),
         ]
 

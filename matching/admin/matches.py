@@ -131,6 +131,7 @@ class MatchAdmin(ProgramScopedAdmin):
             for r in EndRequest.objects.filter(match__in=active, status=EndRequest.Status.OPEN)
             .exclude(end_reason="")
             .select_related("requested_by")
+            .order_by("created_at")  # the latest request's reason wins
         }
         all_asked = all(match.pk in requests for match in active)
         form = MatchEndForm(

@@ -39,8 +39,9 @@ def end_request_create(
     """Either side asks to end the match, saying why from the fixed list (`end_reason`, with
     `end_reason_text` for "other"; the participant's form requires it, requests made before
     the list existed have none) and, optionally, private feedback (`reason`) only
-    coordinators see. Each coordinator of the program is emailed. A second request while one
-    is open returns the open one unchanged."""
+    coordinators see. Each coordinator of the program is emailed. Each side may ask once
+    (the other side is not told); asking again while one's own request is open returns it
+    unchanged."""
     if by.pk not in (match.mentor.user_id, match.mentee.user_id):
         raise ValidationError("Only the two people in a match can ask to end it.")
     if not match.is_active:
@@ -52,7 +53,9 @@ def end_request_create(
         if (end_reason or end_reason_text)
         else ""
     )
-    existing = EndRequest.objects.filter(match=match, status=EndRequest.Status.OPEN).first()
+    existing = EndRequest.objects.filter(
+        match=match, requested_by=by, status=EndRequest.Status.OPEN
+    ).first()
     if existing is not None:
         return existing
     request = EndRequest.objects.create(

@@ -83,7 +83,9 @@ def test_a_freed_place_goes_to_the_waitlist_and_a_participant_names_someone_to_a
     page.locator("#action-toggle").check()
     page.locator("select[name=action]").select_option("end_matches")
     page.get_by_title("Run the selected action").click()
-    page.get_by_text("Ended 1 match(es)").wait_for()
+    page.get_by_label("Why the match ends").select_option("schedules")
+    page.get_by_role("button", name="End and tell both sides").click()
+    page.get_by_text("Ended 1 match; both sides are told.").wait_for()
     notifications_deliver_due()
     [proposal] = [m for m in mail.outbox if coordinator.email in m.to]
     assert "Ben Waiting" in proposal.body

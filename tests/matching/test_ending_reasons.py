@@ -151,6 +151,31 @@ def test_a_request_with_a_reason_reaches_the_coordinators(client):
     ]
 
 
+def test_each_side_may_ask_and_neither_learns_the_other_asked(client):
+    match = make_pair()
+    make_coordinator(match.program)
+    client.force_login(match.mentee.user)
+    client.post(_request_url(match), {"end_reason": "schedules", "reason": "Too busy"})
+    client.force_login(match.mentor.user)
+
+    page = client.get(reverse("matching:match-detail", args=[match.pk])).content.decode()
+    client.post(_request_url(match), {"end_reason": "not_a_good_fit", "reason": "No spark"})
+    again = client.get(reverse("matching:match-detail", args=[match.pk])).content.decode()
+
+    assert "You asked to end this match" not in page
+    assert "Ask to end the match" in page
+    assert "You asked to end this match" in again
+    assert sorted(
+        EndRequest.objects.values_list("requested_by", "end_reason", "reason", "status")
+    ) == sorted(
+        [
+            (match.mentee.user_id, "schedules", "Too busy", "open"),
+            (match.mentor.user_id, "not_a_good_fit", "No spark", "open"),
+        ]
+    )
+    assert Notification.objects.filter(kind=Kind.END_REQUESTED).count() == 2
+
+
 # --- the coordinator's end action ---------------------------------------------------------
 
 

@@ -124,7 +124,12 @@ def attempt_detail(request, pk):
     step = attempt.step
     used = QuizAttempt.objects.filter(step=step, user=request.user).count()
     wrong = set(attempt.wrong)
-    questions = [(q, q.pk in wrong) for q in step.questions.order_by("position", "pk")]
+    # The questions this attempt answered: one added since is not graded "right".
+    answered = [int(pk) for pk in attempt.answers]
+    questions = [
+        (q, q.pk in wrong)
+        for q in step.questions.filter(pk__in=answered).order_by("position", "pk")
+    ]
     context = {
         "attempt": attempt,
         "step": step,

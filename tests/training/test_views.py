@@ -161,6 +161,25 @@ def test_a_quiz_attempt_shows_the_score_what_was_wrong_and_attempts_left(client)
     ]
 
 
+def test_an_attempts_page_grades_only_the_questions_it_answered(client):
+    from training.models import QuizQuestion
+
+    program = make_program()
+    mentor = make_person(program, "mentor")
+    quiz = make_quiz(program)
+    client.force_login(mentor.user)
+    url = reverse("training:quiz-submit", args=[quiz.pk])
+    attempt_page = client.post(url, quiz_post(right_answers(quiz))).url
+    QuizQuestion.objects.create(
+        step=quiz, position=4, text="Added afterwards", choices="*Yes\nNo", kind="single"
+    )
+
+    page = client.get(attempt_page).content.decode()
+
+    assert "Question 3" in page
+    assert "Added afterwards" not in page
+
+
 def test_a_quiz_with_no_attempts_left_is_refused(client):
     program = make_program()
     mentor = make_person(program, "mentor")

@@ -128,6 +128,14 @@ class SessionLogInline(_ReadOnly, admin.TabularInline):
     readonly_fields = fields
     extra = 0
 
+    def get_queryset(self, request):
+        return (
+            super()
+            .get_queryset(request)
+            .select_related("author", "guide", "meeting__program", "meeting__match")
+            .prefetch_related("topics")
+        )
+
     @admin.display(description="Topics")
     def topic_names(self, obj):
         return ", ".join(t.name for t in obj.topics.all()) or "—"
@@ -147,6 +155,9 @@ class AttendanceInline(_ReadOnly, admin.TabularInline):
     fields = ["member", "rsvp", "attended"]
     readonly_fields = fields
     extra = 0
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("member", "meeting")
 
 
 @admin.register(Meeting)

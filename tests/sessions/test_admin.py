@@ -108,3 +108,29 @@ def test_the_session_admin_is_read_only_and_shows_goal_progress_by_name(client):
         .filter(group__user=coordinator)
         .exists()
     )
+
+
+@pytest.mark.parametrize("members", [2, 5])
+def test_a_group_sessions_admin_page_takes_the_same_queries_for_few_and_many_logs(
+    client, django_assert_num_queries, members
+):
+    from sessions.models import SessionLog
+    from tests.sessions.helpers import group, group_meeting_at, make_guides
+
+    program, mentor, people = group(size=members)
+    (guide,) = make_guides(program, 1)
+    meeting = group_meeting_at(program, mentor, people, hours_from_now=-24)
+    for person in people:
+        log = SessionLog.objects.create(meeting=meeting, author=person, outcome="held", guide=guide)
+        log.topics.set(program.topics.all()[:2])
+    client.force_login(_coordinator_of(program))
+    url = reverse("admin:mentoring_sessions_meeting_change", args=[meeting.pk])
+    client.get(url)
+
+    with django_assert_num_queries(GROUP_MEETING_ADMIN_QUERIES):
+        page = client.get(url).content.decode()
+
+    assert page.count(str(guide)) >= members
+
+
+GROUP_MEETING_ADMIN_QUERIES = 11

@@ -405,6 +405,9 @@ def test_the_mentor_logs_a_group_session_against_the_group_guide(client):
     client.post(_log_url(meeting), _log_post(guides[1], reflection_0="Good circle"))
 
     assert page.context["guide"] == guides[1]
+    assert "the group's members and the coordinators can read your answers" in (
+        page.content.decode().replace("&#x27;", "'")
+    )
     log = SessionLog.objects.get()
     assert (log.author, log.guide, log.reflections) == (
         mentor,

@@ -69,7 +69,8 @@ def agreement_edit(request, pk):
             messages.success(request, _saved_message(saved))
             return redirect("matching:match-detail", pk=match.pk)
     context["form"] = form
-    return render(request, "relationships/agreement_edit.html", context)
+    status = 400 if request.method == "POST" else 200  # a POST that got here was refused
+    return render(request, "relationships/agreement_edit.html", context, status=status)
 
 
 @login_required

@@ -127,7 +127,7 @@ def test_a_mentee_posting_the_mentors_hopes_is_refused_and_nothing_changes(clien
         _agreement(match), {**_post(match, "mentee"), "mentor_hopes": "Hijacked", "confirm": "1"}
     )
 
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert response.context["form"].non_field_errors() == [
         "Only your mentor writes what they hope for."
     ]
@@ -144,7 +144,7 @@ def test_a_confirmation_with_missing_or_bad_answers_is_refused_with_the_reasons(
     data["planned_end_on"] = match.program.ends_on.isoformat()
     missing = client.post(_agreement(match), {**data, "confirm": "1"})
 
-    assert bad_date.status_code == 200
+    assert bad_date.status_code == 400
     assert list(bad_date.context["form"].errors) == ["planned_end_on"]
     assert missing.context["form"].errors == {
         "channel": ["Choose how you will keep in touch."],

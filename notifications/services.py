@@ -82,6 +82,56 @@ def notification_queue(
     return notification
 
 
+def notifications_queue_many(
+    *, kind: str, recipients: Iterable[tuple], program=None, due_at: datetime | None = None
+) -> int:
+    """Queue `kind` to many users at once: `recipients` are (user, subject) pairs. The same
+    rows `notification_queue` writes one by one (the same idempotency keys, so queueing again,
+    either way, adds nothing; optional kinds skip people who turned them off), in a few
+    queries for the lot: publishing a large matching run queues thousands. Returns how many
+    rows it wrote."""
+    pairs = list(recipients)
+    if kind in OPTIONAL_KINDS and pairs:
+        off = set(
+            NotificationPreference.objects.filter(
+                kind=kind, enabled=False, user__in={user.pk for user, _ in pairs}
+            ).values_list("user_id", flat=True)
+        )
+        pairs = [(user, subject) for user, subject in pairs if user.pk not in off]
+    rows = {}
+    for user, subject in pairs:
+        key = _key(kind, subject, f"user:{user.pk}", due_at, "")
+        rows.setdefault(key, (user, subject))
+    existing = set()
+    keys = list(rows)
+    for start in range(0, len(keys), 1000):
+        existing |= set(
+            Notification.objects.filter(idempotency_key__in=keys[start : start + 1000]).values_list(
+                "idempotency_key", flat=True
+            )
+        )
+    due = due_at or timezone.now()
+    new = [
+        Notification(
+            kind=kind,
+            idempotency_key=key,
+            recipient=user,
+            to_email=user.email,
+            program=program,
+            subject_type=ContentType.objects.get_for_model(subject) if subject else None,
+            subject_id=subject.pk if subject is not None else None,
+            context={},
+            due_at=due,
+        )
+        for key, (user, subject) in rows.items()
+        if key not in existing
+    ]
+    Notification.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+    if new and due <= timezone.now() + timedelta(seconds=5):
+        request_sweep_after_commit()
+    return len(new)
+
+
 def request_sweep_after_commit() -> None:
     """Ask a worker to sweep right after this transaction commits: one broker call per
     transaction however many emails it queued (an import of 5,000 invitations makes one)."""

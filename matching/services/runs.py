@@ -41,7 +41,7 @@ from matching.services.waitlist import (
 )
 from matching.solver import solve_optimal, solve_stable, stability_cost
 from notifications.models import Kind
-from notifications.services import notification_queue
+from notifications.services import notifications_queue_many
 from programs.models import Application, Program
 from programs.services import application_decide
 
@@ -566,11 +566,16 @@ def run_publish(*, run: MatchingRun, by=None) -> list[Match]:
         )
         for p in pairs
     )
-    for match in Match.objects.filter(run=run).select_related("mentor__user", "mentee__user"):
-        for person in (match.mentee.user, match.mentor.user):
-            notification_queue(
-                kind=Kind.MATCH_PUBLISHED, to=person, subject=match, program=run.program
-            )
+    published = Match.objects.filter(run=run).select_related("mentor__user", "mentee__user")
+    notifications_queue_many(
+        kind=Kind.MATCH_PUBLISHED,
+        program=run.program,
+        recipients=[
+            (person, match)
+            for match in published
+            for person in (match.mentee.user, match.mentor.user)
+        ],
+    )
     for pair in pairs:
         matched_from_waitlist(mentee=pair.mentee)
     waitlist_offers_close_for(

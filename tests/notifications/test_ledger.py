@@ -15,6 +15,7 @@ from notifications.services import (
     notifications_cancel,
     notifications_claim_due,
     notifications_deliver_due,
+    notifications_queue_many,
     preference_set,
 )
 from tests.factories import ApplicationFactory, UserFactory
@@ -143,6 +144,37 @@ def test_optional_kind_respects_preferences_and_mandatory_kind_does_not():
     assert notification_queue(kind=Kind.LOG_NUDGE, to=user) is None
     with pytest.raises(ValueError, match="cannot be turned off"):
         preference_set(user=user, kind=Kind.BOOKING_CONFIRMED, enabled=False)
+
+
+def test_queueing_many_writes_the_rows_queueing_one_by_one_writes_and_never_twice(
+    django_assert_max_num_queries,
+):
+    applications = [ApplicationFactory() for _ in range(5)]
+    off = applications[4].user
+    preference_set(user=off, kind=Kind.LOG_NUDGE, enabled=False)
+    one = notification_queue(kind=Kind.LOG_NUDGE, to=applications[0].user, subject=applications[0])
+    recipients = [(a.user, a) for a in applications]
+
+    with django_assert_max_num_queries(4):
+        written = notifications_queue_many(
+            kind=Kind.LOG_NUDGE, recipients=recipients, program=applications[1].program
+        )
+    again = notifications_queue_many(kind=Kind.LOG_NUDGE, recipients=recipients)
+
+    assert (written, again) == (3, 0)
+    rows = Notification.objects.order_by("pk")
+    assert [(r.recipient_id, r.subject_id, r.status) for r in rows] == [
+        (a.user_id, a.pk, S.QUEUED) for a in applications[:4]
+    ]
+    assert rows[0].pk == one.pk
+    assert rows[1].idempotency_key == one.idempotency_key.replace(
+        f"{applications[0].pk}|user:{applications[0].user_id}",
+        f"{applications[1].pk}|user:{applications[1].user_id}",
+    )
+    assert (
+        notification_queue(kind=Kind.LOG_NUDGE, to=applications[2].user, subject=applications[2]).pk
+        == rows[2].pk
+    )
 
 
 def test_row_whose_subject_was_deleted_is_cancelled_not_crashed():

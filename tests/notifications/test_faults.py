@@ -197,7 +197,14 @@ def test_queueing_with_redis_down_commits_fast_and_one_sweep_sends_after_redis_i
         )
         with Worker(env, log=tmp_path / "worker.log"):
             sweep_notifications.delay()  # the next beat tick
-            wait_for(lambda: sink.ids() == [now.pk], timeout=60)
+            # The worker marks the row sent just after the SMTP server has it: wait for both.
+            wait_for(
+                lambda: (
+                    sink.ids() == [now.pk]
+                    and Notification.objects.filter(pk=now.pk, status=S.SENT).exists()
+                ),
+                timeout=60,
+            )
     now.refresh_from_db(), later.refresh_from_db()
     assert (now.status, later.status) == (S.SENT, S.QUEUED)  # the reminder is not due yet
 

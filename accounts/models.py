@@ -1,6 +1,7 @@
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
+from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneField
 
 
@@ -33,6 +34,14 @@ class User(AbstractUser):
     email = models.EmailField("email address", unique=True)
     display_name = models.CharField(
         max_length=80, blank=True, help_text="How your name is shown to mentors and mentees."
+    )
+    institutional_id = models.CharField(
+        _("institutional ID"),
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        help_text=_("The student or staff number the institution knows this person by."),
     )
     time_zone = TimeZoneField(
         default="UTC", help_text="Every time on the site is shown in this time zone."

@@ -154,6 +154,10 @@ class ProgramAdmin(ProgramScopedAdmin):
                 ]
             },
         ),
+        (
+            _("Outcomes"),
+            {"fields": ["outcome_terms", "outcome_first_term", "min_cell_size"]},
+        ),
         ("People", {"fields": ["coordinators", "reporting_staff"]}),
     ]
 

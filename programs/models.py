@@ -10,6 +10,7 @@ from timezone_field import TimeZoneField
 
 #: How far ahead a program may let people book, at most (sessions expands availability this far).
 MAX_BOOKING_HORIZON_WEEKS = 26
+TERM_MAX = 32
 
 
 def validate_reminder_hours(value: str) -> None:
@@ -132,6 +133,33 @@ class Program(models.Model):
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
+    outcome_terms = models.TextField(
+        _("terms"),
+        blank=True,
+        max_length=2000,
+        help_text=_(
+            "The academic terms outcome records may name, one per line, oldest first "
+            "(e.g. 2025-fall, 2026-spring). Used by the outcome import and analysis."
+        ),
+    )
+    outcome_first_term = models.CharField(
+        _("first term of the program"),
+        blank=True,
+        max_length=32,
+        help_text=_(
+            "Terms before this one are the baseline; this term and the ones after it are "
+            "compared with it."
+        ),
+    )
+    min_cell_size = models.PositiveSmallIntegerField(
+        _("smallest group shown"),
+        default=10,
+        validators=[MinValueValidator(3), MaxValueValidator(1000)],
+        help_text=_(
+            "Outcome and anonymous survey figures for fewer people than this are withheld, "
+            "and so is any figure that would let them be worked out from a total."
+        ),
+    )
     coordinators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="coordinated_programs", blank=True
     )
@@ -186,6 +214,29 @@ class Program(models.Model):
 
     def get_absolute_url(self):
         return reverse("programs:detail", kwargs={"slug": self.slug})
+
+    def clean(self):
+        super().clean()
+        terms = self.term_list
+        if len(set(terms)) != len(terms):
+            raise ValidationError({"outcome_terms": _("Each term may be listed only once.")})
+        if any(len(term) > TERM_MAX for term in terms):
+            raise ValidationError(
+                {"outcome_terms": _("A term is at most %(n)s characters.") % {"n": TERM_MAX}}
+            )
+        if self.outcome_first_term and self.outcome_first_term.strip() not in terms:
+            raise ValidationError(
+                {"outcome_first_term": _("The first term must be one of the terms listed.")}
+            )
+        if terms and not self.outcome_first_term:
+            raise ValidationError(
+                {"outcome_first_term": _("Say which of the terms is the program's first.")}
+            )
+
+    @property
+    def term_list(self) -> list[str]:
+        """The outcome terms in order, oldest first."""
+        return [line.strip() for line in self.outcome_terms.splitlines() if line.strip()]
 
     @property
     def reminder_offsets(self) -> list[int]:

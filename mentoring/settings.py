@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "matching.apps.MatchingConfig",
     "sessions.apps.SessionsConfig",
     "relationships.apps.RelationshipsConfig",
+    "outcomes.apps.OutcomesConfig",
     "evaluation.apps.EvaluationConfig",
     "notifications.apps.NotificationsConfig",
     # Last: its post_migrate hook grants role permissions, which must exist by then.

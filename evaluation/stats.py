@@ -19,6 +19,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from mentoring.suppression import publishable_keys
+
 #: Fewest participants a published group may have; smaller cells can identify people.
 MIN_GROUP_SIZE = 5
 #: Key of the row that summarises every participant, whatever their group.
@@ -165,7 +167,7 @@ def summarise_groups(
     for key, before, after in rows:
         groups[key].append((before, after))
         everyone.append((before, after))
-    published = _publishable_keys(
+    published = publishable_keys(
         sizes={key: len(pairs) for key, pairs in groups.items()}, min_group=min_group
     )
     total = GroupSummary(
@@ -184,16 +186,3 @@ def summarise_groups(
         )
         for key in sorted(groups)
     ]
-
-
-def _publishable_keys(*, sizes: dict[Hashable, int], min_group: int) -> set[Hashable]:
-    """Keys of groups safe to publish: primary suppression of small groups, then complementary
-    suppression until the withheld groups together are at least min_group people (or all)."""
-    withheld = {key for key, size in sizes.items() if size < min_group}
-    withheld_people = sum(sizes[key] for key in withheld)
-    candidates = sorted((key for key in sizes if key not in withheld), key=lambda k: (sizes[k], k))
-    while 0 < withheld_people < min_group and candidates:
-        key = candidates.pop(0)
-        withheld.add(key)
-        withheld_people += sizes[key]
-    return set(sizes) - withheld

@@ -22,6 +22,7 @@ urlpatterns = [
     path("matching/", include("matching.urls")),
     path("training/", include("training.urls")),
     path("relationships/", include("relationships.urls")),
+    path("outcomes/", include("outcomes.urls")),
     path("evaluation/", include("evaluation.urls")),
     # Shadows the admin's own "view on site" redirect (same pattern): only objects the user
     # may see in the admin. Reversing "admin:view_on_site" gives this same URL.

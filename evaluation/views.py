@@ -1,15 +1,17 @@
 import tempfile
 import textwrap
 
+from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -32,6 +34,7 @@ from evaluation.selectors import (
 from evaluation.selectors.health import closure_reasons
 from evaluation.selectors.impact import METHOD as IMPACT_METHOD
 from evaluation.selectors.pending import checkin_partner
+from evaluation.selectors.results import survey_results, survey_text_answers
 from evaluation.services import checkin_answer, checkins_create_due, survey_answer
 from evaluation.services.common import today_utc
 from mentoring.exporting import csv_stream, xlsx_write
@@ -155,8 +158,32 @@ def program_dashboard(request, pk):
         "charts": {**_health_charts(health), "closures": _closure_chart(closures)},
         "datasets": DATASETS.values(),
         "can_coordinate": programs_coordinated_by(user=request.user).filter(pk=pk).exists(),
+        "results": survey_results(program=program),
     }
     return render(request, "evaluation/program_dashboard.html", context)
+
+
+class AnswerSearchForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Search the answers"), required=False, max_length=200)
+
+
+ANSWERS_PER_PAGE = 25
+
+
+@never_cache
+@login_required
+def answer_list(request, pk):
+    """The free-text answers of a program's non-anonymous surveys, newest first, with who gave
+    them; ?q= keeps those containing it. The dashboard's readers only."""
+    program = program_for_reporting(user=request.user, pk=pk)
+    form = AnswerSearchForm(request.GET)
+    query = form.cleaned_data["q"] if form.is_valid() else ""
+    answers = survey_text_answers(program=program, search=query)
+    if not form.is_valid():
+        answers = answers.none()
+    page = Paginator(answers, ANSWERS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {"program": program, "form": form, "query": query, "page": page}
+    return render(request, "evaluation/answer_list.html", context)
 
 
 @never_cache

@@ -58,6 +58,10 @@ def _browser_problem() -> str | None:
 def pytest_configure(config):
     from django.conf import settings
 
+    # Hashing a password the production way takes most of a second; the tests make thousands
+    # of accounts. The hasher is not what they test (allauth's and Django's own suites do).
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
     cache = settings.CACHES["default"]
     if cache["BACKEND"].endswith("RedisCache"):
         # Tests clear the cache between tests: give them a Redis database of their own (14;

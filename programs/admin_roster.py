@@ -13,6 +13,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 
 from programs.models import Program
 from programs.permissions import program_for_coordinator
@@ -79,8 +80,11 @@ def roster_import_view(model_admin, request, object_id):
     payload = payload_dumps(program=program, data=data) if preview.ok else ""
     if len(payload) > _payload_budget():
         preview.errors.append(
-            "This file is too large to confirm in one go; remove the columns other than email, "
-            "name, role and career_stage, or split it into smaller files."
+            gettext(
+                "This file is too large to confirm in one go; remove the columns other than "
+                "email, name, role, career_stage and institutional_id, or split it into "
+                "smaller files."
+            )
         )
         payload = ""
     return _render(

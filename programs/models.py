@@ -510,6 +510,8 @@ class Invitation(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     emailed_at = models.DateTimeField(null=True, blank=True)
     accepted_at = models.DateTimeField(null=True, blank=True)
+    # Copied onto the account when the invitation is accepted (never over an existing one).
+    institutional_id = models.CharField(_("institutional ID"), max_length=64, blank=True)
 
     class Meta:
         ordering = ["email"]

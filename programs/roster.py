@@ -9,20 +9,28 @@ the file starts with its byte-order mark, then Windows-1252 (what Excel writes o
 reads every printable Latin-1 character the same way) and finally Latin-1, which accepts any
 byte. The delimiter, comma, semicolon or tab, is the one the header line uses most. The text
 is NFC-normalised (mentoring/text.py), so a name is stored the way the forms store it.
+
+An optional institutional ID column (student or staff number) is kept on each invitation and
+given to the person's account when they accept it, or at import time if they have an account
+already; an account's ID is never overwritten, and an ID held by another account is an error.
 """
 
 import codecs
 import csv
 import io
+import logging
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.models import User
 from mentoring.text import nfc
@@ -34,6 +42,7 @@ MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
 NAME_MAX = Invitation._meta.get_field("name").max_length
 EMAIL_MAX = Invitation._meta.get_field("email").max_length
+INSTITUTIONAL_ID_MAX = Invitation._meta.get_field("institutional_id").max_length
 REQUIRED_COLUMNS = ("email", "name", "role")
 HEADER_ALIASES = {
     "email": "email",
@@ -52,9 +61,18 @@ HEADER_ALIASES = {
     "careerstage": "career_stage",
     "stage": "career_stage",
     "career level": "career_stage",
+    "institutional id": "institutional_id",
+    "student id": "institutional_id",
+    "student number": "institutional_id",
+    "staff id": "institutional_id",
+    "employee id": "institutional_id",
+    "id number": "institutional_id",
 }
 _ZIP_MAGIC = (b"PK\x03\x04", b"\xd0\xcf\x11\xe0")  # .xlsx/.ods/.numbers, and legacy .xls
 _UPDATE_BATCH = 1000
+_LOOKUP_BATCH = 900  # ids per IN (...): below SQLite's smallest variable limit
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -64,6 +82,7 @@ class RosterRow:
     name: str
     role: str
     career_stage: CareerStage | None
+    institutional_id: str = ""
     errors: list[str] = field(default_factory=list)
 
 
@@ -71,6 +90,7 @@ class RosterRow:
 class RosterPreview:
     rows: list[RosterRow] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    has_institutional_id: bool = False  # the file has the column (the preview shows it)
 
     @property
     def ok(self) -> bool:
@@ -97,6 +117,7 @@ class _Known:
     invited: set[tuple[str, str]]
     applied: set[tuple[str, str]]
     allow_dual_role: bool
+    id_owners: dict[str, str] = field(default_factory=dict)  # institutional ID -> account email
     seen: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
@@ -128,7 +149,13 @@ def roster_parse(*, program: Program, data: bytes) -> RosterPreview:
             errors=[f"The file has more than {MAX_ROWS:,} rows; split it into smaller files."]
         )
     known = _known(program)
-    return RosterPreview(rows=[_row(line, cells, columns, known) for line, cells in records[1:]])
+    if "institutional_id" in columns:
+        index = columns["institutional_id"]
+        ids = {cells[index] for _, cells in records[1:] if index < len(cells) and cells[index]}
+        known.id_owners = _institutional_id_owners(ids)
+    rows = [_row(line, cells, columns, known) for line, cells in records[1:]]
+    _institutional_id_conflicts(rows)
+    return RosterPreview(rows=rows, has_institutional_id="institutional_id" in columns)
 
 
 def _file_problem(data: bytes) -> str | None:
@@ -219,20 +246,29 @@ def _row(line: int, cells: list[str], columns: dict[str, int], known: _Known) ->
         index = columns.get(name)
         return cells[index] if index is not None and index < len(cells) else ""
 
-    email, name, role, stage_name = (
+    email, name, role, stage_name, institutional_id = (
         cell("email").lower(),
         cell("name"),
         cell("role").lower(),
         cell("career_stage"),
+        cell("institutional_id"),
     )
     stage = known.stages.get(stage_name.casefold()) if stage_name else None
-    row = RosterRow(line=line, email=email, name=name, role=role, career_stage=stage)
+    row = RosterRow(
+        line=line,
+        email=email,
+        name=name,
+        role=role,
+        career_stage=stage,
+        institutional_id=institutional_id,
+    )
     email_errors = _email_errors(cell("email"))
     row.errors.extend(email_errors)
     row.errors.extend(_name_errors(name))
     row.errors.extend(_role_errors(cell("role")))
     if stage_name and stage is None:
         row.errors.append(_unknown_stage(stage_name, known))
+    row.errors.extend(_institutional_id_errors(row, known))
     if not email_errors and role in Role.values:
         row.errors.extend(_membership_errors(row, known))
     return row
@@ -275,6 +311,71 @@ def _unknown_stage(raw: str, known: _Known) -> str:
         return f"Unknown career stage {_quote(raw)}: this program has none; leave the cell empty."
     names = ", ".join(stage.name for stage in known.stages.values())
     return f"Unknown career stage {_quote(raw)}; use one of: {names}."
+
+
+def _institutional_id_errors(row: RosterRow, known: _Known) -> list[str]:
+    if len(row.institutional_id) > INSTITUTIONAL_ID_MAX:
+        return [
+            gettext("The institutional ID is longer than %(max)d characters.")
+            % {"max": INSTITUTIONAL_ID_MAX}
+        ]
+    owner = known.id_owners.get(row.institutional_id)
+    if owner is not None and owner.lower() != row.email:
+        return [
+            gettext('The institutional ID "%(id)s" belongs to another account.')
+            % {"id": row.institutional_id}
+        ]
+    return []
+
+
+def _institutional_id_conflicts(rows: list[RosterRow]) -> None:
+    """One ID is one person: an ID given to two emails, or an email given two IDs, is an
+    error on every line involved. The same person on two lines (mentor and mentee) is not."""
+    lines_by_id: dict[str, dict[str, list[int]]] = {}
+    lines_by_email: dict[str, dict[str, list[int]]] = {}
+    for row in rows:
+        if row.institutional_id and len(row.institutional_id) <= INSTITUTIONAL_ID_MAX:
+            lines_by_id.setdefault(row.institutional_id, {}).setdefault(row.email, [])
+            lines_by_id[row.institutional_id][row.email].append(row.line)
+            if row.email:
+                lines_by_email.setdefault(row.email, {}).setdefault(row.institutional_id, [])
+                lines_by_email[row.email][row.institutional_id].append(row.line)
+    for row in rows:
+        if row.institutional_id not in lines_by_id:
+            continue
+        others = _other_lines(lines_by_id[row.institutional_id], row.email)
+        if others:
+            row.errors.append(
+                gettext('The institutional ID "%(id)s" is also on line %(lines)s.')
+                % {"id": row.institutional_id, "lines": others}
+            )
+        others = _other_lines(lines_by_email.get(row.email, {}), row.institutional_id)
+        if others:
+            row.errors.append(
+                gettext("Line %(lines)s gives this email another institutional ID.")
+                % {"lines": others}
+            )
+
+
+def _other_lines(lines_by_value: dict[str, list[int]], mine: str) -> str:
+    lines = sorted(line for value, ls in lines_by_value.items() if value != mine for line in ls)
+    return ", ".join(str(line) for line in lines)
+
+
+def _chunks(values: Iterable[str]) -> Iterator[list[str]]:
+    values = sorted(values)
+    for start in range(0, len(values), _LOOKUP_BATCH):
+        yield values[start : start + _LOOKUP_BATCH]
+
+
+def _institutional_id_owners(ids: Iterable[str]) -> dict[str, str]:
+    owners = {}
+    for chunk in _chunks(ids):
+        rows = User.objects.filter(institutional_id__in=chunk).values_list(
+            "institutional_id", "email"
+        )
+        owners.update(rows)
+    return owners
 
 
 def _membership_errors(row: RosterRow, known: _Known) -> list[str]:
@@ -330,6 +431,7 @@ def roster_import(
             name=row.name,
             role=row.role,
             career_stage=row.career_stage,
+            institutional_id=row.institutional_id,
             token=secrets.token_urlsafe(32),
             invited_by=invited_by,
         )
@@ -339,6 +441,7 @@ def roster_import(
     try:
         with transaction.atomic():
             invitations = Invitation.objects.bulk_create(invitations)
+            _accounts_fill_institutional_ids(preview.rows)
             if program.enrollment_is_open():
                 _invitations_email(program=program, invitations=invitations)
     except IntegrityError:
@@ -346,6 +449,61 @@ def roster_import(
             "Some of these people were invited meanwhile; upload the file again to see who."
         ) from None
     return invitations
+
+
+def _accounts_fill_institutional_ids(rows: list[RosterRow]) -> None:
+    """Give the roster's institutional IDs to invited people's existing accounts that have
+    none, unless another account holds the ID. The invitations carry the IDs too, so if
+    anything gets in the way the accounts get them when the invitations are accepted."""
+    wanted = {row.email: row.institutional_id for row in rows if row.institutional_id}
+    if not wanted:
+        return
+    taken = set(_institutional_id_owners(wanted.values()))
+    accounts = []
+    for chunk in _chunks(wanted):
+        accounts.extend(
+            User.objects.select_for_update()
+            .annotate(email_lower=Lower("email"))
+            .filter(Q(institutional_id__isnull=True) | Q(institutional_id=""))
+            .filter(email_lower__in=chunk)
+            .only("pk", "email", "institutional_id")
+        )
+    for account in accounts:
+        institutional_id = wanted[account.email_lower]
+        if institutional_id not in taken:
+            account.institutional_id = institutional_id
+            taken.add(institutional_id)
+    accounts = [account for account in accounts if account.institutional_id]
+    try:
+        with transaction.atomic():
+            User.objects.bulk_update(accounts, ["institutional_id"], batch_size=_UPDATE_BATCH)
+    except IntegrityError:
+        # Another account took one of the IDs meanwhile; acceptance fills them one by one.
+        logger.info("Roster import: institutional IDs not given to %d accounts", len(accounts))
+
+
+def account_institutional_id_fill(*, user: User, institutional_id: str) -> bool:
+    """Give `user`'s account `institutional_id` if it has none and no other account holds
+    it; returns whether it did. Never raises for a taken ID (it logs and skips), so it is
+    safe inside someone's request."""
+    if not institutional_id or user.institutional_id:
+        return False
+    if User.objects.filter(institutional_id=institutional_id).exclude(pk=user.pk).exists():
+        logger.info("Institutional ID of user %s not set: another account holds it", user.pk)
+        return False
+    try:
+        with transaction.atomic():
+            updated = (
+                User.objects.filter(pk=user.pk)
+                .filter(Q(institutional_id__isnull=True) | Q(institutional_id=""))
+                .update(institutional_id=institutional_id)
+            )
+    except IntegrityError:
+        logger.info("Institutional ID of user %s not set: another account took it", user.pk)
+        return False
+    if updated:
+        user.institutional_id = institutional_id
+    return bool(updated)
 
 
 @transaction.atomic

@@ -27,7 +27,7 @@ from programs.models import (
     Topic,
 )
 from programs.questions import answer_clean, answer_is_empty
-from programs.roster import invitations_send_pending
+from programs.roster import account_institutional_id_fill, invitations_send_pending
 from programs.screening import ScreeningIncomplete, screening_missing
 from programs.signals import application_decided, application_updated, program_copied
 
@@ -179,7 +179,8 @@ def application_submit(*, program: Program, user, data: ApplicationData) -> Appl
     """Create a person's application (status applied) with topics, goals, availability and
     answers. Refuses a program not open for enrollment, a second application in the same
     role, and the other role when the program does not allow both. A withdrawn application
-    in the same role is reopened. Roster invitations for this person are marked accepted."""
+    in the same role is reopened. Roster invitations for this person are marked accepted, and
+    an institutional ID one carries goes onto the account if it has none and the ID is free."""
     # Lock the program row so two simultaneous submissions are checked one after the other.
     Program.objects.select_for_update().filter(pk=program.pk).first()
     _check_can_apply(program=program, user=user, role=data.role)
@@ -189,9 +190,14 @@ def application_submit(*, program: Program, user, data: ApplicationData) -> Appl
     application.submitted_at = timezone.now()
     application.decision_reason = ""
     _fill_application(application=application, data=data)
-    program.invitations.filter(
+    invitations = program.invitations.filter(
         email__iexact=user.email, role=data.role, accepted_at__isnull=True
-    ).update(accepted_at=timezone.now())
+    )
+    carried = invitations.exclude(institutional_id="").values_list("institutional_id", flat=True)
+    institutional_id = carried.first()
+    invitations.update(accepted_at=timezone.now())
+    if institutional_id:
+        account_institutional_id_fill(user=user, institutional_id=institutional_id)
     return application
 
 

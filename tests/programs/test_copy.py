@@ -32,7 +32,11 @@ NOT_COPIED = {
     "created_at",
     "updated_at",
 }
-PROGRAM_OVERRIDES = {"reminder_hours": "48,6,2"}
+PROGRAM_OVERRIDES = {
+    "reminder_hours": "48,6,2",
+    "outcome_terms": "2026-spring\n2026-fall\n2027-spring",
+    "outcome_first_term": "2026-fall",
+}
 SURVEY_OVERRIDES = {"answer_days": 21, "reminder_days": 5}
 
 

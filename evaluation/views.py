@@ -1,4 +1,3 @@
-import tempfile
 import textwrap
 
 from django import forms
@@ -6,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -37,14 +36,13 @@ from evaluation.selectors.pending import checkin_partner
 from evaluation.selectors.results import survey_results, survey_text_answers
 from evaluation.services import checkin_answer, checkins_create_due, survey_answer
 from evaluation.services.common import today_utc
-from mentoring.exporting import csv_stream, xlsx_write
+from mentoring.downloads import csv_response, xlsx_response
 from programs.permissions import (
     program_for_coordinator,
     programs_coordinated_by,
     programs_reportable_by,
 )
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 FORMATS = ("csv", "xlsx")
 
 
@@ -242,26 +240,6 @@ def _filename(programs: list, name: str, fmt: str) -> str:
     return f"{scope}-{name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
 
 
-def _csv_response(*, header, rows, filename: str) -> StreamingHttpResponse:
-    response = StreamingHttpResponse(
-        csv_stream(header=header, rows=rows), content_type="text/csv; charset=utf-8"
-    )
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
-
-
-def _xlsx_response(*, sheets, filename: str) -> FileResponse:
-    # Written to an anonymous temporary file (gone once closed), then streamed from disk.
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    try:
-        xlsx_write(sheets=sheets, target=spool)
-        spool.seek(0)
-    except BaseException:
-        spool.close()
-        raise
-    return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
-
-
 @never_cache
 @login_required
 def export(request, dataset, fmt):
@@ -274,8 +252,8 @@ def export(request, dataset, fmt):
     rows = dataset.rows([p.pk for p in programs])
     filename = _filename(programs, dataset.slug, fmt)
     if fmt == "csv":
-        return _csv_response(header=dataset.header, rows=rows, filename=filename)
-    return _xlsx_response(sheets=[(dataset.title, dataset.header, rows)], filename=filename)
+        return csv_response(header=dataset.header, rows=rows, filename=filename)
+    return xlsx_response(sheets=[(dataset.title, dataset.header, rows)], filename=filename)
 
 
 def _impact_chart(report) -> dict:
@@ -332,11 +310,11 @@ def impact_export(request, fmt):
     rows = impact_rows(impact_report(programs=programs))
     filename = _filename(programs, "impact", fmt)
     if fmt == "csv":
-        return _csv_response(header=IMPACT_HEADER, rows=rows, filename=filename)
+        return csv_response(header=IMPACT_HEADER, rows=rows, filename=filename)
     method = [[paragraph] for paragraph in IMPACT_METHOD]
     sheets = [
         ("Impact", IMPACT_HEADER, rows),
         ("Programs", ["program"], [[p.name] for p in programs]),
         ("Method", ["How to read this report"], method),
     ]
-    return _xlsx_response(sheets=sheets, filename=filename)
+    return xlsx_response(sheets=sheets, filename=filename)

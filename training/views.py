@@ -1,18 +1,16 @@
 """Training pages: a participant's checklist and steps, and the completion table staff see."""
 
-import tempfile
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404, StreamingHttpResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from mentoring.exporting import csv_stream, xlsx_write
+from mentoring.downloads import csv_response, xlsx_response
 from programs.permissions import program_for_reporting, programs_reportable_by
 from training.files import FILE_TYPES, extension_of
 from training.forms import AcknowledgeForm, QuizForm
@@ -31,7 +29,6 @@ from training.services import (
     step_mark_done,
 )
 
-XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 K = TrainingStep.Kind
 
 
@@ -190,16 +187,5 @@ def completion_download(request, pk, fmt):
     header, rows = completion_export(program=program)
     filename = f"{program.slug}-training-{timezone.localdate():%Y-%m-%d}.{fmt}"
     if fmt == "csv":
-        response = StreamingHttpResponse(
-            csv_stream(header=header, rows=rows), content_type="text/csv; charset=utf-8"
-        )
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        return response
-    spool = tempfile.TemporaryFile()  # noqa: SIM115 - FileResponse closes it
-    try:
-        xlsx_write(sheets=[(_("Training"), header, rows)], target=spool)
-        spool.seek(0)
-    except BaseException:
-        spool.close()
-        raise
-    return FileResponse(spool, as_attachment=True, filename=filename, content_type=XLSX_TYPE)
+        return csv_response(header=header, rows=rows, filename=filename)
+    return xlsx_response(sheets=[(_("Training"), header, rows)], filename=filename)

@@ -11,7 +11,8 @@ from django.utils import timezone
 
 from accounts.models import User
 from matching.models import Match
-from mentoring.roles import COORDINATORS_GROUP
+from mentoring.roles import COORDINATORS_GROUP, REPORTING_GROUP
+from outcomes.demo import demo_outcomes_seed
 from programs.demo import demo_screening_seed
 from programs.models import Application, AvailabilityWindow, Program
 from programs.services import (
@@ -267,6 +268,12 @@ def seed_demo(*, participants: int = 60, password: str, seed: int = 7) -> dict:
         ),
     )
     _demo_checkins(program=programs[0])
+    reporter = demo_user(
+        email=f"reporting@{DEMO_DOMAIN}", first="Rui", last="Santos", password=password
+    )
+    reporter.groups.add(Group.objects.get_or_create(name=REPORTING_GROUP)[0])
+    programs[0].reporting_staff.add(reporter)
+    demo_outcomes_seed(program=programs[0], by=coordinator)
     return {"programs": len(programs), "applications_created": created, "matches": matched}
 
 

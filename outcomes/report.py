@@ -73,6 +73,28 @@ class DoseResult:
     sentence: str
 
 
+def verdict_label(verdict: str | None) -> str:
+    """What the What Works Clearinghouse baseline-equivalence verdict means, in words."""
+    return {
+        "equivalent": _("alike (0.05 or less)"),
+        "adjust": _("needs adjustment (0.05 to 0.25)"),
+        "not equivalent": _("not alike (over 0.25)"),
+    }.get(verdict or "", "")
+
+
+@dataclass(frozen=True)
+class BalanceLine:
+    name: str
+    mean_t: float | None
+    mean_c: float | None
+    difference: float | None
+    verdict: str
+
+    @classmethod
+    def of(cls, row: analysis.BalanceRow) -> BalanceLine:
+        return cls(row.name, row.mean_t, row.mean_c, row.difference, verdict_label(row.verdict))
+
+
 @dataclass
 class MeasureResult:
     code: str
@@ -86,6 +108,13 @@ class MeasureResult:
     breakdowns: list[Breakdown] = field(default_factory=list)
     series: list[TermPoint] = field(default_factory=list)
     dose: list[DoseResult] = field(default_factory=list)
+
+    @property
+    def balance_tables(self) -> list[tuple[str, list[BalanceLine]]]:
+        return [
+            (_("Before matching"), [BalanceLine.of(row) for row in self.balance_before]),
+            (_("After matching"), [BalanceLine.of(row) for row in self.balance_after]),
+        ]
 
 
 @dataclass

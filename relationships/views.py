@@ -6,7 +6,6 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from relationships.certificates import certificate_pdf
 from relationships.forms import AgreementForm, agreement_initial
 from relationships.panels import agreement_context
 from relationships.permissions import certificate_application_for_owner, match_for_participant
@@ -85,6 +84,8 @@ def certificate_download(request, pk):
     if not status.eligible:
         context = {"status": status, "program": application.program}
         return render(request, "relationships/certificate_unavailable.html", context, status=404)
+    from relationships.certificates import certificate_pdf  # ReportLab: only when asked
+
     pdf = certificate_pdf(
         name=application.user.name,
         program=application.program.name,

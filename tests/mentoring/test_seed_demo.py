@@ -18,8 +18,9 @@ def _debug_on(settings):
 def test_seed_demo_creates_programs_and_participants_once():
     call_command("seed_demo", participants=12)
     counts = (Program.objects.count(), User.objects.count(), Application.objects.count())
-    # Three programs, and last year's closed run of the first (where a certificate was earned).
-    assert counts == (4, 14, 14)
+    # Three programs, and last year's closed run of the first (where a certificate was earned);
+    # 12 participants, the coordinator, the admin and the reporting staff member.
+    assert counts == (4, 15, 14)
     assert set(Program.objects.values_list("kind", flat=True)) == {"formal", "informal"}
     call_command("seed_demo", participants=12)
     assert (Program.objects.count(), User.objects.count(), Application.objects.count()) == counts
@@ -47,7 +48,7 @@ def test_seed_demo_refuses_with_debug_off_unless_forced(settings):
         call_command("seed_demo", participants=6)
     assert User.objects.count() == 0
     call_command("seed_demo", participants=6, force=True)
-    assert User.objects.count() == 8
+    assert User.objects.count() == 9
 
 
 def test_seed_demo_scale_flags_build_a_large_program():
@@ -117,3 +118,19 @@ def test_seed_demo_shows_the_program_structure():
     assert [a.is_confirmed for a in Agreement.objects.filter(match__program=program)] == [True]
     assert ended.end_reason == "schedules"
     assert certificate_status(application=certified).eligible
+
+
+def test_seed_demo_imports_outcomes_that_show_a_result():
+    from outcomes.models import OutcomeImport
+    from outcomes.report import outcome_report
+    from programs.models import Program
+
+    call_command("seed_demo", participants=60)
+    call_command("seed_demo", participants=60)
+    program = Program.objects.get(slug=OutcomeImport.objects.get().program.slug)
+    record = OutcomeImport.objects.get()
+    assert record.status == "done"
+    assert record.new_people == 400
+    (gpa, retained) = outcome_report(program=program).measures
+    assert gpa.overall.sentence.startswith("Participants' GPA rose")
+    assert program.reporting_staff.filter(email__startswith="reporting@").exists()

@@ -60,7 +60,8 @@ def test_difference_in_differences_and_its_sentence():
     assert did.estimate == pytest.approx(0.3)
     long = DataFrame(
         {
-            "y": [3.0] * 24 + [3.5 + (0.1 if i % 2 else -0.1) for i in range(12)]
+            "y": [3.0] * 24
+            + [3.5 + (0.1 if i % 2 else -0.1) for i in range(12)]
             + [3.2 + (0.1 if i % 2 else -0.1) for i in range(12)],
             "treated": ([1] * 12 + [0] * 12) * 2,
             "post": [0] * 24 + [1] * 24,
@@ -133,11 +134,21 @@ def test_a_breakdown_withholds_a_small_group_and_the_one_that_would_reveal_it():
     for i in range(5):
         _participant(program, f"M{i}", {"2025-fall": 3.0, "2026-fall": 3.6}, role="mentee")
     for i in range(4):
-        _participant(program, f"N{i}", {"2025-fall": 3.0, "2026-fall": 3.6}, role="mentor",
-                     stage="Second-year")
+        _participant(
+            program,
+            f"N{i}",
+            {"2025-fall": 3.0, "2026-fall": 3.6},
+            role="mentor",
+            stage="Second-year",
+        )
     for i in range(2):
-        _participant(program, f"F{i}", {"2025-fall": 3.0, "2026-fall": 3.6}, role="mentor",
-                     stage="Final-year")
+        _participant(
+            program,
+            f"F{i}",
+            {"2025-fall": 3.0, "2026-fall": 3.6},
+            role="mentor",
+            stage="Final-year",
+        )
     (gpa,) = outcome_report(program=program).measures
     stages = next(b for b in gpa.breakdowns if b.title == "By career stage")
     shown = {row.key: (row.n_t, row.withheld) for row in stages.rows}
@@ -185,9 +196,7 @@ def test_dose_and_response_is_the_slope_of_change_on_sessions_held():
                 start=start + timedelta(days=k, hours=i),
                 end=start + timedelta(days=k, hours=i, minutes=30),
             )
-            SessionLog.objects.create(
-                meeting=meeting, author=user, outcome=SessionLog.Outcome.HELD
-            )
+            SessionLog.objects.create(meeting=meeting, author=user, outcome=SessionLog.Outcome.HELD)
         changes.append(0.1 * i)
     for i in range(4):
         _comparison(program, f"C{i}", {"2025-fall": 3.0, "2026-fall": 3.0})

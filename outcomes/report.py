@@ -352,8 +352,11 @@ def _balance(population, before, usable, weights, yes_no) -> list[analysis.Balan
     if not yes_no:
         covariates[_("Baseline value")] = np.where(usable, before, np.nan)
     for stage_id, name in population.stage_names.items():
+        indicator = (population.stage == stage_id).astype(float)
+        if len(set(indicator[usable].tolist())) < 2:
+            continue  # everyone or no one at this stage: nothing to balance
         key = _("Career stage: %(stage)s") % {"stage": name}
-        covariates[key] = np.where(usable, (population.stage == stage_id).astype(float), np.nan)
+        covariates[key] = np.where(usable, indicator, np.nan)
         binary.add(key)
     weights_used = None if weights is None else np.where(usable, weights, 0.0)
     return analysis.balance(

@@ -85,8 +85,16 @@ def _series_chart(result) -> dict:
         "type": "line",
         "labels": [point.term for point in result.series],
         "datasets": [
-            {"label": _("Participants"), "data": [p.value_t for p in result.series]},
-            {"label": _("Comparison group"), "data": [p.value_c for p in result.series]},
+            {
+                "label": _("Participants"),
+                "data": [p.value_t for p in result.series],
+                "spanGaps": True,
+            },
+            {
+                "label": _("Comparison group"),
+                "data": [p.value_c for p in result.series],
+                "spanGaps": True,
+            },
         ],
         "y": {"beginAtZero": result.yes_no},
     }

@@ -8,10 +8,21 @@ from accounts.models import User
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]
     list_display = ["email", "display_name", "is_staff", "is_active", "date_joined"]
-    search_fields = ["email", "display_name", "first_name", "last_name"]
+    search_fields = ["email", "display_name", "first_name", "last_name", "institutional_id"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
-        ("Profile", {"fields": ("display_name", "first_name", "last_name", "time_zone")}),
+        (
+            "Profile",
+            {
+                "fields": (
+                    "display_name",
+                    "first_name",
+                    "last_name",
+                    "institutional_id",
+                    "time_zone",
+                )
+            },
+        ),
         (
             "Permissions",
             {"fields": ("is_active", "is_staff", "is_superuser", "groups", "user_permissions")},

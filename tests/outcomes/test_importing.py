@@ -202,3 +202,34 @@ def test_records_of_one_program_never_touch_another(program, staff):
     import_file(other, staff, "person,term,measure,value\nC1,2025-fall,gpa,4\n")
     assert _values(program) == [("C1", "2025-fall", "gpa", 2.0)]
     assert _values(other) == [("C1", "2025-fall", "gpa", 4.0)]
+
+
+@pytest.mark.parametrize(
+    ("terms", "first", "error"),
+    [
+        (
+            "2025-fall\n2025-fall",
+            "2025-fall",
+            {"outcome_terms": ["Each term may be listed only once."]},
+        ),
+        (
+            "2025-fall\n2026-spring",
+            "2027-fall",
+            {"outcome_first_term": ["The first term must be one of the terms listed."]},
+        ),
+        (
+            "2025-fall",
+            "",
+            {"outcome_first_term": ["Say which of the terms is the program's first."]},
+        ),
+        ("x" * 33, "", {"outcome_terms": ["A term is at most 32 characters."]}),
+    ],
+)
+def test_a_programs_terms_are_checked(terms, first, error):
+    from django.core.exceptions import ValidationError
+
+    program = make_outcome_program()
+    program.outcome_terms, program.outcome_first_term = terms, first
+    with pytest.raises(ValidationError) as caught:
+        program.full_clean()
+    assert caught.value.message_dict == error

@@ -71,7 +71,10 @@ def newcombe_interval(
 
 def cox_index(*, p_t: float, n_t: float, p_c: float, n_c: float) -> float:
     """(logit p_t - logit p_c) / 1.65; a rate of 0 or 1 would make it infinite, so then, as
-    the WWC does, 0.5 is added to each cell of the 2x2 table (both groups)."""
+    the WWC does, 0.5 is added to each cell of the 2x2 table (both groups). Equal rates are
+    no difference, whatever the group sizes (the correction would otherwise invent one)."""
+    if p_t == p_c:
+        return 0.0
     if {p_t, p_c} & {0.0, 1.0}:
         p_t, p_c = (p_t * n_t + 0.5) / (n_t + 1), (p_c * n_c + 0.5) / (n_c + 1)
     return (_logit(p_t) - _logit(p_c)) / COX_DIVISOR

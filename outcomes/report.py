@@ -193,8 +193,11 @@ def measure_result(*, program, population: Population, code: str) -> MeasureResu
         matched=_compare(treated, before, after, weights, matched=True, **context),
     )
     usable = ~np.isnan(after) if yes_no else ~np.isnan(before) & ~np.isnan(after)
-    result.balance_before = _balance(population, before, usable, None, yes_no)
-    result.balance_after = _balance(population, before, usable, weights, yes_no)
+    # The groups' means would reveal what a withheld comparison hides.
+    if not result.overall.withheld:
+        result.balance_before = _balance(population, before, usable, None, yes_no)
+    if not result.matched.withheld:
+        result.balance_after = _balance(population, before, usable, weights, yes_no)
     result.breakdowns = _breakdowns(population, before, after, yes_no, min_cell)
     result.series = _series(program, matrix, treated, min_cell)
     result.dose = _doses(population, before, after, yes_no, min_cell, label)

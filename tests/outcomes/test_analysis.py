@@ -479,3 +479,10 @@ def test_results_are_python_floats():
 
     assert {type(value) for value in (result.estimate, result.se, result.effect_size)} == {float}
     assert {type(value) for value in (slope.slope, slope.ci_low, slope.p_value)} == {float}
+
+
+def test_equal_rates_of_zero_or_one_are_no_difference_whatever_the_group_sizes():
+    from outcomes._intervals import cox_index
+
+    assert cox_index(p_t=0.0, n_t=12, p_c=0.0, n_c=16) == 0.0
+    assert cox_index(p_t=1.0, n_t=3, p_c=1.0, n_c=300) == 0.0

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.translation import gettext_lazy
 
 from evaluation.models import CheckIn, Survey
 from evaluation.questions import question_form_field
@@ -63,3 +64,7 @@ class ReportScopeForm(forms.Form):
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["program"].queryset = programs_reportable_by(user=user).order_by("name")
+
+
+class AnswerSearchForm(forms.Form):
+    q = forms.CharField(label=gettext_lazy("Search the answers"), required=False, max_length=200)

@@ -1,6 +1,5 @@
 import textwrap
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -10,11 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from evaluation.forms import CheckInForm, ReportScopeForm, SurveyAnswerForm
+from evaluation.forms import AnswerSearchForm, CheckInForm, ReportScopeForm, SurveyAnswerForm
 from evaluation.permissions import (
     checkin_for_respondent,
     invitation_for_respondent,
@@ -159,10 +158,6 @@ def program_dashboard(request, pk):
         "results": survey_results(program=program),
     }
     return render(request, "evaluation/program_dashboard.html", context)
-
-
-class AnswerSearchForm(forms.Form):
-    q = forms.CharField(label=gettext_lazy("Search the answers"), required=False, max_length=200)
 
 
 ANSWERS_PER_PAGE = 25

@@ -12,10 +12,8 @@ from __future__ import annotations
 
 import io
 from datetime import date
-from pathlib import Path
 from xml.sax.saxutils import escape
 
-import reportlab
 from django.utils import timezone
 from django.utils.formats import date_format, number_format
 from django.utils.translation import gettext as _
@@ -29,10 +27,10 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import KeepTogether, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from mentoring.exporting import ILLEGAL_CHARACTERS_RE
+from mentoring.pdf_fonts import pdf_font
 from outcomes import analysis, tables
 from outcomes.report import MeasureResult, OutcomeReport
 
@@ -43,25 +41,10 @@ COMPARISON = Color(0.85, 0.45, 0.1)
 GRID = Color(0.75, 0.75, 0.75)
 HEAD = Color(0.88, 0.92, 0.96)
 GREY = Color(0.35, 0.35, 0.35)
-_FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path(reportlab.__file__).parent / "fonts"]
-_FONT_FILES = {
-    "regular": ("DejaVuSans.ttf", "Vera.ttf"),
-    "bold": ("DejaVuSans-Bold.ttf", "VeraBd.ttf"),
-}
 
 
 def _font(weight: str) -> str:
-    """The registered name of a TrueType font for `weight`, registering it on first use."""
-    name = f"Report-{weight}"
-    if name in pdfmetrics.getRegisteredFontNames():
-        return name
-    for folder in _FONT_DIRS:
-        for filename in _FONT_FILES[weight]:
-            path = folder / filename
-            if path.exists():
-                pdfmetrics.registerFont(TTFont(name, str(path)))
-                return name
-    return "Helvetica-Bold" if weight == "bold" else "Helvetica"
+    return pdf_font(weight, prefix="Report")
 
 
 def _styles() -> dict[str, ParagraphStyle]:

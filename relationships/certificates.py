@@ -8,39 +8,23 @@ text, never parsed as markup, so whatever a name holds is printed as typed.
 
 import io
 from datetime import date
-from pathlib import Path
 
-import reportlab
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from reportlab.lib.colors import Color
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+
+from mentoring.pdf_fonts import pdf_font
 
 PAGE = landscape(A4)
 BRAND = Color(0.12, 0.37, 0.55)
-_FONT_DIRS = [Path("/usr/share/fonts/truetype/dejavu"), Path(reportlab.__file__).parent / "fonts"]
-_FONT_FILES = {
-    "regular": ("DejaVuSans.ttf", "Vera.ttf"),
-    "bold": ("DejaVuSans-Bold.ttf", "VeraBd.ttf"),
-}
 
 
 def _font(weight: str) -> str:
-    """The registered name of a TrueType font for `weight`, registering it on first use."""
-    name = f"Certificate-{weight}"
-    if name in pdfmetrics.getRegisteredFontNames():
-        return name
-    for folder in _FONT_DIRS:
-        for filename in _FONT_FILES[weight]:
-            path = folder / filename
-            if path.exists():
-                pdfmetrics.registerFont(TTFont(name, str(path)))
-                return name
-    return "Helvetica-Bold" if weight == "bold" else "Helvetica"
+    return pdf_font(weight, prefix="Certificate")
 
 
 def _fitted(canvas: Canvas, text: str, font: str, size: float, y: float, width: float) -> None:

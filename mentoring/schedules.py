@@ -8,7 +8,11 @@ DEFAULT_SCHEDULES: list[dict] = [
     {"name": "Worker heartbeat", "task": "mentoring.heartbeat", "every_seconds": 60},
     {"name": "Send due notifications", "task": "notifications.sweep", "every_seconds": 60},
     {"name": "Start waiting matching runs", "task": "matching.sweep_runs", "every_seconds": 60},
-    {"name": "Start waiting outcome imports", "task": "outcomes.sweep_imports", "every_seconds": 60},
+    {
+        "name": "Start waiting outcome imports",
+        "task": "outcomes.sweep_imports",
+        "every_seconds": 60,
+    },
     {
         "name": "Evaluation: check-ins, surveys, pairs at risk, nudges",
         "task": "evaluation.daily",

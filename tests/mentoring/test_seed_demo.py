@@ -131,6 +131,7 @@ def test_seed_demo_imports_outcomes_that_show_a_result():
     record = OutcomeImport.objects.get()
     assert record.status == "done"
     assert record.new_people == 400
-    (gpa, retained) = outcome_report(program=program).measures
+    gpa, retained = outcome_report(program=program).measures
+    assert (gpa.code, retained.code) == ("gpa", "retained")
     assert gpa.overall.sentence.startswith("Participants' GPA rose")
     assert program.reporting_staff.filter(email__startswith="reporting@").exists()

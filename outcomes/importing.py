@@ -76,12 +76,13 @@ class _Scan:
 
 @dataclass
 class _People:
-    """Each key of the scan resolved to a person: an existing row, or one to create."""
+    """Each key of the scan resolved to a person: an existing row, or one to create. Plain
+    tuples, not model instances: a file can name 200,000 people."""
 
     person_ids: list[int | None]
     user_ids: list[int | None]
-    to_create: list[OutcomePerson]
-    to_update: list[OutcomePerson]
+    to_create: list[tuple[int, int | None, str, int | None]]  # key, user, ID, stage
+    to_update: list[tuple[int, int | None, int | None]]  # pk, user, stage
 
 
 # --- Creating and dispatching ------------------------------------------------------------
@@ -210,7 +211,7 @@ def _finish_check(record, scan: _Scan | None, people: _People | None, problem: s
         if people is not None:
             taking_part = participant_user_ids(program=record.program)
             record.participants = sum(1 for uid in people.user_ids if uid in taking_part)
-            record.new_people = sum(1 for p in people.to_create if p.user_id is None)
+            record.new_people = sum(1 for _key, user_id, *_rest in people.to_create if not user_id)
         if not record.rows and not record.error_count:
             record.errors, record.error_count = [_("The file has no rows under its header.")], 1
     record.status = S.REFUSED if record.error_count else S.READY
@@ -415,13 +416,13 @@ def _resolve(program: Program, scan: _Scan) -> _People:
         ),
     )
     existing_by_user, existing_by_id = {}, {}
-    for person in OutcomePerson.objects.filter(program=program).only(
+    for row in OutcomePerson.objects.filter(program=program).values_list(
         "pk", "user_id", "institutional_id", "career_stage_id"
     ):
-        if person.user_id:
-            existing_by_user[person.user_id] = person
-        if person.institutional_id:
-            existing_by_id[person.institutional_id] = person
+        if row[1]:
+            existing_by_user[row[1]] = row
+        if row[2]:
+            existing_by_id[row[2]] = row
     stages = {name.lower(): pk for pk, name in program.career_stages.values_list("pk", "name")}
     people = _People([], [], [], [])
     for (kind, value), index in scan.keys.items():
@@ -432,20 +433,13 @@ def _resolve(program: Program, scan: _Scan) -> _People:
         if person is None and kind == "id":
             person = existing_by_id.get(value)
         if person is None:
-            person = OutcomePerson(
-                program=program,
-                user_id=user_id,
-                institutional_id=value if kind == "id" else "",
-                career_stage_id=stage_id,
-            )
-            people.to_create.append(person)
-        elif (stage_id and person.career_stage_id != stage_id) or (
-            user_id and person.user_id is None
-        ):
-            person.career_stage_id = stage_id or person.career_stage_id
-            person.user_id = person.user_id or user_id
-            people.to_update.append(person)
-        people.person_ids.append(person.pk)
+            people.to_create.append((index, user_id, value if kind == "id" else "", stage_id))
+            people.person_ids.append(None)
+        else:
+            pk, had_user, _id, had_stage = person
+            if (stage_id and had_stage != stage_id) or (user_id and had_user is None):
+                people.to_update.append((pk, had_user or user_id, stage_id or had_stage))
+            people.person_ids.append(pk)
         people.user_ids.append(user_id)
     return people
 
@@ -542,9 +536,7 @@ def _apply(record: OutcomeImport) -> tuple[int, int]:
             )
             % {"n": scan.error_count, "first": scan.errors[0]}
         )
-    OutcomePerson.objects.bulk_create(people.to_create, batch_size=_CHUNK)
-    OutcomePerson.objects.bulk_update(people.to_update, ["career_stage", "user"], batch_size=_CHUNK)
-    ids = _person_ids(people)
+    ids = _people_write(program, people)
     records = OutcomeRecord.objects.filter(person__program=program)
     before = records.count()
     writer = _copy_upsert if connection.vendor == "postgresql" else _bulk_upsert
@@ -553,9 +545,29 @@ def _apply(record: OutcomeImport) -> tuple[int, int]:
     return created, len(scan.values) - created
 
 
-def _person_ids(people: _People) -> list[int]:
-    created = iter(person.pk for person in people.to_create)
-    return [pk if pk is not None else next(created) for pk in people.person_ids]
+def _people_write(program: Program, people: _People) -> list[int]:
+    """Create the new people and update the changed ones, a chunk at a time; returns every
+    key's person id."""
+    ids = people.person_ids
+    for start in range(0, len(people.to_create), _CHUNK):
+        chunk = people.to_create[start : start + _CHUNK]
+        created = OutcomePerson.objects.bulk_create(
+            OutcomePerson(
+                program=program, user_id=user_id, institutional_id=key, career_stage_id=stage
+            )
+            for _index, user_id, key, stage in chunk
+        )
+        for (index, *_rest), person in zip(chunk, created, strict=True):
+            ids[index] = person.pk
+    for start in range(0, len(people.to_update), _CHUNK):
+        OutcomePerson.objects.bulk_update(
+            [
+                OutcomePerson(pk=pk, user_id=user_id, career_stage_id=stage)
+                for pk, user_id, stage in people.to_update[start : start + _CHUNK]
+            ],
+            ["career_stage", "user"],
+        )
+    return ids
 
 
 def _record_rows(scan: _Scan, ids: list[int]):

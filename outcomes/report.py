@@ -394,18 +394,21 @@ def _breakdowns(population: Population, before, after, yes_no, min_cell) -> list
     treated = population.treated
     usable = ~np.isnan(after) if yes_no else ~np.isnan(before) & ~np.isnan(after)
     stage_names = population.stage_names
+    roles = {"mentor": _("Mentors"), "mentee": _("Mentees")}
     cuts = [
-        (_("By role"), [_role_label(r) for r in population.role]),
+        (_("By role"), [roles.get(r) if r else None for r in population.role]),
         (_("By career stage"), [stage_names.get(int(s)) for s in population.stage]),
         (_("By cohort (year first matched)"), population.cohort),
         *[(question, answers) for question, answers in population.answers.items()],
     ]
     result = []
     for title, keys in cuts:
-        groups: dict[str, np.ndarray] = {}
-        for index, key in enumerate(keys):
-            if key is not None and treated[index] and usable[index]:
-                groups.setdefault(key, np.zeros(population.size, dtype=bool))[index] = True
+        members: dict[str, list[int]] = {}
+        for index in np.flatnonzero(treated & usable).tolist():
+            key = keys[index]
+            if key is not None:
+                members.setdefault(key, []).append(index)
+        groups = {key: _mask(population.size, indices) for key, indices in members.items()}
         if len(groups) < 2:
             continue
         sizes = {key: int(mask.sum()) for key, mask in groups.items()}
@@ -427,8 +430,10 @@ def _breakdowns(population: Population, before, after, yes_no, min_cell) -> list
     return result
 
 
-def _role_label(role: str | None) -> str | None:
-    return {"mentor": _("Mentors"), "mentee": _("Mentees")}.get(role) if role else None
+def _mask(size: int, indices: list[int]) -> np.ndarray:
+    mask = np.zeros(size, dtype=bool)
+    mask[indices] = True
+    return mask
 
 
 def _series(program, matrix: np.ndarray, treated: np.ndarray, min_cell: int) -> list[TermPoint]:

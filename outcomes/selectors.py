@@ -151,17 +151,21 @@ def _dose(program, applications, users) -> tuple[np.ndarray, np.ndarray]:
         per_user_sessions[user_id] += 1
         per_user_minutes[user_id] += minutes[meeting_id]
 
-    meetings = Meeting.objects.filter(pk__in=list(minutes)).values_list(
+    # Joined on the program rather than an IN list of every held meeting (tens of thousands).
+    meetings = Meeting.objects.filter(program=program).values_list(
         "pk", "mentor_id", "match__mentee__user_id"
     )
     for meeting_id, mentor_id, mentee_id in meetings:
+        if meeting_id not in minutes:
+            continue
         add(mentor_id, meeting_id)
         if mentee_id:
             add(mentee_id, meeting_id)
     for meeting_id, member_id in Attendance.objects.filter(
-        meeting_id__in=list(minutes), attended=True
+        meeting__program=program, attended=True
     ).values_list("meeting_id", "member_id"):
-        add(member_id, meeting_id)
+        if meeting_id in minutes:
+            add(member_id, meeting_id)
     sessions = np.array(
         [per_user_sessions.get(u, 0) if u in applications else np.nan for u in users], dtype=float
     )

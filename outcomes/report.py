@@ -149,12 +149,23 @@ def outcome_report(*, program, measures: list[str] | None = None) -> OutcomeRepo
 
 
 def _periods(program, matrix: np.ndarray, yes_no: bool) -> tuple[np.ndarray, np.ndarray]:
-    terms = program.term_list
-    first = terms.index(program.outcome_first_term) if program.outcome_first_term in terms else 0
+    first = _first_index(program)
     before_cols, after_cols = matrix[:, :first], matrix[:, first:]
     before = _row_mean(before_cols)
     after = _last_value(after_cols) if yes_no else _row_mean(after_cols)
     return before, after
+
+
+def _first_index(program) -> int:
+    """Where the program's first term stands in its term list: the columns before it are
+    the baseline."""
+    terms = program.term_list
+    return terms.index(program.outcome_first_term) if program.outcome_first_term in terms else 0
+
+
+def _usable(before: np.ndarray, after: np.ndarray, yes_no: bool) -> np.ndarray:
+    """Who an estimate can use: an after value (yes/no measures), or both values."""
+    return ~np.isnan(after) if yes_no else ~np.isnan(before) & ~np.isnan(after)
 
 
 def _row_mean(matrix: np.ndarray) -> np.ndarray:
@@ -192,7 +203,7 @@ def measure_result(*, program, population: Population, code: str) -> MeasureResu
         overall=_compare(treated, before, after, None, matched=False, **context),
         matched=_compare(treated, before, after, weights, matched=True, **context),
     )
-    usable = ~np.isnan(after) if yes_no else ~np.isnan(before) & ~np.isnan(after)
+    usable = _usable(before, after, yes_no)
     # The groups' means would reveal what a withheld comparison hides.
     if not result.overall.withheld:
         result.balance_before = _balance(population, before, usable, None, yes_no)
@@ -207,7 +218,7 @@ def measure_result(*, program, population: Population, code: str) -> MeasureResu
 def _matching(population: Population, before, after, yes_no: bool):
     """Coarsened exact matching weights over the people with the values the estimate uses:
     career stage, and for numeric measures the fifth of the baseline they were in."""
-    usable = ~np.isnan(after) if yes_no else ~np.isnan(before) & ~np.isnan(after)
+    usable = _usable(before, after, yes_no)
     strata = population.stage * STAGE_STRIDE
     if not yes_no:
         bands = np.full(population.size, -1, dtype=np.int64)
@@ -222,17 +233,24 @@ def _matching(population: Population, before, after, yes_no: bool):
     return weights
 
 
-def _compare(treated, before, after, weights, *, matched, label, unit, yes_no, min_cell):
-    if yes_no:
-        return _compare_rates(treated, after, weights, matched, label, min_cell)
-    keep = ~np.isnan(before) & ~np.isnan(after)
+def _start(keep, treated, weights, matched, min_cell) -> tuple[np.ndarray, Comparison]:
+    """The people an estimate uses (weight 0 drops people from the matched one) and its
+    comparison, withheld when either group is under the smallest size."""
     if weights is not None:
-        keep &= weights > 0
+        keep = keep & (weights > 0)
     n_t, n_c = int((keep & treated).sum()), int((keep & ~treated).sum())
     comparison = Comparison(matched=matched, n_t=n_t, n_c=n_c)
     if n_t < min_cell or n_c < min_cell:
         comparison.withheld = True
         comparison.sentence = _withheld_sentence(n_t, n_c, min_cell)
+    return keep, comparison
+
+
+def _compare(treated, before, after, weights, *, matched, label, unit, yes_no, min_cell):
+    if yes_no:
+        return _compare_rates(treated, after, weights, matched, label, min_cell)
+    keep, comparison = _start(_usable(before, after, False), treated, weights, matched, min_cell)
+    if comparison.withheld:
         return comparison
     comparison.did = analysis.did_estimate(
         treated=treated[keep],
@@ -246,15 +264,10 @@ def _compare(treated, before, after, weights, *, matched, label, unit, yes_no, m
 
 
 def _compare_rates(treated, after, weights, matched, label, min_cell) -> Comparison:
-    keep = ~np.isnan(after)
-    if weights is not None:
-        keep &= weights > 0
-    n_t, n_c = int((keep & treated).sum()), int((keep & ~treated).sum())
-    comparison = Comparison(matched=matched, n_t=n_t, n_c=n_c)
-    if n_t < min_cell or n_c < min_cell:
-        comparison.withheld = True
-        comparison.sentence = _withheld_sentence(n_t, n_c, min_cell)
+    keep, comparison = _start(~np.isnan(after), treated, weights, matched, min_cell)
+    if comparison.withheld:
         return comparison
+    n_t, n_c = comparison.n_t, comparison.n_c
     yes_t = int(after[keep & treated].sum())
     if weights is None:
         yes_c, size_c = int(after[keep & ~treated].sum()), n_c
@@ -369,9 +382,8 @@ def _balance(population, before, usable, weights, yes_no) -> list[analysis.Balan
 
 def _effect(treated, before, after, yes_no, subset) -> tuple[float, float, float] | None:
     """(estimate, low, high) for participants in `subset` against all comparison students."""
-    chosen = subset | ~treated
+    keep = (subset | ~treated) & _usable(before, after, yes_no)
     if yes_no:
-        keep = chosen & ~np.isnan(after)
         n_t, n_c = int((keep & treated).sum()), int((keep & ~treated).sum())
         if not n_t or not n_c:
             return None
@@ -382,7 +394,6 @@ def _effect(treated, before, after, yes_no, subset) -> tuple[float, float, float
             n_c=n_c,
         )
         return rates.difference, rates.ci_low, rates.ci_high
-    keep = chosen & ~np.isnan(before) & ~np.isnan(after)
     did = analysis.did_estimate(treated=treated[keep], before=before[keep], after=after[keep])
     return (did.estimate, did.ci_low, did.ci_high) if did else None
 
@@ -392,7 +403,7 @@ def _breakdowns(population: Population, before, after, yes_no, min_cell) -> list
     against the whole comparison group. Groups under the smallest size are withheld, and so
     is the next smallest while the withheld ones could be recovered from the total."""
     treated = population.treated
-    usable = ~np.isnan(after) if yes_no else ~np.isnan(before) & ~np.isnan(after)
+    usable = _usable(before, after, yes_no)
     stage_names = population.stage_names
     roles = {"mentor": _("Mentors"), "mentee": _("Mentees")}
     cuts = [
@@ -440,7 +451,7 @@ def _series(program, matrix: np.ndarray, treated: np.ndarray, min_cell: int) -> 
     """Each term's mean (or rate) of participants and comparison; a group's cell under the
     smallest size is withheld."""
     terms = program.term_list
-    first = terms.index(program.outcome_first_term) if program.outcome_first_term in terms else 0
+    first = _first_index(program)
     points = []
     for column, term in enumerate(terms):
         values = matrix[:, column]

@@ -30,9 +30,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from mentoring.uploads import header_key
 from outcomes.measures import Measure, measure_for, value_read
 from outcomes.models import OutcomeImport, OutcomePerson, OutcomeRecord
-from outcomes.reading import HEADER_ALIASES, UnreadableFile, header_key, rows_read
+from outcomes.reading import HEADER_ALIASES, UnreadableFile, rows_read
 from outcomes.selectors import participant_user_ids
 from programs.models import Program
 

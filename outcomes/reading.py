@@ -13,13 +13,13 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
 from django.utils.translation import gettext as _
 
 from mentoring.text import nfc
+from mentoring.uploads import delimiter_of
 
 _ZIP = b"PK\x03\x04"
 _OLD_OFFICE = b"\xd0\xcf\x11\xe0"
@@ -51,10 +51,6 @@ HEADER_ALIASES = {
 
 class UnreadableFile(ValueError):
     """The file is not a CSV or XLSX file we can read; the message says why."""
-
-
-def header_key(cell: str) -> str:
-    return re.sub(r"[\s_\-]+", " ", cell.replace("\ufeff", "").lower()).strip()
 
 
 def rows_read(file: BinaryIO) -> Iterator[tuple[int, list[str]]]:
@@ -98,7 +94,7 @@ def _csv_rows(file: BinaryIO) -> Iterator[tuple[int, list[str]]]:
     text = io.TextIOWrapper(file, encoding=_encoding(file), newline="")
     try:
         header_line = text.readline()
-        delimiter = max(",;\t", key=header_line.count)
+        delimiter = delimiter_of(header_line)
         text.seek(0)
         reader = csv.reader(text, delimiter=delimiter)
         for cells in reader:

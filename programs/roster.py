@@ -19,7 +19,6 @@ import codecs
 import csv
 import io
 import logging
-import re
 import secrets
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from django.utils.translation import gettext
 
 from accounts.models import User
 from mentoring.text import nfc
+from mentoring.uploads import delimiter_of, header_key
 from notifications.models import Kind
 from notifications.services import notification_queue
 from programs.models import Application, CareerStage, Invitation, Program, Role
@@ -184,10 +184,7 @@ def _decode(data: bytes) -> str:
 
 
 def _delimiter(text: str) -> str:
-    header = next((line for line in text.splitlines() if line.strip()), "")
-    counts = {delimiter: header.count(delimiter) for delimiter in (",", ";", "\t")}
-    best = max(counts, key=counts.get)
-    return best if counts[best] else ","
+    return delimiter_of(next((line for line in text.splitlines() if line.strip()), ""))
 
 
 def _records(text: str) -> Iterator[tuple[int, list[str]]]:
@@ -205,15 +202,11 @@ def _records(text: str) -> Iterator[tuple[int, list[str]]]:
                 return
 
 
-def _header_key(cell: str) -> str:
-    return re.sub(r"[\s_\-]+", " ", cell.replace("\ufeff", "").lower()).strip()
-
-
 def _columns(header: list[str]) -> tuple[dict[str, int], str | None]:
     """Where each known column is, or a message saying what is wrong with the header."""
     columns: dict[str, int] = {}
     for index, cell in enumerate(header):
-        name = HEADER_ALIASES.get(_header_key(cell))
+        name = HEADER_ALIASES.get(header_key(cell))
         if name is None:
             continue  # extra columns are the spreadsheet's business
         if name in columns:

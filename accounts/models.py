@@ -27,6 +27,15 @@ class UserManager(BaseUserManager):
         return self._create_user(email, password, **extra)
 
 
+class Visibility(models.TextChoices):
+    """Who besides the program's coordinators sees a detail of a person. The default shares
+    the least; coordinators of a program always see its participants."""
+
+    COORDINATORS = "coordinators", _("Only coordinators")
+    MATCHES = "matches", _("My mentors and mentees")
+    MEMBERS = "members", _("Everyone in my programs")
+
+
 class User(AbstractUser):
     """A person: participant, coordinator or reporting staff. Logs in with their email."""
 
@@ -45,6 +54,26 @@ class User(AbstractUser):
     )
     time_zone = TimeZoneField(
         default="UTC", help_text="Every time on the site is shown in this time zone."
+    )
+
+    email_visibility = models.CharField(
+        _("who sees my email address"),
+        max_length=12,
+        choices=Visibility.choices,
+        default=Visibility.COORDINATORS,
+    )
+    profile_visibility = models.CharField(
+        _("who sees my profile"),
+        max_length=12,
+        choices=Visibility.choices,
+        default=Visibility.COORDINATORS,
+        help_text=_("Your name is always shown to the people you are matched with."),
+    )
+    photo_visibility = models.CharField(
+        _("who sees my photo"),
+        max_length=12,
+        choices=Visibility.choices,
+        default=Visibility.COORDINATORS,
     )
 
     USERNAME_FIELD = "email"

@@ -492,12 +492,20 @@ def _seed_analysis(participants: int, comparison: int):
     from django.db import connection
 
     from outcomes.models import OutcomePerson, OutcomeRecord
-    from programs.models import Answer, Question
+    from programs.models import Answer, Question, RecordsConsent
 
     rng = random.Random(11)
     program, stages = _program("bench-outcome-report")
     users, applications = _participants(
         program, stages, count=participants, prefix="A", rng=rng, sessions=True
+    )
+    # Every participant consented when applying (the report reads the decisions too).
+    RecordsConsent.objects.bulk_create(
+        [
+            RecordsConsent(program=program, user=user, granted=True, source="application")
+            for user in users
+        ],
+        batch_size=5000,
     )
     question = Question.objects.create(
         program=program,

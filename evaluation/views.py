@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from audit.services import audit_record_export
 from evaluation.forms import AnswerSearchForm, CheckInForm, ReportScopeForm, SurveyAnswerForm
 from evaluation.permissions import (
     checkin_for_respondent,
@@ -239,13 +240,15 @@ def _filename(programs: list, name: str, fmt: str) -> str:
 @login_required
 def export(request, dataset, fmt):
     """A dataset of the chosen programs (?program=<id>, repeatable; default all the user may
-    see) as streamed CSV or XLSX; a program outside the user's reach is 404."""
+    see) as streamed CSV or XLSX; a program outside the user's reach is 404. Each download
+    is in the audit trail, once per program it covers."""
     dataset = DATASETS.get(dataset)
     if dataset is None or fmt not in FORMATS:
         raise Http404("No such export.")
     programs = _report_programs(request)
     rows = dataset.rows([p.pk for p in programs])
     filename = _filename(programs, dataset.slug, fmt)
+    audit_record_export(actor=request.user, programs=programs, report=dataset.slug, fmt=fmt)
     if fmt == "csv":
         return csv_response(header=dataset.header, rows=rows, filename=filename)
     return xlsx_response(sheets=[(dataset.title, dataset.header, rows)], filename=filename)
@@ -304,6 +307,7 @@ def impact_export(request, fmt):
     programs = _report_programs(request)
     rows = impact_rows(impact_report(programs=programs))
     filename = _filename(programs, "impact", fmt)
+    audit_record_export(actor=request.user, programs=programs, report="impact", fmt=fmt)
     if fmt == "csv":
         return csv_response(header=IMPACT_HEADER, rows=rows, filename=filename)
     method = [[paragraph] for paragraph in IMPACT_METHOD]

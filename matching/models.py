@@ -14,11 +14,15 @@ class EndReason(models.TextChoices):
     SCHEDULES = "schedules", _("Schedules did not work out")
     NOT_A_GOOD_FIT = "not_a_good_fit", _("Not a good fit")
     LEFT_INSTITUTION = "left_institution", _("Left the institution")
+    ACCOUNT_DELETED = "account_deleted", _("Account deleted")
     OTHER = "other", _("Other")
 
 
-# The reasons someone can give for ending early (the planned closure is the system's).
-EARLY_END_REASONS = [choice for choice in EndReason.choices if choice[0] != "program_ended"]
+# The reasons someone can give for ending early (the planned closure and an erased account
+# are the system's).
+EARLY_END_REASONS = [
+    choice for choice in EndReason.choices if choice[0] not in {"program_ended", "account_deleted"}
+]
 
 
 class Match(models.Model):

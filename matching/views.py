@@ -5,6 +5,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.visibility import Relation, visible_email
 from matching.forms import AnswerForm, EndRequestForm, ExclusionRequestForm, RequestForm
 from matching.models import MatchRequest
 from matching.panels import match_panels
@@ -61,9 +62,14 @@ def my_matches(request):
 
 def _match_page(request, match, *, end_form=None, status=200):
     i_am_mentee = match.mentee.user_id == request.user.pk
+    partner = match.mentor if i_am_mentee else match.mentee
     context = {
         "match": match,
-        "partner": match.mentor if i_am_mentee else match.mentee,
+        "partner": partner,
+        # The two sides of a match are partners; the partner's settings say what they see.
+        "partner_email": visible_email(
+            viewer=request.user, person=partner.user, relation=Relation.PARTNER
+        ),
         "i_am_mentee": i_am_mentee,
         "end_form": end_form or EndRequestForm(),
         "end_form_open": end_form is not None,

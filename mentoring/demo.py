@@ -13,6 +13,8 @@ from accounts.models import User
 from matching.models import Match
 from mentoring.roles import COORDINATORS_GROUP, REPORTING_GROUP
 from outcomes.demo import demo_outcomes_seed
+from privacy.models import NoticeAcceptance, PrivacyNotice
+from privacy.notice import notice_current, notice_default_text, notice_publish
 from programs.demo import demo_screening_seed
 from programs.models import Application, AvailabilityWindow, Program
 from programs.services import (
@@ -223,7 +225,7 @@ def seed_demo(*, participants: int = 60, password: str, seed: int = 7) -> dict:
         time_zone="Europe/London",
     )
     coordinator.groups.add(Group.objects.get_or_create(name=COORDINATORS_GROUP)[0])
-    demo_user(
+    admin = demo_user(
         email=f"admin@{DEMO_DOMAIN}",
         first="Ada",
         last="Admin",
@@ -274,7 +276,28 @@ def seed_demo(*, participants: int = 60, password: str, seed: int = 7) -> dict:
     reporter.groups.add(Group.objects.get_or_create(name=REPORTING_GROUP)[0])
     programs[0].reporting_staff.add(reporter)
     demo_outcomes_seed(program=programs[0], by=coordinator)
+    demo_notice_seed(by=admin)
     return {"programs": len(programs), "applications_created": created, "matches": matched}
+
+
+def demo_notice_seed(*, by: User | None = None) -> None:
+    """Publish version 1 of the privacy notice from the default text when there is no notice
+    at all, and record that every demo account accepted the version in force, so demo logins
+    go straight in. Running it again adds nothing."""
+    notice = notice_current()
+    if notice is None and not PrivacyNotice.objects.exists():
+        draft = PrivacyNotice.objects.create(version=1, body=notice_default_text())
+        notice = notice_publish(notice=draft, by=by)
+    if notice is None:  # only drafts: the institution is still writing its notice
+        return
+    missing = User.objects.filter(email__endswith=f"@{DEMO_DOMAIN}").exclude(
+        notice_acceptances__notice=notice
+    )
+    NoticeAcceptance.objects.bulk_create(
+        [NoticeAcceptance(user=user, notice=notice) for user in missing.only("pk")],
+        batch_size=2000,
+        ignore_conflicts=True,
+    )
 
 
 def _demo_structure(*, program: Program) -> None:
@@ -478,4 +501,5 @@ def seed_scale(*, mentees: int, mentors: int, password: str, seed: int = 11) -> 
     Application.topics.through.objects.bulk_create(topic_rows, batch_size=5000)
     Application.goals.through.objects.bulk_create(goal_rows, batch_size=5000)
     AvailabilityWindow.objects.bulk_create(windows, batch_size=5000)
+    demo_notice_seed()
     return {"program": program.slug, "applications_created": len(apps)}

@@ -19,7 +19,18 @@ COORDINATOR_APPS = {
     "relationships": ("view", "add", "change", "delete"),
     "evaluation": ("view", "add", "change", "delete"),
     "notifications": ("view", "change"),
+    # The audit trail of their programs (scoped in audit/admin.py); reporting staff get none.
+    "audit": ("view",),
 }
+# Single permissions the Coordinators group gets on top of COORDINATOR_APPS (where an app's
+# other models are not theirs: the privacy notice is the superusers').
+COORDINATOR_CODENAMES = [
+    # Erasure requests of their programs' participants, and processing one (privacy/admin).
+    "privacy.view_erasurerequest",
+    "privacy.add_erasurerequest",
+    # What retention anonymised in their programs, and when (privacy/admin/retention.py).
+    "privacy.view_retentionrun",
+]
 REPORTING_CODENAMES = ["evaluation.view_program_reports"]
 
 
@@ -54,6 +65,11 @@ def role_groups_ensure(**kwargs) -> None:
         for perm in Permission.objects.filter(content_type__app_label=app_label):
             if perm.codename.split("_", 1)[0] in actions:
                 perms.append(perm)
+    for dotted in COORDINATOR_CODENAMES:
+        app_label, codename = dotted.split(".")
+        perms.extend(
+            Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+        )
     coordinators.permissions.add(*perms)
     reporting, _ = Group.objects.get_or_create(name=REPORTING_GROUP)
     for dotted in REPORTING_CODENAMES:

@@ -34,6 +34,12 @@ DEFAULT_SCHEDULES: list[dict] = [
         "every_seconds": 3600,
     },
     {
+        "name": "Privacy: erase accounts after their grace period, expire downloads, "
+        "anonymise programs past retention",
+        "task": "privacy.daily",
+        "every_seconds": 3600,
+    },
+    {
         "name": "Email roster invitations whose enrollment opened",
         "task": "programs.send_pending_invitations",
         "every_seconds": 3600,

@@ -65,6 +65,8 @@ INSTALLED_APPS = [
     "outcomes.apps.OutcomesConfig",
     "evaluation.apps.EvaluationConfig",
     "notifications.apps.NotificationsConfig",
+    "audit.apps.AuditConfig",
+    "privacy.apps.PrivacyConfig",
     # Last: its post_migrate hook grants role permissions, which must exist by then.
     "mentoring.apps.MentoringConfig",
 ]
@@ -82,6 +84,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # After authentication: a signed-in person accepts the privacy notice in force first.
+    "privacy.middleware.NoticeAcceptanceMiddleware",
 ]
 
 ROOT_URLCONF = "mentoring.urls"
@@ -177,7 +181,7 @@ ACCOUNT_RATE_LIMITS = {
     "manage_email": "10/m/user",
 }
 ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
-ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupProfileForm"
+ACCOUNT_SIGNUP_FORM_CLASS = "privacy.forms.PrivacySignupForm"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 
@@ -217,6 +221,12 @@ EMAIL_TIMEOUT = 10
 NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS = env_int(
     "NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS", default=300, minimum=5
 )
+
+# --- Privacy --------------------------------------------------------------------------------
+# Days between asking to delete one's account and its erasure; signing in meanwhile cancels.
+PRIVACY_ERASURE_GRACE_DAYS = env_int("PRIVACY_ERASURE_GRACE_DAYS", default=14, minimum=0)
+# How long the emailed link to a person's data download works (it works once, signed in).
+PRIVACY_EXPORT_DAYS = env_int("PRIVACY_EXPORT_DAYS", default=7, minimum=1)
 
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_redis("CELERY_BROKER_URL") or REDIS_URL or "filesystem://"

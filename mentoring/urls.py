@@ -14,6 +14,8 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
     path("favicon.ico", views.favicon, name="favicon"),
+    # /privacy/, /accounts/privacy/, /accounts/data/, /accounts/delete/ (before allauth's).
+    path("", include("privacy.urls")),
     path("accounts/", include("allauth.urls")),
     path("accounts/", include("accounts.urls")),
     path("programs/", include("programs.urls")),

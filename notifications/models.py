@@ -32,6 +32,9 @@ class Kind(models.TextChoices):
     TRAINING_REMINDER = "training_reminder", _("Training reminder")
     AGREEMENT_REMINDER = "agreement_reminder", _("Mentorship agreement reminder")
     MATCH_CLOSING = "match_closing", _("Match closing at the program's end")
+    DATA_EXPORT_READY = "data_export_ready", _("Your personal data download is ready")
+    ACCOUNT_DELETION_SCHEDULED = "account_deletion_scheduled", _("Account deletion scheduled")
+    PARTNER_ACCOUNT_DELETED = "partner_account_deleted", _("A partner deleted their account")
 
 
 # Nudges people may turn off; confirmations and decisions always go out.

@@ -7,10 +7,12 @@ import random
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.models import User
 from outcomes.importing import outcome_import_confirm, outcome_import_create
 from outcomes.models import OutcomeImport
 from outcomes.selectors import participant_user_ids
-from programs.models import Program
+from programs.consent import records_consent_set
+from programs.models import Program, RecordsConsent
 
 TERMS = ["2025-spring", "2025-fall", "2026-spring", "2026-fall"]
 FIRST_TERM = "2026-spring"
@@ -29,6 +31,15 @@ def demo_outcomes_seed(*, program: Program, by) -> OutcomeImport | None:
     lines = ["email,institutional id,term,measure,value,career stage"]
     participants = sorted(participant_user_ids(program=program))
     emails = dict(program.applications.values_list("user_id", "user__email"))
+    users = {user.pk: user for user in User.objects.filter(pk__in=participants)}
+    for user_id in participants:
+        # The demo participants said yes when they applied, so the report has results.
+        records_consent_set(
+            program=program,
+            user=users[user_id],
+            granted=True,
+            source=RecordsConsent.Source.APPLICATION,
+        )
     for user_id in participants:
         lines += _person_rows(rng, email=emails[user_id], key="", lift=0.25, stage="")
     for number in range(1, COMPARISON + 1):

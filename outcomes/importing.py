@@ -10,7 +10,7 @@ objects, only four small numbers each in typed arrays, and the people as one dic
 Who is who. A row names a person by institutional ID or email. An email must belong to an
 account (a mistyped email would otherwise quietly become a stranger); an institutional ID that
 belongs to no account is a student who did not take part, known to this program by that ID
-alone.
+alone (refused when the program's comparison policy is "none").
 """
 
 from __future__ import annotations
@@ -30,6 +30,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from audit.models import Action
+from audit.services import audit_record
 from mentoring.uploads import header_key
 from outcomes.measures import Measure, measure_for, value_read
 from outcomes.models import OutcomeImport, OutcomePerson, OutcomeRecord
@@ -196,7 +198,7 @@ def _claim(import_id: int, was: str, becomes: str) -> OutcomeImport | None:
     )
     if not claimed:
         return None
-    return OutcomeImport.objects.select_related("program").get(pk=import_id)
+    return OutcomeImport.objects.select_related("program", "confirmed_by").get(pk=import_id)
 
 
 def _finish_check(record, scan: _Scan | None, people: _People | None, problem: str = ""):
@@ -425,10 +427,19 @@ def _resolve(program: Program, scan: _Scan) -> _People:
         if row[2]:
             existing_by_id[row[2]] = row
     stages = {name.lower(): pk for pk, name in program.career_stages.values_list("pk", "name")}
+    comparison = program.comparison_policy != "none"
     people = _People([], [], [], [])
     for (kind, value), index in scan.keys.items():
         line = scan.first_line[index]
         user_id = _account(scan, kind, value, index, line, by_id, by_email)
+        if user_id is None and kind == "id" and not comparison:
+            scan.error(
+                _(
+                    "Line %(line)s: no account has the institutional ID %(id)s, and this program "
+                    "takes no comparison-group records (its privacy settings)."
+                )
+                % {"line": line, "id": value}
+            )
         stage_id = _stage(scan, index, line, stages)
         person = existing_by_user.get(user_id) if user_id else None
         if person is None and kind == "id":
@@ -498,13 +509,21 @@ def _chunked_lookup(values: list[str], query) -> dict[str, int]:
 def outcome_import_apply(*, import_id: int) -> OutcomeImport | None:
     """Write a confirmed import's records, all or nothing: creates the comparison students it
     names, replaces values already held for the same person, term and measure, and records
-    how many rows were added and updated. Deletes the file afterwards. Safe to run twice."""
+    how many rows were added and updated (on the import, and in the audit trail with who
+    confirmed it). Deletes the file afterwards. Safe to run twice."""
     record = _claim(import_id, S.QUEUED, S.IMPORTING)
     if record is None:
         return None
     try:
         with transaction.atomic():
             created, updated = _apply(record)
+            audit_record(
+                action=Action.OUTCOMES_IMPORTED,
+                actor=record.confirmed_by,
+                program=record.program,
+                target=record,
+                detail={"rows": created + updated, "added": created, "updated": updated},
+            )
     except Exception as exc:
         logger.exception("Outcome import %s failed", import_id)
         record.status = S.FAILED

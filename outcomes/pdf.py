@@ -182,7 +182,7 @@ def _method(report: OutcomeReport, styles) -> list:
         % {"min": report.min_cell},
     ]
     flow = [_para(_("How these results were worked out"), styles["h3"])]
-    flow += [_para(note, styles["body"]) for note in notes]
+    flow += [_para(note, styles["body"]) for note in [*notes, *report.notes]]
     caveat = Table([[_para(report.caveat, styles["body"])]], colWidths=[WIDTH])
     caveat.setStyle(
         TableStyle(

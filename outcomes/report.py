@@ -22,6 +22,7 @@ from mentoring.suppression import publishable_keys
 from outcomes import analysis
 from outcomes.measures import measure_for
 from outcomes.selectors import Population, outcome_measures, outcome_population, outcome_values
+from programs.consent import records_consenting_user_ids
 
 BANDS = 5
 STAGE_STRIDE = BANDS + 1
@@ -124,6 +125,12 @@ class OutcomeReport:
     measures: list[MeasureResult]
     participants: int
     comparison: int
+    #: Participants with records left out because their consent was not in force.
+    without_consent: int = 0
+    #: A consent decision changed the analysed group while it ran: computed again.
+    consent_changed: bool = False
+    #: The program's comparison policy is "none": no comparison group is used.
+    no_comparison: bool = False
 
     @property
     def caveat(self) -> str:
@@ -133,10 +140,65 @@ class OutcomeReport:
             "makes the groups alike in career stage and baseline, not in everything."
         )
 
+    @property
+    def notes(self) -> list[str]:
+        """What the reader must know about who was analysed: consent and comparison policy."""
+        notes = []
+        if self.consent_changed:
+            notes.append(
+                _(
+                    "A participant's consent changed while this analysis ran; the figures were "
+                    "computed again with the consent in force now."
+                )
+            )
+        if self.without_consent >= self.min_cell:
+            notes.append(
+                _(
+                    "%(n)s participants with records are left out: they have not consented to "
+                    "the use of their academic records."
+                )
+                % {"n": _count(self.without_consent)}
+            )
+        elif self.without_consent:
+            notes.append(
+                _(
+                    "Fewer than %(min)s participants with records are left out: they have not "
+                    "consented to the use of their academic records."
+                )
+                % {"min": self.min_cell}
+            )
+        if self.no_comparison:
+            notes.append(no_comparison_sentence())
+        return notes
+
+
+def no_comparison_sentence() -> str:
+    return _(
+        "No comparison group is used: this program's privacy settings take no records of "
+        "students who did not take part. Only participants' own figures are shown."
+    )
+
 
 def outcome_report(*, program, measures: list[str] | None = None) -> OutcomeReport:
-    """Every measure's results for the program (or the measures named)."""
-    population = outcome_population(program=program)
+    """Every measure's results for the program (or the measures named).
+
+    When the program uses records only with consent, the consenting participants are read
+    at the start and again at the end; if a decision changed the set meanwhile, everything is
+    computed once more with the new set and the report says so (a withdrawal is never
+    outrun by an analysis that started before it)."""
+    if not program.records_consent_required:
+        return _report(program, measures, consenting=None)
+    consenting = records_consenting_user_ids(program=program)
+    report = _report(program, measures, consenting=consenting)
+    now = records_consenting_user_ids(program=program)
+    if now != consenting:
+        report = _report(program, measures, consenting=now)
+        report.consent_changed = True
+    return report
+
+
+def _report(program, measures, *, consenting) -> OutcomeReport:
+    population = outcome_population(program=program, consenting=consenting)
     codes = measures if measures is not None else outcome_measures(program=program)
     results = [measure_result(program=program, population=population, code=code) for code in codes]
     return OutcomeReport(
@@ -145,6 +207,8 @@ def outcome_report(*, program, measures: list[str] | None = None) -> OutcomeRepo
         measures=results,
         participants=int(population.treated.sum()),
         comparison=int((~population.treated).sum()),
+        without_consent=population.without_consent,
+        no_comparison=program.comparison_policy == "none",
     )
 
 
@@ -193,6 +257,8 @@ def measure_result(*, program, population: Population, code: str) -> MeasureResu
     before, after = _periods(program, matrix, yes_no)
     min_cell = program.min_cell_size
     treated = population.treated
+    if program.comparison_policy == "none":
+        return _participants_only(program, population, matrix, before, after, code, label, unit)
     weights = _matching(population, before, after, yes_no)
     context = {"label": label, "unit": unit, "yes_no": yes_no, "min_cell": min_cell}
     result = MeasureResult(
@@ -213,6 +279,24 @@ def measure_result(*, program, population: Population, code: str) -> MeasureResu
     result.series = _series(program, matrix, treated, min_cell)
     result.dose = _doses(population, before, after, yes_no, min_cell, label)
     return result
+
+
+def _participants_only(program, population, matrix, before, after, code, label, unit):
+    """A program without a comparison group: no estimate against one, only the
+    participants' own term series and dose and response."""
+    yes_no = bool((measure := measure_for(code)) and measure.is_yes_no)
+    treated, min_cell = population.treated, program.min_cell_size
+    sentence = no_comparison_sentence()
+    return MeasureResult(
+        code=code,
+        label=label,
+        yes_no=yes_no,
+        unit=unit,
+        overall=Comparison(matched=False, n_t=0, n_c=0, sentence=sentence, withheld=True),
+        matched=Comparison(matched=True, n_t=0, n_c=0, sentence=sentence, withheld=True),
+        series=_series(program, matrix, treated, min_cell),
+        dose=_doses(population, before, after, yes_no, min_cell, label),
+    )
 
 
 def _matching(population: Population, before, after, yes_no: bool):

@@ -43,17 +43,30 @@ class Population:
     sessions: np.ndarray | None = None
     hours: np.ndarray | None = None
     stage_names: dict[int, str] = field(default_factory=dict)
+    #: Participants with records who were left out: their consent was not in force.
+    without_consent: int = 0
 
     @property
     def size(self) -> int:
         return len(self.person_ids)
 
 
-def outcome_population(*, program) -> Population:
+def outcome_population(*, program, consenting: set[int] | None = None) -> Population:
     """The program's outcome people, participants flagged, applicants who were never matched
     left out; with role, career stage, cohort (year first matched), demographic answers and
-    the sessions and hours each participant took part in. A fixed number of queries."""
-    applications = _applications(program)
+    the sessions and hours each participant took part in. A fixed number of queries.
+
+    With `consenting` (the program uses records only with consent), participants not in it
+    are left out too, and counted: not moved to the comparison group, not analysed at all.
+    A program whose comparison policy is "none" has no comparison group: only participants
+    are kept."""
+    participants = _applications(program)
+    # Participants without consent: nothing of theirs is read beyond this point.
+    applications = (
+        participants
+        if consenting is None
+        else {user_id: entry for user_id, entry in participants.items() if user_id in consenting}
+    )
     applied_users = set(
         Application.objects.filter(program=program).values_list("user_id", flat=True)
     )
@@ -62,7 +75,17 @@ def outcome_population(*, program) -> Population:
         .order_by("pk")
         .values_list("pk", "user_id", "career_stage_id")
     )
-    kept = [row for row in rows if row[1] not in applied_users or row[1] in applications]
+    comparison = program.comparison_policy != "none"
+    kept, without_consent = [], 0
+    for row in rows:
+        user_id = row[1]
+        if user_id in participants:
+            if user_id not in applications:
+                without_consent += 1
+                continue
+        elif user_id in applied_users or not comparison:
+            continue
+        kept.append(row)
     person_ids = np.array([pk for pk, _u, _s in kept], dtype=np.int64)
     users = [user_id for _p, user_id, _s in kept]
     treated = np.array([user_id in applications for user_id in users], dtype=bool)
@@ -84,6 +107,7 @@ def outcome_population(*, program) -> Population:
         sessions=sessions,
         hours=hours,
         stage_names=dict(program.career_stages.values_list("pk", "name")),
+        without_consent=without_consent,
     )
 
 

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from audit.services import audit_record_export
 from mentoring.downloads import csv_response, xlsx_response
 from outcomes.forms import OutcomeUploadForm
 from outcomes.importing import (
@@ -152,6 +153,7 @@ def report_pdf(request, pk):
     from outcomes.pdf import impact_pdf  # ReportLab loads on the first PDF, not at start-up
 
     data = impact_pdf(report=outcome_report(program=program))
+    audit_record_export(actor=request.user, programs=[program], report="outcomes-report", fmt="pdf")
     response = HttpResponse(data, content_type="application/pdf")
     filename = _filename(program, "impact", "pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
@@ -162,19 +164,25 @@ def report_pdf(request, pk):
 @login_required
 def report_download(request, pk, fmt):
     """The report's tables: one CSV (?table=<slug>, the headline results by default) or one
-    XLSX workbook with a sheet per table."""
+    XLSX workbook with a sheet per table. Each download is in the audit trail."""
     program = program_for_reporting(user=request.user, pk=pk)
     if fmt not in ("csv", "xlsx"):
         raise Http404("No such format.")
     tables = report_tables(report=outcome_report(program=program))
     if fmt == "xlsx":
         sheets = [(table.title, table.header, table.rows) for table in tables]
+        audit_record_export(
+            actor=request.user, programs=[program], report="outcomes-report", fmt="xlsx"
+        )
         return xlsx_response(sheets=sheets, filename=_filename(program, "impact", "xlsx"))
     slug = request.GET.get("table") or tables[0].slug
     table = next((t for t in tables if t.slug == slug), None)
     if table is None:
         raise Http404("No such table.")
     name = f"impact-{table.slug}"
+    audit_record_export(
+        actor=request.user, programs=[program], report=f"outcomes-{table.slug}", fmt="csv"
+    )
     return csv_response(
         header=table.header, rows=table.rows, filename=_filename(program, name, "csv")
     )

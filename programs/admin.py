@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
+from audit.services import audit_record_export
 from mentoring.admin_scope import ProgramScopedAdmin, ProgramScopedInline, ScopedRelatedFilter
 from mentoring.exporting import csv_stream
 from programs.admin_roster import roster_import_view
@@ -35,6 +36,7 @@ from programs.models import (
     Invitation,
     Program,
     Question,
+    RecordsConsent,
     Topic,
 )
 from programs.permissions import program_for_coordinator
@@ -158,6 +160,18 @@ class ProgramAdmin(ProgramScopedAdmin):
             _("Outcomes"),
             {"fields": ["outcome_terms", "outcome_first_term", "min_cell_size"]},
         ),
+        (
+            _("Privacy"),
+            {
+                "fields": [
+                    "records_consent_required",
+                    "comparison_policy",
+                    "retention_years",
+                    # Set by closing and by the retention run (privacy/retention.py).
+                    ("closed_at", "anonymised_at"),
+                ]
+            },
+        ),
         ("People", {"fields": ["coordinators", "reporting_staff"]}),
     ]
 
@@ -185,8 +199,10 @@ class ProgramAdmin(ProgramScopedAdmin):
         return [*super().get_inlines(request, obj), *_program_inlines]
 
     def get_readonly_fields(self, request, obj=None):
-        # Status moves only through the lifecycle buttons, which enforce the transitions.
-        return ["status"] if obj else []
+        # Status moves only through the lifecycle buttons, which enforce the transitions;
+        # closing and anonymising set their dates.
+        dates = ["closed_at", "anonymised_at"]
+        return ["status", *dates] if obj else dates
 
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
@@ -501,6 +517,12 @@ class ApplicationAdmin(ProgramScopedAdmin):
             .prefetch_related("topics", "goals")
             .order_by("program", "role", "pk")
         )
+        audit_record_export(
+            actor=request.user,
+            programs=Program.objects.filter(pk__in=queryset.values("program_id")),
+            report="applications",
+            fmt="csv",
+        )
         response = StreamingHttpResponse(
             csv_stream(header=header, rows=rows), content_type="text/csv; charset=utf-8"
         )
@@ -549,3 +571,26 @@ class InvitationAdmin(ProgramScopedAdmin):
     @admin.display(description="Link")
     def link(self, obj):
         return format_html("<code>{}</code>", reverse("programs:invitation", args=[obj.token]))
+
+
+@admin.register(RecordsConsent)
+class RecordsConsentAdmin(ProgramScopedAdmin):
+    """Participants' decisions on the use of their academic records, for the coordinators of
+    the program: read-only (only the person decides, on their application or under Privacy),
+    every decision kept, the newest in force."""
+
+    list_display = ["user", "program", "granted", "source", "decided_at"]
+    list_filter = ["granted", "source", ("program", ScopedRelatedFilter)]
+    search_fields = ["user__email", "user__display_name"]
+    list_select_related = ["user", "program"]
+    fields = list_display
+    readonly_fields = list_display
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

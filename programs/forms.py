@@ -2,6 +2,7 @@ from itertools import pairwise
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy
 from timezone_field import TimeZoneFormField
 
 from programs.models import Application, AvailabilityWindow, Program
@@ -84,6 +85,23 @@ class ApplicationForm(forms.Form):
         self.questions = [q for q in program.questions.all() if q.applies_to(role)]
         for question in self.questions:
             self.fields[f"q_{question.pk}"] = question_form_field(question)
+        if program.records_consent_required:
+            self.fields["records_consent"] = forms.BooleanField(
+                required=False,
+                initial=False,
+                label=gettext_lazy(
+                    "I agree that this program may use my academic records (grades, credits, "
+                    "enrolment) to measure its impact."
+                ),
+                help_text=gettext_lazy("Optional; you can withdraw it at any time under Privacy."),
+            )
+
+    def records_consent(self) -> bool | None:
+        """The applicant's decision on the use of their academic records, or None when the
+        program does not ask."""
+        if "records_consent" not in self.fields:
+            return None
+        return bool(self.cleaned_data.get("records_consent"))
 
     def application_data(self, *, availability) -> ApplicationData:
         data = self.cleaned_data

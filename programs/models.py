@@ -160,6 +160,46 @@ class Program(models.Model):
             "and so is any figure that would let them be worked out from a total."
         ),
     )
+    # Personal data (journey 8): how academic records are used, and how long data is kept.
+    records_consent_required = models.BooleanField(
+        _("participants' records only with their consent"),
+        default=True,
+        help_text=_(
+            "Outcome analysis uses a participant's academic records only if they consented "
+            "(asked when they apply; they can withdraw it under Privacy at any time)."
+        ),
+    )
+    comparison_policy = models.CharField(
+        _("comparison group"),
+        max_length=12,
+        choices=[
+            (
+                "institution",
+                _(
+                    "Non-participants' records supplied by the institution, known only by "
+                    "institutional ID"
+                ),
+            ),
+            ("none", _("No comparison group: records of non-participants are refused")),
+        ],
+        default="institution",
+        help_text=_(
+            "Students who did not take part cannot consent in this system: the institution "
+            "supplies their records under its own legal basis (e.g. FERPA's school official "
+            "exception, GDPR public task), or none are used."
+        ),
+    )
+    retention_years = models.PositiveSmallIntegerField(
+        _("keep personal data (years after closing)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+        help_text=_(
+            "This long after the program closes, a daily task anonymises its personal data; "
+            "counts and anonymous answers stay."
+        ),
+    )
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
+    anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
     coordinators = models.ManyToManyField(
         settings.AUTH_USER_MODEL, related_name="coordinated_programs", blank=True
     )
@@ -597,3 +637,28 @@ class ScreeningNote(models.Model):
 
     def __str__(self):
         return f"Screening note {self.pk}"
+
+
+class RecordsConsent(models.Model):
+    """A participant's decision on the use of their academic records in one program's outcome
+    analysis. Every decision is a row; the newest for (program, user) is in force, so what was
+    decided when stays on record after it is withdrawn."""
+
+    class Source(models.TextChoices):
+        APPLICATION = "application", _("When applying")
+        SETTINGS = "settings", _("Privacy settings")
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="records_consents")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    granted = models.BooleanField(_("consent given"))
+    decided_at = models.DateTimeField(default=timezone.now)
+    source = models.CharField(max_length=12, choices=Source.choices)
+
+    class Meta:
+        ordering = ["-decided_at", "-id"]
+        verbose_name = _("consent to use academic records")
+        verbose_name_plural = _("consents to use academic records")
+        indexes = [models.Index(fields=["program", "user", "-decided_at"])]
+
+    def __str__(self):
+        return f"{self.user_id} {'granted' if self.granted else 'withdrew'} in {self.program_id}"

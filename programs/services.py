@@ -10,6 +10,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from audit.models import Action
+from audit.services import audit_record
 from mentoring.roles import COORDINATORS_GROUP
 from mentoring.services import model_field_values
 from notifications.models import Kind
@@ -71,7 +73,12 @@ def program_transition(*, program: Program, to: str) -> Program:
     if to == P.DRAFT and program.applications.exists():
         raise ValidationError("People have applied already; close the program instead.")
     program.status = to
-    program.save(update_fields=["status", "updated_at"])
+    fields = ["status", "updated_at"]
+    if to == P.CLOSED:
+        # The retention period counts from here (privacy's daily task).
+        program.closed_at = timezone.now()
+        fields.append("closed_at")
+    program.save(update_fields=fields)
     if to == P.ENROLLING:
         invitations_send_pending(program=program)
     return program
@@ -91,6 +98,8 @@ PROGRAM_COPY_SKIPS = frozenset(
         "starts_on",
         "ends_on",
         "copied_from",
+        "closed_at",
+        "anonymised_at",
         "created_at",
         "updated_at",
     }
@@ -308,10 +317,11 @@ DECISIONS = {
 def application_decide(
     *, application: Application, status: str, by=None, reason: str = ""
 ) -> Application:
-    """Approve, decline (a reason is required) or waitlist an application, email the
-    applicant the decision and send `application_decided` (evaluation invites approved
-    people to baseline surveys). Approval is refused (ScreeningIncomplete) while any of the
-    program's screening items for the applicant's role is unchecked."""
+    """Approve, decline (a reason is required) or waitlist an application, record it in the
+    audit trail, email the applicant the decision and send `application_decided`
+    (evaluation invites approved people to baseline surveys). Approval is refused
+    (ScreeningIncomplete) while any of the program's screening items for the applicant's
+    role is unchecked."""
     if status not in DECISIONS:
         raise ValidationError(f"Unknown decision {status!r}.")
     reason = reason.strip()
@@ -326,11 +336,15 @@ def application_decide(
         missing = screening_missing(application=application)
         if missing:
             raise ScreeningIncomplete(application=application, missing=missing)
+    previous = application.status
     application.status = status
     application.decision_reason = reason
     application.decided_at = timezone.now()
     application.decided_by = by
     application.save(update_fields=["status", "decision_reason", "decided_at", "decided_by"])
+    application_decision_audit(
+        application=application, by=by, previous=previous, reason_given=bool(reason)
+    )
     notification_queue(
         kind=Kind.APPLICATION_DECISION,
         to=application.user,
@@ -341,6 +355,34 @@ def application_decide(
     )
     application_decided.send(sender=Application, application=application, status=status)
     return application
+
+
+DECISION_ACTIONS = {
+    Application.Status.APPROVED: Action.APPLICATION_APPROVED,
+    Application.Status.DECLINED: Action.APPLICATION_DECLINED,
+    Application.Status.WAITLISTED: Action.APPLICATION_WAITLISTED,
+}
+
+
+def application_decision_audit(
+    *, application: Application, by, previous: str, reason_given: bool = False, **extra
+) -> None:
+    """Put the decision just saved on `application` (its new status) in the audit trail, in
+    the caller's transaction: who decided (None: the system), the program, the applicant,
+    and in `detail` the role and the status it came from. A reason's text stays on the
+    application; the trail only says one was given. `extra` adds codes (matching's
+    `matched=True` when placing a waitlisted mentee approves them)."""
+    detail = {"role": application.role, "from": previous}
+    if reason_given:
+        detail["reason_given"] = True
+    audit_record(
+        action=DECISION_ACTIONS[application.status],
+        actor=by,
+        program=application.program,
+        person=application.user,
+        target=application,
+        detail={**detail, **extra},
+    )
 
 
 @dataclass

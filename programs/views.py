@@ -1,14 +1,16 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
+from programs.consent import records_consent_in_force, records_consent_set
 from programs.forms import ApplicationForm, AvailabilityFormSet, availability_initial
-from programs.models import Application, Invitation, Role
+from programs.models import Application, Invitation, RecordsConsent, Role
 from programs.permissions import application_for_owner, program_visible
 from programs.selectors import (
     application_list_for_user,
@@ -55,6 +57,15 @@ def _role_or_404(role: str) -> str:
     return role
 
 
+def _consent_record(form, *, program, user) -> None:
+    """The applicant's decision on their academic records, when the program asks for it."""
+    granted = form.records_consent()
+    if granted is not None:
+        records_consent_set(
+            program=program, user=user, granted=granted, source=RecordsConsent.Source.APPLICATION
+        )
+
+
 def _render_form(request, *, program, role, form, formset, application=None):
     context = {
         "program": program,
@@ -82,11 +93,13 @@ def application_create(request, slug, role):
     formset = AvailabilityFormSet(request.POST or None, initial=availability_initial(None))
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
-            application = application_submit(
-                program=program,
-                user=request.user,
-                data=form.application_data(availability=formset.windows()),
-            )
+            with transaction.atomic():
+                application = application_submit(
+                    program=program,
+                    user=request.user,
+                    data=form.application_data(availability=formset.windows()),
+                )
+                _consent_record(form, program=program, user=request.user)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
@@ -115,19 +128,20 @@ def application_edit(request, pk):
         messages.error(request, "This application can no longer be changed.")
         return redirect("programs:application-detail", pk=pk)
     program, role = application.program, application.role
-    form = ApplicationForm(
-        request.POST or None,
-        program=program,
-        role=role,
-        initial=ApplicationForm.initial_from(application),
-    )
+    initial = ApplicationForm.initial_from(application)
+    if program.records_consent_required:
+        consent = records_consent_in_force(program=program, user=request.user)
+        initial["records_consent"] = bool(consent)
+    form = ApplicationForm(request.POST or None, program=program, role=role, initial=initial)
     formset = AvailabilityFormSet(request.POST or None, initial=availability_initial(application))
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         try:
-            application_update(
-                application=application,
-                data=form.application_data(availability=formset.windows()),
-            )
+            with transaction.atomic():
+                application_update(
+                    application=application,
+                    data=form.application_data(availability=formset.windows()),
+                )
+                _consent_record(form, program=program, user=request.user)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:

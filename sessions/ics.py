@@ -5,12 +5,14 @@ reschedule and on cancellation, so calendars update the event they already have.
 """
 
 from datetime import datetime
+from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import reverse
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from accounts.visibility import Relation, can_see
 from notifications.models import Kind
 from sessions.models import Meeting
 from sessions.services.common import participants
@@ -30,8 +32,25 @@ def _title(meeting: Meeting) -> str:
     return f"Mentoring: {pair}"
 
 
+def _shows_email(person, viewer) -> bool:
+    """Everyone a meeting names is the viewer's partner (the pair, or a group's mentor and
+    members); whether the viewer sees their address is the person's choice."""
+    relation = Relation.PARTNER if viewer is not None else Relation.NOBODY
+    return can_see(viewer=viewer, person=person, detail="email", relation=relation)
+
+
 def _address(user, *, role: str | None = None) -> vCalAddress:
-    address = vCalAddress(f"mailto:{user.email}")
+    return _named(user, f"mailto:{user.email}", role=role)
+
+
+def _no_reply(user) -> vCalAddress:
+    """The organizer when their address is not shared: the site's sender, under their name
+    (calendars need an organizer's address to show an invitation)."""
+    return _named(user, f"mailto:{parseaddr(settings.DEFAULT_FROM_EMAIL)[1]}")
+
+
+def _named(user, uri: str, *, role: str | None = None) -> vCalAddress:
+    address = vCalAddress(uri)
     address.params["cn"] = vText(user.name)
     if role:
         address.params["role"] = vText(role)
@@ -42,11 +61,13 @@ def _address(user, *, role: str | None = None) -> vCalAddress:
 
 def _attendees(meeting: Meeting, viewer) -> list:
     """Who the calendar file names as attendees. Group members never see each other's email
-    addresses: a member's file names only them; the mentor's names the whole group."""
+    addresses: a member's file names only them; the mentor's names the members who share
+    their address with the people they are matched with (visibility settings), as a pair's
+    file names the other side only if they do."""
     people = [p for p in participants(meeting) if p.pk != meeting.mentor_id]
     if meeting.kind == Meeting.Kind.GROUP and (viewer is None or viewer.pk != meeting.mentor_id):
         people = [p for p in people if viewer is not None and p.pk == viewer.pk]
-    return people
+    return [p for p in people if _shows_email(p, viewer)]
 
 
 def meeting_event(meeting: Meeting, *, cancelled: bool = False, viewer=None) -> Event:
@@ -63,7 +84,8 @@ def meeting_event(meeting: Meeting, *, cancelled: bool = False, viewer=None) -> 
     link = settings.SITE_URL + reverse("sessions:meeting-detail", args=[meeting.pk])
     event.add("url", meeting.online_link or link)
     event.add("description", f"{meeting.program.name}\n{meeting.online_link or ''}\n{link}")
-    event.add("organizer", _address(meeting.mentor))
+    mentor = meeting.mentor
+    event.add("organizer", _address(mentor) if _shows_email(mentor, viewer) else _no_reply(mentor))
     for person in _attendees(meeting, viewer):
         event.add("attendee", _address(person, role="REQ-PARTICIPANT"))
     return event

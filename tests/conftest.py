@@ -154,6 +154,17 @@ def _fresh_cache():
     yield
 
 
+@pytest.fixture(autouse=True)
+def _no_privacy_notice():
+    """Each test's database starts with no privacy notice, and the process remembers that
+    (privacy/notice.py), so pages cost the same queries as before a notice existed and a
+    notice published by an earlier test, rolled back since, is not remembered."""
+    from privacy.notice import notice_memo_reset
+
+    notice_memo_reset(none_published=True)
+    yield
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args):
     return {

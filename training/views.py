@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from audit.services import audit_record_export
 from mentoring.downloads import csv_response, xlsx_response
 from programs.permissions import program_for_reporting, programs_reportable_by
 from training.files import FILE_TYPES, extension_of
@@ -186,6 +187,9 @@ def completion_download(request, pk, fmt):
         raise Http404("No such export.")
     header, rows = completion_export(program=program)
     filename = f"{program.slug}-training-{timezone.localdate():%Y-%m-%d}.{fmt}"
+    audit_record_export(
+        actor=request.user, programs=[program], report="training-completion", fmt=fmt
+    )
     if fmt == "csv":
         return csv_response(header=header, rows=rows, filename=filename)
     return xlsx_response(sheets=[(_("Training"), header, rows)], filename=filename)

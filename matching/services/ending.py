@@ -6,6 +6,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from audit.models import Action
+from audit.services import audit_record
 from matching.models import EARLY_END_REASONS, EndReason, EndRequest, Match, WaitlistOffer
 from matching.services.waitlist import waitlist_place_freed
 from notifications.models import Kind
@@ -86,7 +88,8 @@ def match_end(
     place goes to the waitlist (`waitlist_place_freed`: proposed to the coordinators in
     formal programs, waitlisted mentees told in informal ones). Records why: `end_reason`
     (any EndReason, "program_ended" for the planned closure), else the open request's
-    reason. Both sides are emailed MATCH_ENDED, without the reason, unless `notify=False`
+    reason; the audit trail records who ended it (None: the system) and the reason's code.
+    Both sides are emailed MATCH_ENDED, without the reason, unless `notify=False`
     (the planned closure sends its own message). `offer_place=False` leaves the place
     alone (a re-optimisation fills it itself; the program is over). A match already ended
     is returned unchanged."""
@@ -108,6 +111,14 @@ def match_end(
     match.save(update_fields=["status", "ended_at", "ended_by", "end_reason", "end_reason_text"])
     EndRequest.objects.filter(match=match, status=EndRequest.Status.OPEN).update(
         status=EndRequest.Status.DONE
+    )
+    # Two people are concerned: the trail links the match, not one of them.
+    audit_record(
+        action=Action.MATCH_ENDED,
+        actor=by,
+        program=match.program,
+        target=match,
+        detail={"end_reason": end_reason},
     )
     if notify:
         for application in (match.mentee, match.mentor):

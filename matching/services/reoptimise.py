@@ -174,7 +174,7 @@ def reoptimise_apply(*, program: Program, plan: ReoptimisePlan, by=None) -> int:
         )
         for person in (mentee.user, mentor.user):
             notification_queue(kind=Kind.MATCH_PUBLISHED, to=person, subject=match, program=program)
-        matched_from_waitlist(mentee=mentee)
+        matched_from_waitlist(mentee=mentee, by=by)
         waitlist_offers_close_for(mentees=[mentee.pk], note="Matched by a re-optimisation.")
         created += 1
     return created

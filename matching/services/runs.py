@@ -21,6 +21,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from audit.models import Action
+from audit.services import audit_record
 from matching.explain import pair_explanation, pair_score_explanation
 from matching.features import ProgramFeatures, matching_config_for, program_features
 from matching.groups import groups_cohere
@@ -542,11 +544,13 @@ def run_discard(*, run: MatchingRun) -> MatchingRun:
 @transaction.atomic
 def run_publish(*, run: MatchingRun, by=None) -> list[Match]:
     """Turn every proposed pair into a match and email both sides; unmatched mentees go to
-    the waitlist and are told. All or nothing: if any pair has become impossible (someone
-    matched meanwhile, capacity changed) nothing is published and the reason is given."""
+    the waitlist and are told; the audit trail records who published it, with the number of
+    pairs and of mentees waitlisted. All or nothing: if any pair has become impossible
+    (someone matched meanwhile, capacity changed) nothing is published and the reason is
+    given."""
     run = _draft(run)
     Program.objects.select_for_update().get(pk=run.program_id)
-    pairs = list(run.pairs.select_related("mentee__user", "mentor__user"))
+    pairs = list(run.pairs.select_related("mentee__user", "mentee__program", "mentor__user"))
     mentors = {p.mentor_id for p in pairs}
     locked_mentors = {
         a.pk: a for a in Application.objects.select_for_update().filter(pk__in=mentors)
@@ -577,13 +581,20 @@ def run_publish(*, run: MatchingRun, by=None) -> list[Match]:
         ],
     )
     for pair in pairs:
-        matched_from_waitlist(mentee=pair.mentee)
+        matched_from_waitlist(mentee=pair.mentee, by=by)
     waitlist_offers_close_for(
         mentees=[p.mentee_id for p in pairs], note=_("Matched by a published matching run.")
     )
-    _waitlist_unmatched(run, by)
+    waitlisted = _waitlist_unmatched(run, by)
     run.status, run.published_at = R.PUBLISHED, now
     run.save(update_fields=["status", "published_at"])
+    audit_record(
+        action=Action.RUN_PUBLISHED,
+        actor=by,
+        program=run.program,
+        target=run,
+        detail={"pairs": len(pairs), "waitlisted": waitlisted},
+    )
     return matches
 
 
@@ -606,9 +617,11 @@ def _check_publishable(run, pairs, mentors) -> None:
         raise ValidationError(f"{match.mentee.user.name} has been matched in the meantime.")
 
 
-def _waitlist_unmatched(run: MatchingRun, by) -> None:
+def _waitlist_unmatched(run: MatchingRun, by) -> int:
     """Approved mentees the run leaves unmatched go to the waitlist, each with the reason
-    that holds for them; mentees already waitlisted stay there without another email."""
+    that holds for them; mentees already waitlisted stay there without another email.
+    Returns how many it put there."""
+    count = 0
     for entry in run.unmatched.filter(
         ~Q(reason=UnmatchedEntry.Reason.NO_MENTEE),
         application__role="mentee",
@@ -620,3 +633,5 @@ def _waitlist_unmatched(run: MatchingRun, by) -> None:
             by=by,
             reason=str(WAITLIST_REASONS[entry.reason]),
         )
+        count += 1
+    return count

@@ -35,7 +35,7 @@ from notifications.models import Kind
 from notifications.services import notification_queue
 from programs.models import Application, Program
 from programs.screening import ScreeningIncomplete
-from programs.services import application_decide
+from programs.services import application_decide, application_decision_audit
 from programs.signals import application_decided
 
 A = Application.Status
@@ -191,7 +191,7 @@ def _accept(*, offer: WaitlistOffer, by) -> tuple[Match | None, str]:
     )
     offer.match = match
     _close(offer, O.ACCEPTED, by)
-    matched_from_waitlist(mentee=mentee)
+    matched_from_waitlist(mentee=mentee, by=by)
     for person in (mentee.user, mentor.user):
         notification_queue(
             kind=Kind.MATCH_PUBLISHED, to=person, subject=match, program=mentor.program
@@ -239,13 +239,15 @@ def waitlist_offer_dismiss(*, offer: WaitlistOffer, by=None) -> WaitlistOffer:
     return offer
 
 
-def matched_from_waitlist(*, mentee: Application) -> None:
+def matched_from_waitlist(*, mentee: Application, by=None) -> None:
     """A waitlisted mentee has just been matched: their application is approved again (the
-    decision is recorded, so `application_decided` goes out: evaluation's baseline surveys)."""
+    decision is recorded, in the audit trail too with `by` as who decided, so
+    `application_decided` goes out: evaluation's baseline surveys)."""
     if mentee.status != A.WAITLISTED:
         return
     mentee.status, mentee.decided_at = A.APPROVED, timezone.now()
     mentee.save(update_fields=["status", "decided_at"])
+    application_decision_audit(application=mentee, by=by, previous=A.WAITLISTED, matched=True)
     application_decided.send(sender=Application, application=mentee, status=A.APPROVED)
 
 

@@ -128,13 +128,19 @@ def booking_reschedule(*, meeting: Meeting, start: datetime, by, now=None) -> Me
 
 
 @transaction.atomic
-def booking_cancel(*, meeting: Meeting, by, reason: str = "", now=None) -> Meeting:
+def booking_cancel(
+    *, meeting: Meeting, by, reason: str = "", now=None, enforce_cutoff: bool = True
+) -> Meeting:
     """Cancel a booked session within the program's cutoff; both sides get a cancellation
-    (.ics METHOD:CANCEL) and the pending reminders are cancelled."""
+    (.ics METHOD:CANCEL) and the pending reminders are cancelled. `enforce_cutoff=False`
+    cancels any session not yet started (an account being deleted: nobody will come)."""
     now = now or timezone.now()
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     _check_changer(meeting, by)
-    _check_cutoff(meeting, now, "cancelled")
+    if enforce_cutoff:
+        _check_cutoff(meeting, now, "cancelled")
+    elif meeting.status != Meeting.Status.BOOKED or meeting.start <= now:
+        raise BookingError("This session was cancelled or has started.")
     meeting.status = Meeting.Status.CANCELLED
     meeting.cancelled_at, meeting.cancelled_by = now, by
     meeting.cancel_reason = reason.strip()[:500]

@@ -68,9 +68,10 @@ def test_the_dashboard_counts_ended_matches_by_reason(client):
         ("schedules", 1),
         ("not_a_good_fit", 0),
         ("left_institution", 0),
+        ("account_deleted", 0),
         ("other", 1),
     ]
-    assert response.context["charts"]["closures"]["datasets"][0]["data"] == [2, 0, 1, 0, 0, 1]
+    assert response.context["charts"]["closures"]["datasets"][0]["data"] == [2, 0, 1, 0, 0, 0, 1]
     body = response.content.decode()
     assert "4 matches ended, by the reason recorded" in body
     assert 'Program ended (planned closure)</th><td class="text-end">2</td>' in body

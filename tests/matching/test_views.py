@@ -36,10 +36,15 @@ def test_match_page_shows_partner_contact_and_explanation(client, pair):
         ],
     )
     client.force_login(mentee.user)
-    page = client.get(reverse("matching:match-detail", args=[match.pk])).content.decode()
+    url = reverse("matching:match-detail", args=[match.pk])
+    page = client.get(url).content.decode()
     assert "Your mentor: Mo" in page
-    assert mentor.user.email in page
+    # By default only coordinators see an email address (privacy visibility settings).
+    assert mentor.user.email not in page and "(email not shared)" in page
     assert "Covers 1 of 1 topics: Careers." in page
+    mentor.user.email_visibility = "matches"
+    mentor.user.save(update_fields=["email_visibility"])
+    assert f'href="mailto:{mentor.user.email}"' in client.get(url).content.decode()
 
 
 def test_other_peoples_matches_and_requests_are_404(client, pair):

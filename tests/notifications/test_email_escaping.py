@@ -332,6 +332,40 @@ def match_closing(text):
     return _ledger(Kind.MATCH_CLOSING, program=match.program)
 
 
+def data_export_ready(text):
+    import shutil
+    import tempfile
+
+    from django.test import override_settings
+
+    from privacy.export import data_export_build, data_export_request
+
+    person = _user(text)
+    media = tempfile.mkdtemp()
+    try:
+        with override_settings(MEDIA_ROOT=media):
+            data_export_build(export_id=data_export_request(user=person).pk)
+    finally:
+        shutil.rmtree(media)
+    return _ledger(Kind.DATA_EXPORT_READY, recipient=person)
+
+
+def account_deletion_scheduled(text):
+    from privacy.deletion import account_deletion_request
+
+    person = _user(text)
+    account_deletion_request(user=person)
+    return _ledger(Kind.ACCOUNT_DELETION_SCHEDULED, recipient=person)
+
+
+def partner_account_deleted(text):
+    from privacy.deletion import account_deletion_request
+
+    match = _pair(text)
+    account_deletion_request(user=match.mentee.user)
+    return _ledger(Kind.PARTNER_ACCOUNT_DELETED, recipient=match.mentor.user)
+
+
 # One builder per kind: it queues that kind's emails with `text` in every user field.
 BUILDERS: dict[str, Callable[[str], list[Notification]]] = {
     builder.__name__: builder
@@ -360,6 +394,9 @@ BUILDERS: dict[str, Callable[[str], list[Notification]]] = {
         training_reminder,
         agreement_reminder,
         match_closing,
+        data_export_ready,
+        account_deletion_scheduled,
+        partner_account_deleted,
     )
 }
 

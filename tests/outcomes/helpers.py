@@ -5,7 +5,8 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from matching.models import Match
 from outcomes.importing import outcome_import_confirm, outcome_import_create
 from outcomes.models import OutcomeImport
-from programs.models import Application, CareerStage, Program
+from programs.consent import records_consent_set
+from programs.models import Application, CareerStage, Program, RecordsConsent
 from tests.factories import ApplicationFactory, ProgramFactory, UserFactory
 
 TERMS = ["2025-spring", "2025-fall", "2026-spring", "2026-fall"]
@@ -23,9 +24,16 @@ def make_outcome_program(**fields) -> Program:
 
 
 def make_participant(
-    program: Program, *, institutional_id: str = "", role: str = "mentee", stage: str = "First-year"
+    program: Program,
+    *,
+    institutional_id: str = "",
+    role: str = "mentee",
+    stage: str = "First-year",
+    consent: bool | None = True,
 ):
-    """A participant: an approved applicant in a match of the program."""
+    """A participant: an approved applicant in a match of the program, who consented to the
+    use of their academic records when they applied (unless `consent` says otherwise; None:
+    never asked)."""
     user = UserFactory(institutional_id=institutional_id or None)
     career_stage = program.career_stages.get(name=stage)
     application = ApplicationFactory(
@@ -44,6 +52,10 @@ def make_participant(
     )
     mentor, mentee = (other, application) if role == "mentee" else (application, other)
     Match.objects.create(program=program, mentor=mentor, mentee=mentee)
+    if consent is not None:
+        records_consent_set(
+            program=program, user=user, granted=consent, source=RecordsConsent.Source.APPLICATION
+        )
     return user
 
 

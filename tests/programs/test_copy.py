@@ -29,6 +29,8 @@ NOT_COPIED = {
     "starts_on",
     "ends_on",
     "copied_from",  # the source
+    "closed_at",  # history of this cohort: when it closed, when it was anonymised
+    "anonymised_at",
     "created_at",
     "updated_at",
 }

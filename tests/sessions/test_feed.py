@@ -63,6 +63,9 @@ def test_feed_lists_sessions_in_both_roles_and_group_sessions_and_marks_cancelle
 
 def test_a_member_who_declined_drops_out_and_never_sees_other_members_addresses(client):
     program, mentor, members = group(3)
+    for person in (mentor, *members):  # all share their address with their group
+        person.email_visibility = "matches"
+        person.save(update_fields=["email_visibility"])
     meeting = _group_session(program, mentor)
     attendance_rsvp(meeting=meeting, member=members[2], rsvp="no")
     assert _feed(client, members[2]) == {}

@@ -53,8 +53,17 @@ def test_ics_keeps_its_uid_bumps_sequence_and_cancels():
     assert moved.decoded("DTEND") == wednesday_18() + timedelta(hours=2)
 
 
+def _share_emails(*users):
+    """The people agree to show their address to those they are matched with (by default
+    only coordinators see it, and the files name nobody else's address)."""
+    for user in users:
+        user.email_visibility = "matches"
+        user.save(update_fields=["email_visibility"])
+
+
 def test_ics_times_are_utc_and_name_the_organizer_and_the_attendee():
     match = pair(mentor_zone="America/New_York", mentee_zone="Asia/Tokyo")
+    _share_emails(match.mentor.user, match.mentee.user)
     weekly(match.mentor.user, weekday=2, time_zone="Europe/London", location="Library")
     booking_create(match=match, start=wednesday_18(), booked_by=match.mentee.user, now=NOW)
     notifications_deliver_due(now=NOW)
@@ -71,6 +80,7 @@ def test_ics_times_are_utc_and_name_the_organizer_and_the_attendee():
 
 def test_group_invitation_names_only_the_recipient_among_the_members():
     program, mentor, members = group(3)
+    _share_emails(mentor, *members)
     start = NOW + timedelta(days=2)
     group_session_schedule(
         mentor=mentor, program=program, start=start, end=start + timedelta(hours=1),

@@ -429,4 +429,5 @@ def test_staff_pages_take_the_same_queries_for_few_and_many_people(client, size)
     assert counts == STAFF_QUERIES
 
 
-STAFF_QUERIES = {"list": 4, "completion": 7, "csv": 6, "xlsx": 6}
+# The downloads write their audit-trail entry: one query more than reading alone.
+STAFF_QUERIES = {"list": 4, "completion": 7, "csv": 7, "xlsx": 7}

@@ -1,0 +1,122 @@
+"""Who sees a person's email, profile and photo.
+
+A person chooses, per detail, who besides coordinators sees it (`User.<detail>_visibility`):
+only coordinators (the default: it shares the least), also the people they are matched with,
+or also everyone in their programs. `can_see` answers for a relation the caller states;
+`relation_between` works the relation out in one query.
+
+This module sits below programs and matching, so it knows them only by the relation names
+they give the user model (applications, matches, coordinated programs), never by import.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+from django.core.exceptions import ValidationError
+from django.db.models import Exists, OuterRef, Q, Value
+
+from accounts.models import User, Visibility
+
+DETAILS = {
+    "email": "email_visibility",
+    "profile": "profile_visibility",
+    "photo": "photo_visibility",
+}
+
+
+class Relation(IntEnum):
+    """How the viewer stands to the person, closest first when compared (higher is closer)."""
+
+    NOBODY = 0
+    MEMBER = 1  # both approved in a common program
+    PARTNER = 2  # the two sides of a match, or the mentor and members of one group
+    COORDINATOR = 3  # coordinates a program the person applied to (or a superuser)
+    SELF = 4
+
+
+#: Which relations each setting lets see the detail.
+_ALLOWED = {
+    Visibility.COORDINATORS: Relation.COORDINATOR,
+    Visibility.MATCHES: Relation.PARTNER,
+    Visibility.MEMBERS: Relation.MEMBER,
+}
+
+
+def can_see(*, viewer, person, detail: str, relation: Relation) -> bool:
+    """Whether `viewer`, standing in `relation` to `person`, may see `detail` ("email",
+    "profile" or "photo") of theirs. Coordinators always do; a person always sees their own."""
+    if viewer is not None and getattr(viewer, "pk", None) == person.pk:
+        return True
+    setting = getattr(person, DETAILS[detail])
+    return relation >= _ALLOWED.get(setting, Relation.COORDINATOR)
+
+
+def relation_between(*, viewer, person) -> Relation:
+    """The closest relation between viewer and person, in one query (none for oneself, a
+    superuser or an anonymous viewer)."""
+    if viewer is None or not viewer.is_authenticated:
+        return Relation.NOBODY
+    if viewer.pk == person.pk:
+        return Relation.SELF
+    if viewer.is_superuser:
+        return Relation.COORDINATOR
+    same = User.objects.filter(pk=OuterRef("pk"))
+    coordinator = (
+        Exists(same.filter(applications__program__coordinators=viewer))
+        if viewer.is_staff
+        else Value(False)
+    )
+    partner = Exists(
+        same.filter(
+            Q(applications__mentee_matches__mentor__user=viewer)
+            | Q(applications__mentor_matches__mentee__user=viewer)
+        )
+    )
+    group_peer = Exists(
+        same.filter(
+            applications__mentee_matches__program__format="group",
+            applications__mentee_matches__mentor__mentor_matches__mentee__user=viewer,
+        )
+    )
+    member = Exists(
+        same.filter(
+            applications__status="approved",
+            applications__program__applications__user=viewer,
+            applications__program__applications__status="approved",
+        )
+    )
+    row = (
+        User.objects.filter(pk=person.pk)
+        .values_list(coordinator, partner, group_peer, member)
+        .first()
+    )
+    if row is None:
+        return Relation.NOBODY
+    is_coordinator, is_partner, is_peer, is_member = row
+    if is_coordinator:
+        return Relation.COORDINATOR
+    if is_partner or is_peer:
+        return Relation.PARTNER
+    return Relation.MEMBER if is_member else Relation.NOBODY
+
+
+def visible_email(*, viewer, person, relation: Relation) -> str:
+    """The person's email address if the viewer may see it, else ""."""
+    return (
+        person.email
+        if can_see(viewer=viewer, person=person, detail="email", relation=relation)
+        else ""
+    )
+
+
+def user_visibility_update(
+    *, user: User, email_visibility: str, profile_visibility: str, photo_visibility: str
+) -> User:
+    """Change who sees the person's email, profile and photo."""
+    values = (email_visibility, profile_visibility, photo_visibility)
+    if any(value not in Visibility.values for value in values):
+        raise ValidationError(f"Unknown visibility in {values!r}.")
+    user.email_visibility, user.profile_visibility, user.photo_visibility = values
+    user.save(update_fields=["email_visibility", "profile_visibility", "photo_visibility"])
+    return user

@@ -1,0 +1,42 @@
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from mentoring.personal_data import Erase, identifying_strings, register, scrub
+from notifications.models import Notification, NotificationPreference
+
+
+def _notifications_erase(user) -> int:
+    """Email sent to the person goes; email sent to others that quotes their name (a partner's
+    nudge, say) keeps its row with the name taken out."""
+    deleted, _ = Notification.objects.filter(
+        Q(recipient=user) | Q(to_email__iexact=user.email)
+    ).delete()
+    names = identifying_strings(user)
+    quoting = Q(pk__in=[])
+    for name in names:
+        quoting |= Q(context__icontains=name)
+    changed = 0
+    for notification in Notification.objects.filter(quoting):
+        notification.context = scrub(notification.context, names, "Deleted user")
+        notification.save(update_fields=["context"])
+        changed += 1
+    return deleted + changed
+
+
+register(
+    Notification,
+    people=["recipient", lambda user: Q(to_email__iexact=user.email)],
+    export=["kind", "to_email", "program__name", "due_at", "status", "sent_at"],
+    erase=_notifications_erase,
+    program="program",
+    retention=Erase.DELETE,
+    section=_("Emails sent to you"),
+)
+
+register(
+    NotificationPreference,
+    people=["user"],
+    export=["kind", "enabled"],
+    erase=Erase.DELETE,
+    section=_("Email preferences"),
+)

@@ -14,7 +14,12 @@ from django.views.decorators.http import require_POST
 
 from accounts.models import User
 from audit.services import audit_record_export
-from mentoring.admin_scope import ProgramScopedAdmin, ProgramScopedInline, ScopedRelatedFilter
+from mentoring.admin_scope import (
+    ProgramScopedAdmin,
+    ProgramScopedInline,
+    ReadOnlyAdmin,
+    ScopedRelatedFilter,
+)
 from mentoring.exporting import csv_stream
 from programs.admin_roster import roster_import_view
 from programs.admin_screening import (
@@ -574,7 +579,7 @@ class InvitationAdmin(ProgramScopedAdmin):
 
 
 @admin.register(RecordsConsent)
-class RecordsConsentAdmin(ProgramScopedAdmin):
+class RecordsConsentAdmin(ReadOnlyAdmin):
     """Participants' decisions on the use of their academic records, for the coordinators of
     the program: read-only (only the person decides, on their application or under Privacy),
     every decision kept, the newest in force."""
@@ -585,12 +590,3 @@ class RecordsConsentAdmin(ProgramScopedAdmin):
     list_select_related = ["user", "program"]
     fields = list_display
     readonly_fields = list_display
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -602,3 +602,22 @@ def test_a_coordinators_erasure_that_fails_is_finished_by_the_sweep(monkeypatch,
     assert erasures_process_due() == 1
     erasure.refresh_from_db()
     assert erasure.status == S.DONE
+
+
+@pytest.mark.parametrize("requests", [1, 5])
+def test_the_erasure_list_takes_the_same_queries_however_many_requests(
+    client, django_assert_num_queries, requests
+):
+    program = make_program()
+    coordinator = make_coordinator(program)
+    for _ in range(requests):
+        person = UserFactory()
+        ApplicationFactory(program=program, user=person)
+        ErasureRequest.objects.create(
+            user=person, requested_by=coordinator, on_behalf=True, due_at=timezone.now()
+        )
+    client.force_login(coordinator)
+    with django_assert_num_queries(10) as captured:
+        response = client.get(CHANGELIST)
+    assert response.status_code == 200
+    assert len(response.context["cl"].result_list) == requests, captured

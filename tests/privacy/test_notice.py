@@ -470,3 +470,15 @@ def test_the_demo_publishes_version_one_and_its_people_go_straight_in(client, se
     assert demo_people == 9  # 6 participants, coordinator, admin, reporting staff
     assert client.login(email="mentee1@demo.mentoring.test", password=settings.DEMO_PASSWORD)
     assert client.get(reverse("home")).status_code == 200
+
+
+@pytest.mark.parametrize("versions", [1, 6])
+def test_the_notice_page_takes_the_same_queries_however_many_versions(
+    client, django_assert_num_queries, versions
+):
+    for version in range(1, versions + 1):
+        publish(version=version, body=f"Version {version} of the text.")
+    # the notice in force; nobody is signed in
+    with django_assert_num_queries(1):
+        response = client.get(reverse("privacy:notice"))
+    assert f"Version {versions} of the text." in response.content.decode()

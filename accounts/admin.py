@@ -30,3 +30,9 @@ class UserAdmin(BaseUserAdmin):
         ("Dates", {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("email", "password1", "password2")}),)
+
+    def has_delete_permission(self, request, obj=None):
+        # Deleting an account row would cascade through the applications into partners'
+        # matches, sessions and logs. People leave by erasure (Privacy > Erasure requests, or
+        # their own /accounts/delete/), which keeps shared records and names nobody.
+        return False

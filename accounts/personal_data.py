@@ -87,7 +87,8 @@ def _admin_log_erase(user) -> int:
 register(
     LogEntry,
     people=["user"],
-    export=["action_time", "object_repr", "action_flag"],
+    # What and when, not the changed object's name (another person's, often).
+    export=["action_time", "content_type__model", "action_flag"],
     erase=_admin_log_erase,
     section=_("Changes you made in the administration"),
 )

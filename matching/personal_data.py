@@ -24,7 +24,20 @@ not_personal(
 
 BOTH_SIDES = ["mentor__user", "mentee__user"]
 
-# A match is the partner's history too: it stays, the erased side becoming "Deleted user".
+
+def _matches_erase(user) -> int:
+    """Matches stay in the partner's history, the erased side becoming "Deleted user"; the
+    words typed about why it ended (by either side or a coordinator, about the person) go,
+    the reason's code stays for the program's counts."""
+    return (
+        Match.objects.filter(Q(mentor__user=user) | Q(mentee__user=user))
+        .exclude(end_reason_text="")
+        .update(end_reason_text="")
+    )
+
+
+# The reason typed for an early end is for the coordinators only (it may be the partner's
+# words): not in either side's archive; the person's own request is, on EndRequest.
 register(
     Match,
     people=BOTH_SIDES,
@@ -37,9 +50,8 @@ register(
         "started_at",
         "ended_at",
         "end_reason",
-        "end_reason_text",
     ],
-    erase=Erase.KEEP,
+    erase=_matches_erase,
     program="program",
     retention=Erase.BLANK,
     # The explanation repeats what the applications said ("Both speak Hungarian"), which
@@ -48,15 +60,17 @@ register(
     section=_("Matches"),
 )
 
-# Draft runs and waitlist proposals are the coordinators' working material, not shown to
-# participants: erased with them, not in their archive.
+# Runs' pairs, unmatched people and waitlist proposals are the coordinators' working material,
+# not shown to participants, so not in their archive. They hold only links to applications
+# (which stay, naming "Deleted user" or a pseudonym), and a run's figures (pairs, match rate,
+# reasons) are counted from them: they stay, so published figures do not move.
 register(
     ProposedPair,
     people=BOTH_SIDES,
     export=[],
-    erase=Erase.DELETE,
+    erase=Erase.KEEP,
     program="run__program",
-    retention=Erase.DELETE,
+    retention=Erase.KEEP,
     section=_("Proposed pairs in matching drafts"),
 )
 
@@ -64,19 +78,21 @@ register(
     UnmatchedEntry,
     people=["application__user"],
     export=["run__program__name", "reason"],
-    erase=Erase.DELETE,
+    erase=Erase.KEEP,
     program="run__program",
-    retention=Erase.DELETE,
+    retention=Erase.KEEP,
     section=_("Matching rounds that left you unmatched"),
 )
 
+# The coordinator's note on a proposal may name the person.
 register(
     WaitlistOffer,
     people=BOTH_SIDES,
     export=[],
-    erase=Erase.DELETE,
+    erase=Erase.BLANK,
+    blank={"note": ""},
     program="program",
-    retention=Erase.DELETE,
+    retention=Erase.BLANK,
     section=_("Waitlist proposals"),
 )
 

@@ -159,11 +159,48 @@ def is_declared(model: type[Model]) -> bool:
     return model in _DECLARED or model in _NOT_PERSONAL
 
 
+def person_emails(user) -> set[str]:
+    """Every email address the person is known by: the account's, and the other addresses on
+    it (allauth keeps one row per address, earlier ones included), lower-cased."""
+    emails = {user.email}
+    addresses = getattr(user, "emailaddress_set", None)
+    if addresses is not None and user.pk is not None:
+        emails |= set(addresses.values_list("email", flat=True))
+    return {email.strip().lower() for email in emails if email and email.strip()}
+
+
+def emails_q(field: str, user) -> Q:
+    """Rows whose email column `field` holds any of the person's addresses."""
+    q = Q(pk__in=[])
+    for email in person_emails(user):
+        q |= Q(**{f"{field}__iexact": email})
+    return q
+
+
 def identifying_strings(user) -> set[str]:
-    """The strings that name `user` in other people's records: email, display name, full
-    name (blank ones and very short ones, which would match unrelated text, left out)."""
-    candidates = {user.email, user.display_name, user.get_full_name()}
+    """The strings that name `user` in other people's records: every email address, the part
+    before the @ (how `User.name` shows someone with no name), display name and full name
+    (blank ones and very short ones, which would match unrelated text, left out)."""
+    emails = person_emails(user)
+    candidates = {
+        *emails,
+        *(email.split("@")[0] for email in emails),
+        user.display_name,
+        user.get_full_name(),
+    }
     return {text.strip() for text in candidates if text and len(text.strip()) >= 3}
+
+
+def json_contains(field: str, names: Iterable[str]) -> Q:
+    """Rows whose JSON column `field` holds any of `names`, as stored: SQLite keeps JSON with
+    non-ASCII letters escaped ("Zo\\u00eb"), so the escaped spelling is looked for too."""
+    import json
+
+    q = Q(pk__in=[])
+    for name in names:
+        for spelling in {name, json.dumps(name)[1:-1]}:
+            q |= Q(**{f"{field}__icontains": spelling})
+    return q
 
 
 def scrub(value, names: set[str], replacement: str):

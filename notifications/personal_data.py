@@ -1,7 +1,14 @@
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from mentoring.personal_data import Erase, identifying_strings, register, scrub
+from mentoring.personal_data import (
+    Erase,
+    emails_q,
+    identifying_strings,
+    json_contains,
+    register,
+    scrub,
+)
 from notifications.models import Notification, NotificationPreference
 
 
@@ -9,14 +16,11 @@ def _notifications_erase(user) -> int:
     """Email sent to the person goes; email sent to others that quotes their name (a partner's
     nudge, say) keeps its row with the name taken out."""
     deleted, _ = Notification.objects.filter(
-        Q(recipient=user) | Q(to_email__iexact=user.email)
+        Q(recipient=user) | emails_q("to_email", user)
     ).delete()
     names = identifying_strings(user)
-    quoting = Q(pk__in=[])
-    for name in names:
-        quoting |= Q(context__icontains=name)
     changed = 0
-    for notification in Notification.objects.filter(quoting):
+    for notification in Notification.objects.filter(json_contains("context", names)):
         notification.context = scrub(notification.context, names, "Deleted user")
         notification.save(update_fields=["context"])
         changed += 1
@@ -25,7 +29,7 @@ def _notifications_erase(user) -> int:
 
 register(
     Notification,
-    people=["recipient", lambda user: Q(to_email__iexact=user.email)],
+    people=["recipient", lambda user: emails_q("to_email", user)],
     export=["kind", "to_email", "program__name", "due_at", "status", "sent_at"],
     erase=_notifications_erase,
     program="program",

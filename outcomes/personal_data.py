@@ -2,13 +2,24 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.personal_data import DELETED_NAME
-from mentoring.personal_data import Erase, identifying_strings, register, scrub
+from mentoring.personal_data import Erase, identifying_strings, json_contains, register, scrub
 from outcomes.models import OutcomeImport, OutcomePerson, OutcomeRecord
+
+
+def _records_of(user) -> Q:
+    # Records reach a person through their account, and through their institutional ID where
+    # the institution's file named them before the account had it (or in another program, as
+    # a comparison student).
+    q = Q(user=user)
+    if user.institutional_id:
+        q |= Q(institutional_id=user.institutional_id)
+    return q
+
 
 # Academic records are removed with the person (their records cascade with them).
 register(
     OutcomePerson,
-    people=["user"],
+    people=[_records_of],
     export=["program__name", "institutional_id", "career_stage__name"],
     erase=Erase.DELETE,
     program="program",
@@ -18,7 +29,7 @@ register(
 
 register(
     OutcomeRecord,
-    people=["person__user"],
+    people=[lambda user: Q(person__in=OutcomePerson.objects.filter(_records_of(user)))],
     export=["person__program__name", "term", "measure", "value"],
     erase=Erase.DELETE,
     program="person__program",
@@ -35,9 +46,9 @@ def _imports_erase(user) -> int:
     names = identifying_strings(user)
     if user.institutional_id and len(user.institutional_id) >= 3:
         names.add(user.institutional_id)
-    quoting = Q(pk__in=[])
+    quoting = json_contains("errors", names)
     for name in names:
-        quoting |= Q(errors__icontains=name) | Q(original_name__icontains=name)
+        quoting |= Q(original_name__icontains=name)
     changed = 0
     for record in OutcomeImport.objects.filter(quoting):
         record.errors = scrub(record.errors, names, DELETED_NAME)

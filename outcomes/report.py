@@ -22,7 +22,7 @@ from mentoring.suppression import publishable_keys
 from outcomes import analysis
 from outcomes.measures import measure_for
 from outcomes.selectors import Population, outcome_measures, outcome_population, outcome_values
-from programs.consent import records_consenting_user_ids
+from programs.consent import records_consenting_user_ids, records_withdrawn_user_ids
 
 BANDS = 5
 STAGE_STRIDE = BANDS + 1
@@ -182,23 +182,28 @@ def no_comparison_sentence() -> str:
 def outcome_report(*, program, measures: list[str] | None = None) -> OutcomeReport:
     """Every measure's results for the program (or the measures named).
 
-    When the program uses records only with consent, the consenting participants are read
-    at the start and again at the end; if a decision changed the set meanwhile, everything is
-    computed once more with the new set and the report says so (a withdrawal is never
-    outrun by an analysis that started before it)."""
-    if not program.records_consent_required:
-        return _report(program, measures, consenting=None)
-    consenting = records_consenting_user_ids(program=program)
-    report = _report(program, measures, consenting=consenting)
-    now = records_consenting_user_ids(program=program)
-    if now != consenting:
-        report = _report(program, measures, consenting=now)
+    Participants are analysed only with their consent when the program asks for it, and
+    never after they refused or withdrew it, even when it does not. The decisions are read at
+    the start and again at the end; if one changed meanwhile, everything is computed once
+    more and the report says so (a withdrawal is never outrun by an analysis that started
+    before it)."""
+    chosen = _consent_in_force(program)
+    report = _report(program, measures, **chosen)
+    now = _consent_in_force(program)
+    if now != chosen:
+        report = _report(program, measures, **now)
         report.consent_changed = True
     return report
 
 
-def _report(program, measures, *, consenting) -> OutcomeReport:
-    population = outcome_population(program=program, consenting=consenting)
+def _consent_in_force(program) -> dict:
+    if program.records_consent_required:
+        return {"consenting": records_consenting_user_ids(program=program)}
+    return {"withdrawn": records_withdrawn_user_ids(program=program)}
+
+
+def _report(program, measures, *, consenting=None, withdrawn=frozenset()) -> OutcomeReport:
+    population = outcome_population(program=program, consenting=consenting, withdrawn=withdrawn)
     codes = measures if measures is not None else outcome_measures(program=program)
     results = [measure_result(program=program, population=population, code=code) for code in codes]
     return OutcomeReport(

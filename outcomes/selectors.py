@@ -9,6 +9,7 @@ chose the program (so they are not a fair comparison) but did not receive it.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -51,22 +52,26 @@ class Population:
         return len(self.person_ids)
 
 
-def outcome_population(*, program, consenting: set[int] | None = None) -> Population:
+def outcome_population(
+    *, program, consenting: set[int] | None = None, withdrawn: Iterable[int] = ()
+) -> Population:
     """The program's outcome people, participants flagged, applicants who were never matched
     left out; with role, career stage, cohort (year first matched), demographic answers and
     the sessions and hours each participant took part in. A fixed number of queries.
 
     With `consenting` (the program uses records only with consent), participants not in it
-    are left out too, and counted: not moved to the comparison group, not analysed at all.
+    are left out too, and counted: not moved to the comparison group, not analysed at all;
+    so are the participants in `withdrawn` (who refused or withdrew consent) in any case.
     A program whose comparison policy is "none" has no comparison group: only participants
     are kept."""
     participants = _applications(program)
     # Participants without consent: nothing of theirs is read beyond this point.
-    applications = (
-        participants
-        if consenting is None
-        else {user_id: entry for user_id, entry in participants.items() if user_id in consenting}
-    )
+    withdrawn = set(withdrawn)
+    applications = {
+        user_id: entry
+        for user_id, entry in participants.items()
+        if (consenting is None or user_id in consenting) and user_id not in withdrawn
+    }
     applied_users = set(
         Application.objects.filter(program=program).values_list("user_id", flat=True)
     )

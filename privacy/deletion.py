@@ -16,7 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
@@ -56,13 +56,24 @@ def scheduled_erasure_for(*, user) -> ErasureRequest | None:
     return ErasureRequest.objects.filter(user=user, status=S.SCHEDULED).first()
 
 
+def _leaving():
+    """Accounts on their way out: a deletion is scheduled for them."""
+    return ErasureRequest.objects.filter(status=S.SCHEDULED).values("user_id")
+
+
 def sole_coordinator_programs(*, user) -> list[Program]:
-    """Programs enrolling or running whose only coordinator is `user`."""
-    theirs = Program.objects.filter(coordinators=user, status__in=LIVE_PROGRAM)
+    """Programs enrolling or running that would be left without a coordinator: no other
+    active coordinator whose own deletion is not scheduled (two coordinators asking to leave
+    the same program cannot both go)."""
+    others = (
+        User.objects.filter(coordinated_programs=OuterRef("pk"), is_active=True)
+        .exclude(pk=user.pk)
+        .exclude(pk__in=_leaving())
+    )
     return list(
-        Program.objects.filter(pk__in=theirs.values("pk"))
-        .annotate(coordinator_count=Count("coordinators"))
-        .filter(coordinator_count=1)
+        Program.objects.filter(coordinators=user, status__in=LIVE_PROGRAM)
+        .annotate(has_other=Exists(others))
+        .filter(has_other=False)
         .order_by("name")
     )
 
@@ -81,7 +92,10 @@ def account_deletion_blockers(*, user) -> list[str]:
         for program in sole_coordinator_programs(user=user)
     ]
     if user.is_superuser and not (
-        User.objects.filter(is_superuser=True, is_active=True).exclude(pk=user.pk).exists()
+        User.objects.filter(is_superuser=True, is_active=True)
+        .exclude(pk=user.pk)
+        .exclude(pk__in=_leaving())
+        .exists()
     ):
         blockers.append(
             _(
@@ -158,7 +172,8 @@ def account_deletion_request(
     user_sessions_end(user=user)
     if not immediate:
         notification_queue(kind=Kind.ACCOUNT_DELETION_SCHEDULED, to=user, subject=erasure)
-    audit_record(
+    _audit_per_program(
+        _programs_of(user),
         action=Action.ERASURE_REQUESTED,
         actor=actor,
         person=user,
@@ -298,10 +313,18 @@ def erasure_process(*, erasure_id: int) -> bool:
     )
     if erasure is None:
         return False
+    blockers = account_deletion_blockers(user=erasure.user)
+    if blockers:
+        # Something changed since it was asked for (another coordinator left first): the
+        # request waits, and is tried again every hour until someone takes over.
+        logger.warning("Erasure %s waits: %s", erasure.pk, " ".join(blockers))
+        return False
+    programs = _programs_of(erasure.user)
     summary = person_erase(user=erasure.user)
     erasure.status, erasure.done_at, erasure.summary = S.DONE, timezone.now(), summary
     erasure.save(update_fields=["status", "done_at", "summary"])
-    audit_record(
+    _audit_per_program(
+        programs,
         action=Action.ERASURE_PROCESSED,
         actor=erasure.requested_by if erasure.on_behalf else None,
         person=erasure.user,
@@ -309,6 +332,18 @@ def erasure_process(*, erasure_id: int) -> bool:
         detail={"on_behalf": erasure.on_behalf, "rows": sum(summary.values())},
     )
     return True
+
+
+def _programs_of(user) -> list[Program]:
+    return list(Program.objects.filter(applications__user=user).distinct().order_by("pk"))
+
+
+def _audit_per_program(programs: list[Program], **entry) -> None:
+    """One entry per program the person took part in, so each program's coordinators see
+    who asked for and processed the erasure in their scoped trail (one without a program,
+    seen by superusers, when they took part in none)."""
+    for program in programs or [None]:
+        audit_record(program=program, **entry)
 
 
 def erasures_process_due() -> int:

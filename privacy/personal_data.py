@@ -1,7 +1,8 @@
 from django.utils.translation import gettext_lazy as _
 
+from accounts.personal_data import DELETED_NAME
 from mentoring.models import WorkerHeartbeat
-from mentoring.personal_data import Erase, not_personal, register
+from mentoring.personal_data import Erase, identifying_strings, not_personal, register, scrub
 from privacy.models import DataExport, ErasureRequest, NoticeAcceptance, PrivacyNotice, RetentionRun
 
 not_personal(PrivacyNotice, reason="the notice's text, written by superusers")
@@ -31,13 +32,26 @@ register(
     section=_("Downloads of your data"),
 )
 
-# The record that an erasure was asked for and done is kept (it names only the account,
-# which becomes "Deleted user").
+
+def _erasure_requests_erase(user) -> int:
+    """The record that an erasure was asked for and done is kept (it names only the account,
+    which becomes "Deleted user"); a coordinator's note on how the request arrived loses the
+    person's name or address if it quotes them ("email from pat@...")."""
+    names = identifying_strings(user)
+    changed = 0
+    for erasure in ErasureRequest.objects.filter(user=user).exclude(note=""):
+        note = scrub(erasure.note, names, DELETED_NAME)
+        if note != erasure.note:
+            ErasureRequest.objects.filter(pk=erasure.pk).update(note=note)
+            changed += 1
+    return changed
+
+
 register(
     ErasureRequest,
     people=["user"],
     export=["requested_at", "due_at", "status", "cancelled_at"],
-    erase=Erase.KEEP,
+    erase=_erasure_requests_erase,
     section=_("Account deletion requests"),
 )
 

@@ -50,9 +50,9 @@ def records_consent_set(*, program: Program, user, granted: bool, source: str) -
     return row
 
 
-def records_consenting_user_ids(*, program: Program) -> set[int]:
-    """Ids of the people whose decision in force for the program is consent, in one query
-    (every decision row of the program, oldest first, the newest per person winning)."""
+def records_decisions(*, program: Program) -> dict[int, bool]:
+    """user id -> the decision in force for the program, for everyone who decided, in one
+    query (every decision row of the program, oldest first, the newest per person winning)."""
     in_force: dict[int, bool] = {}
     for user_id, granted in (
         RecordsConsent.objects.filter(program=program)
@@ -60,7 +60,20 @@ def records_consenting_user_ids(*, program: Program) -> set[int]:
         .values_list("user_id", "granted")
     ):
         in_force[user_id] = granted
-    return {user_id for user_id, granted in in_force.items() if granted}
+    return in_force
+
+
+def records_consenting_user_ids(*, program: Program) -> set[int]:
+    """Ids of the people whose decision in force for the program is consent."""
+    return {user_id for user_id, granted in records_decisions(program=program).items() if granted}
+
+
+def records_withdrawn_user_ids(*, program: Program) -> set[int]:
+    """Ids of the people whose decision in force for the program is a refusal or withdrawal:
+    left out of the analysis even where the program does not ask for consent."""
+    return {
+        user_id for user_id, granted in records_decisions(program=program).items() if not granted
+    }
 
 
 def records_consents_for_user(*, user, programs) -> dict[int, bool]:

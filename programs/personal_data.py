@@ -1,7 +1,7 @@
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from mentoring.personal_data import Erase, not_personal, register
+from mentoring.personal_data import Erase, emails_q, not_personal, register
 from programs.models import (
     Answer,
     Application,
@@ -88,9 +88,14 @@ register(
     section=_("Answers to application questions"),
 )
 
+
+def _institutional(user) -> Q:
+    return Q(institutional_id=user.institutional_id) if user.institutional_id else Q(pk__in=[])
+
+
 register(
     Invitation,
-    people=[lambda user: Q(email__iexact=user.email)],
+    people=[lambda user: emails_q("email", user) | _institutional(user)],
     export=["program__name", "email", "name", "role", "created_at", "accepted_at"],
     erase=Erase.DELETE,
     program="program",

@@ -39,7 +39,16 @@ register(
     section=_("One-off session slots"),
 )
 
-# Sessions belong to both sides (and to a group): they stay, naming "Deleted user".
+
+def _meetings_erase(user) -> int:
+    """Sessions belong to both sides (and to a group): they stay, naming "Deleted user". What
+    the person typed goes: the place and link of the sessions they ran (a home address, a
+    personal video-call link), the reason they gave for cancelling."""
+    places = Meeting.objects.filter(mentor=user).update(location="", online_link="")
+    reasons = Meeting.objects.filter(cancelled_by=user).exclude(cancel_reason="")
+    return places + reasons.update(cancel_reason="")
+
+
 register(
     Meeting,
     people=[
@@ -61,7 +70,7 @@ register(
         "cancelled_at",
         "cancel_reason",
     ],
-    erase=Erase.KEEP,
+    erase=_meetings_erase,
     program="program",
     retention=Erase.BLANK,
     # The place is typed by the mentor ("Ana's office", a home address); nothing counts it.

@@ -9,6 +9,9 @@ and nothing is ever deleted: the record is what shows that an erasure was asked 
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
@@ -40,14 +43,22 @@ def erasure_requests_for(*, user):
 
 
 def erasable_people_for(*, user):
-    """Whom `user` may pick: for a coordinator, participants (not staff) of their programs;
-    for a superuser, anyone but themselves. Accounts already erased are left out."""
-    people = User.objects.exclude(email__endswith="@deleted.invalid").order_by("email")
+    """Whom `user` may pick: for a coordinator, participants (not staff) who take part only
+    in programs they coordinate (someone also in another program is that program's business
+    too: a superuser processes it); for a superuser, anyone but themselves. Accounts already
+    erased and the pseudonymous accounts of anonymised programs are left out."""
+    people = (
+        User.objects.exclude(email__endswith="@deleted.invalid")
+        .exclude(email__endswith="@anonymised.invalid")
+        .order_by("email")
+    )
     if user.is_superuser:
         return people.exclude(pk=user.pk)
+    visible = _applications_visible(user)
+    elsewhere = Application.objects.exclude(pk__in=visible.values("pk")).values("user_id")
     return people.filter(
-        pk__in=_applications_visible(user).values("user_id"), is_staff=False, is_superuser=False
-    )
+        pk__in=visible.values("user_id"), is_staff=False, is_superuser=False
+    ).exclude(pk__in=elsewhere)
 
 
 class PersonChoiceField(forms.ModelChoiceField):
@@ -137,16 +148,32 @@ class ErasureRequestAdmin(ProgramScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    def log_addition(self, request, obj, message):
+        if not getattr(obj, "_refused", False):
+            super().log_addition(request, obj, message)
+
+    def response_add(self, request, obj, post_url_continue=None):
+        if getattr(obj, "_refused", False):
+            return HttpResponseRedirect(reverse("admin:privacy_erasurerequest_changelist"))
+        return super().response_add(request, obj, post_url_continue)
+
     def save_model(self, request, obj, form, change):
         if change:
             obj.save(update_fields=["note"])
             return
-        erasure = account_deletion_request(
-            user=form.cleaned_data["user"],
-            by=request.user,
-            note=form.cleaned_data.get("note", ""),
-            immediate=True,
-        )
+        try:
+            erasure = account_deletion_request(
+                user=form.cleaned_data["user"],
+                by=request.user,
+                note=form.cleaned_data.get("note", ""),
+                immediate=True,
+            )
+        except ValidationError as exc:
+            # Changed since the form was checked (the person asked themselves meanwhile, or
+            # another coordinator processed it): say so, write nothing.
+            messages.error(request, " ".join(exc.messages))
+            obj._refused = True
+            return
         obj.pk = erasure.pk
         obj.refresh_from_db()
         obj._state.adding = False

@@ -287,6 +287,20 @@ def test_never_asked_counts_as_no_consent_and_a_program_that_does_not_ask_uses_e
     assert (report.participants, report.without_consent, report.notes) == (4, 0, [])
 
 
+def test_a_refusal_is_obeyed_even_when_the_program_does_not_ask_for_consent():
+    # Turning the program's setting off uses participants who were never asked, never those
+    # who said no or withdrew.
+    program, _users = _program_with(consenting=3, without=3, records_consent_required=False)
+    never_asked = make_participant(program, institutional_id="N", consent=None)
+    person = OutcomePerson.objects.create(program=program, user=never_asked, institutional_id="N")
+    _gpa(program, person, 3.0, 3.5)
+
+    report = outcome_report(program=program)
+
+    assert (report.participants, report.without_consent) == (4, 3)
+    assert report.measures[0].overall.did.estimate == pytest.approx(0.4)
+
+
 def test_the_pages_say_who_was_left_out(client):
     from tests.audit.helpers import make_reporter
 

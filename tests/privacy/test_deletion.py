@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import User
 from audit.models import Action
 from matching.models import EndReason, Match, MatchRequest
 from mentoring.roles import COORDINATORS_GROUP
@@ -17,6 +18,7 @@ from notifications.models import Kind, Notification
 from notifications.rendering import notification_render
 from privacy import deletion
 from privacy.deletion import (
+    account_deletion_blockers,
     account_deletion_cancel,
     account_deletion_request,
     erasures_process_due,
@@ -192,10 +194,11 @@ def test_the_right_password_schedules_the_erasure_ends_matches_and_signs_out(cli
     # Signed out: the page asks to sign in again.
     assert client.get(DELETE).status_code == 302
     assert [e[0] for e in entries_since(since)] == [Action.MATCH_ENDED, Action.ERASURE_REQUESTED]
+    # In the program's trail, where its coordinators see it.
     assert entries_since(since)[1] == (
         Action.ERASURE_REQUESTED,
         person,
-        None,
+        match.program,
         person,
         target(erasure),
         {
@@ -347,7 +350,7 @@ def test_signing_in_again_cancels_the_deletion_and_the_sweep_then_erases_nothing
 
 def test_a_request_past_its_date_is_erased_once_by_the_sweep():
     person = make_person()
-    match_of(person)
+    match = match_of(person)
     erasure = account_deletion_request(user=person)
     assert erasures_process_due() == 0  # not due yet
     ErasureRequest.objects.update(due_at=timezone.now() - timedelta(minutes=1))
@@ -365,7 +368,7 @@ def test_a_request_past_its_date_is_erased_once_by_the_sweep():
         (
             Action.ERASURE_PROCESSED,
             None,
-            None,
+            match.program,  # in the trail of each program the person took part in
             person,
             target(erasure),
             {"on_behalf": False, "rows": sum(erasure.summary.values())},
@@ -621,3 +624,60 @@ def test_the_erasure_list_takes_the_same_queries_however_many_requests(
         response = client.get(CHANGELIST)
     assert response.status_code == 200
     assert len(response.context["cl"].result_list) == requests, captured
+
+
+def test_two_coordinators_of_a_running_program_cannot_both_leave():
+    program = make_program()
+    first, second = make_coordinator(program), make_coordinator(program)
+    assert account_deletion_blockers(user=first) == []
+    account_deletion_request(user=first)
+
+    assert account_deletion_blockers(user=second) == [
+        "You are the only coordinator of Spring Mentoring. Ask a superuser or another "
+        "coordinator to add a coordinator to it (Programs > Spring Mentoring > coordinators) "
+        "before you delete your account."
+    ]
+    with pytest.raises(ValidationError):
+        account_deletion_request(user=second)
+
+
+def test_an_erasure_waits_while_it_would_leave_a_program_without_a_coordinator():
+    program = make_program()
+    first, second = make_coordinator(program), make_coordinator(program)
+    account_deletion_request(user=first)
+    # The other coordinator is taken off the program meanwhile.
+    program.coordinators.remove(second)
+    ErasureRequest.objects.update(due_at=timezone.now() - timedelta(minutes=1))
+
+    assert erasures_process_due() == 0
+    assert ErasureRequest.objects.get().status == S.SCHEDULED
+    first.refresh_from_db()
+    assert not is_tombstone(first)
+
+
+def test_a_coordinator_cannot_pick_someone_who_also_takes_part_elsewhere(client):
+    from privacy.admin.erasure import erasable_people_for
+
+    program, elsewhere = make_program(), make_program(name="Autumn Mentoring")
+    coordinator = make_coordinator(program)
+    only_here = UserFactory()
+    ApplicationFactory(program=program, user=only_here)
+    both = UserFactory()
+    ApplicationFactory(program=program, user=both, status="declined")
+    ApplicationFactory(program=elsewhere, user=both)
+
+    assert list(erasable_people_for(user=coordinator)) == [only_here]
+    client.force_login(coordinator)
+    response = client.post(ADD, {"user": both.pk, "note": "Phone call"})
+    assert response.status_code == 200  # the form refuses the choice
+    assert not ErasureRequest.objects.exists()
+
+
+def test_accounts_are_not_deleted_in_the_admin_but_erased(client):
+    admin_user = UserFactory(is_staff=True, is_superuser=True)
+    person = make_person()
+    client.force_login(admin_user)
+    url = reverse("admin:accounts_user_delete", args=[person.pk])
+    assert client.get(url).status_code == 403
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert User.objects.filter(pk=person.pk).exists()

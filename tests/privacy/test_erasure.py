@@ -15,7 +15,7 @@ from evaluation.models import SurveyAnswer
 from evaluation.selectors.health import closure_reasons, program_health
 from evaluation.selectors.results import survey_results
 from matching.models import ExclusionRequest, Match, MatchRequest
-from mentoring.personal_data import Erase, declarations, identifying_strings
+from mentoring.personal_data import Erase, declarations, identifying_strings, json_contains
 from notifications.models import Kind, Notification
 from outcomes.models import OutcomeImport, OutcomePerson, OutcomeRecord
 from privacy.erasure import is_tombstone, person_erase
@@ -43,7 +43,11 @@ def text_columns_containing(strings) -> list[tuple[str, str, str, object]]:
             if not isinstance(field, TEXT_FIELDS):  # EmailField, SlugField are CharFields
                 continue
             for text in strings:
-                rows = model._base_manager.filter(**{f"{field.name}__icontains": text})
+                # JSON on SQLite keeps non-ASCII letters escaped: look for that spelling too.
+                if isinstance(field, models.JSONField):
+                    rows = model._base_manager.filter(json_contains(field.name, [text]))
+                else:
+                    rows = model._base_manager.filter(**{f"{field.name}__icontains": text})
                 found += [
                     (model._meta.label, field.name, text, pk)
                     for pk in rows.values_list("pk", flat=True)
@@ -137,7 +141,9 @@ def _figures(program) -> dict:
 def test_after_erasure_no_text_column_anywhere_holds_the_persons_email_or_name(client):
     everything = make_zanzibar(client)
     strings = identifying_strings(everything.person)
-    assert strings == {EMAIL, NAME}  # display name and full name are the same here
+    # display name and full name are the same here; the part before the @ is how
+    # `User.name` shows someone with no name
+    assert strings == {EMAIL, NAME, EMAIL.split("@")[0]}
     before = text_columns_containing(strings)
     assert len(before) > 10, before  # the search finds them where they are
 
@@ -289,3 +295,64 @@ def test_erasing_one_person_leaves_another_persons_rows_alone():
         text_columns_containing(identifying_strings(bystander) | {everything.partner.email})
         == watched
     )
+
+
+def test_what_the_person_typed_or_was_called_elsewhere_goes_too(client):
+    """The review's cases: an ending reason copied onto the match, the place and link of the
+    sessions they ran, a coordinator's note quoting their address, an invitation to an older
+    address, an accented name inside an email log's JSON (escaped there on SQLite)."""
+    from notifications.services import notification_queue
+    from privacy.models import ErasureRequest
+    from programs.models import Invitation
+
+    everything = make_zanzibar(client)
+    person, partner = everything.person, everything.partner
+    person.display_name = "Zoë Ångström-Quokkington"
+    person.save(update_fields=["display_name"])
+    person.emailaddress_set.create(email="z.q.old@example.org", verified=True, primary=False)
+    Invitation.objects.create(
+        program=everything.program, email="Z.Q.Old@example.org", name="Zoë", role="mentee"
+    )
+    Match.objects.filter(pk=everything.match.pk).update(end_reason_text="Zoë moved to Lyon")
+    Meeting.objects.filter(pk=everything.meeting.pk).update(
+        mentor=person, location="Zoë's kitchen", online_link="https://video.example/zoe"
+    )
+    ErasureRequest.objects.create(
+        user=person, note=f"Email from {EMAIL}", due_at=everything.meeting.start
+    )
+    notification_queue(
+        kind=Kind.NO_SESSION_NUDGE,
+        to=partner,
+        context={"partner": "Zoë Ångström-Quokkington"},
+        key_extra="review",
+    )
+    strings = identifying_strings(person)
+    assert {"z.q.old@example.org", "Zoë Ångström-Quokkington"} <= strings
+    assert len(text_columns_containing(strings)) > 10
+
+    person_erase(user=person)
+
+    assert text_columns_containing(strings) == []
+    meeting = Meeting.objects.get(pk=everything.meeting.pk)
+    assert (meeting.location, meeting.online_link) == ("", "")
+    assert Match.objects.get(pk=everything.match.pk).end_reason_text == ""
+    assert not Invitation.objects.filter(email__iexact="z.q.old@example.org").exists()
+    assert ErasureRequest.objects.get(note__startswith="Email from").note == (
+        "Email from Deleted user"
+    )
+
+
+def test_records_under_the_persons_institutional_id_go_even_without_the_account_link():
+    everything = make_person_with_everything(email=EMAIL)
+    person = everything.person
+    person.institutional_id = "S-7781"
+    person.save(update_fields=["institutional_id"])
+    elsewhere = OutcomePerson.objects.create(
+        program=everything.program, institutional_id="S-7781", user=None
+    )
+    OutcomeRecord.objects.create(person=elsewhere, term="2025-spring", measure="gpa", value=3.1)
+
+    person_erase(user=person)
+
+    assert not OutcomePerson.objects.filter(institutional_id="S-7781").exists()
+    assert not OutcomeRecord.objects.filter(person__institutional_id="S-7781").exists()

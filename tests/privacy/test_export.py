@@ -173,7 +173,6 @@ def _expected(e) -> dict:
                 "ended_at": None,
                 "end_reason": "",
                 "end_reason_display": "",
-                "end_reason_text": "",
             }
         ],
         # Only the exclusion Pat asked for: not the coordinator's, not Zed's of Pat.
@@ -417,6 +416,24 @@ def test_the_sections_follow_the_map_with_its_titles(everything):
     assert titles[-1] == ("privacy.NoticeAcceptance", "Privacy notices you accepted")
     # Sections with no rows are left out (Pat has no downloads or deletion requests yet).
     assert "privacy.DataExport" not in dict(titles)
+
+
+def test_why_the_partner_ended_the_match_is_not_in_the_archive(everything):
+    # The reason typed for an early end is for the coordinators (the partner's own request
+    # is in the partner's archive, on EndRequest); the match keeps only its code.
+    from matching.models import Match
+
+    Match.objects.filter(pk=everything.match.pk).update(
+        status="ended",
+        ended_at=timezone.now(),
+        end_reason="other",
+        end_reason_text="She never turns up",
+    )
+    files = _unzip(archive_build(user=everything.person))
+    assert all(b"She never turns up" not in content for content in files.values())
+    sections = json.loads(files["data.json"])["sections"]
+    (match,) = {section["model"]: section["rows"] for section in sections}["matching.Match"]
+    assert match["end_reason"] == "other"
 
 
 def test_other_peoples_notes_and_anonymous_answers_are_nowhere_in_the_zip(everything):

@@ -11,6 +11,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.views.decorators.http import require_POST
 
+from matching.admin.review import WITH_PAIRS, back_to_review, review_context
 from matching.explain import LABELS
 from matching.models import MatchingConfig, MatchingRun, ProposedPair
 from matching.selectors import applications_matchable
@@ -114,6 +115,16 @@ class MatchingRunAdmin(ProgramScopedAdmin):
                 name="matching_matchingrun_progress",
             ),
             path(
+                "<int:run_id>/pairs/<int:pair_id>/why/",
+                view(self.why_view),
+                name="matching_matchingrun_why",
+            ),
+            path(
+                "<int:run_id>/add-form/",
+                view(self.add_form_view),
+                name="matching_matchingrun_add_form",
+            ),
+            path(
                 "<int:run_id>/do/<str:action>/",
                 view(require_POST(self.action_view)),
                 name="matching_matchingrun_action",
@@ -171,6 +182,19 @@ class MatchingRunAdmin(ProgramScopedAdmin):
             return response
         return TemplateResponse(request, "admin/matching/matchingrun/_progress.html", {"run": run})
 
+    def why_view(self, request, run_id, pair_id):
+        """One pair's per-criterion explanation, for the review page to show when asked."""
+        run = self._run(request, run_id)
+        pair = get_object_or_404(run.pairs.only("pk", "explanation"), pk=pair_id)
+        return TemplateResponse(request, "admin/matching/matchingrun/_why.html", {"pair": pair})
+
+    def add_form_view(self, request, run_id):
+        """The add-a-pair lists (every mentor of the program), fetched only when opened."""
+        run = self._run(request, run_id)
+        form = AddPairForm(run=run) if run.status == MatchingRun.Status.DRAFT else None
+        context = {"add_form": form}
+        return TemplateResponse(request, "admin/matching/matchingrun/_add_form.html", context)
+
     def action_view(self, request, run_id, action):
         run = self._run(request, run_id)
         handler = getattr(self, f"_do_{action.replace('-', '_')}", None)
@@ -188,7 +212,7 @@ class MatchingRunAdmin(ProgramScopedAdmin):
             run.refresh_from_db()
             if run.status == MatchingRun.Status.PUBLISHED:
                 return redirect(reverse("admin:matching_match_changelist"))
-        return redirect("admin:matching_matchingrun_change", object_id=run.pk)
+        return redirect(back_to_review(request, run))
 
     def _pair(self, request, run, key="pair") -> ProposedPair:
         return get_object_or_404(run.pairs.select_related("mentee__user"), pk=request.POST.get(key))
@@ -232,22 +256,11 @@ class MatchingRunAdmin(ProgramScopedAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         run = self._run(request, object_id)
-        pairs = run.pairs.select_related("mentee__user", "mentor__user", "mentee__career_stage")
         context = {
             **self.admin_site.each_context(request),
             "title": f"Matching run for {run.program}",
             "run": run,
             "opts": self.model._meta,
-            "pairs": pairs.order_by("-locked", "-score", "pk"),
-            "unmatched": run.unmatched.select_related("application__user").order_by("reason", "pk"),
-            "add_form": AddPairForm(run=run) if run.status == "draft" else None,
-            "histogram": list(
-                zip(
-                    [f"{k / 10:.1f} to {(k + 1) / 10:.1f}" for k in range(10)],
-                    run.stats.get("histogram", [0] * 10),
-                    strict=True,
-                )
-            ),
             # In criterion order: PostgreSQL's jsonb does not keep the keys' order.
             "weights": [
                 (label, f"{run.weights[name]:g}")
@@ -257,4 +270,6 @@ class MatchingRunAdmin(ProgramScopedAdmin):
             "has_view_permission": True,
             "original": run,
         }
+        if run.status in WITH_PAIRS:
+            context.update(review_context(request, run))
         return TemplateResponse(request, self.change_form_template, context)

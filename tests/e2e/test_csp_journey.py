@@ -139,6 +139,11 @@ def test_admin_changelist_change_form_and_run_review_under_the_policy(page, live
     run_execute(run_id=run.pk)
     page.get_by_role("heading", name="Proposed pairs (1)").wait_for()
     assert page.locator(".run-stats").is_visible()
+    # Explanations and the add-a-pair lists come with htmx when opened.
+    page.get_by_text("Explain", exact=True).click()
+    page.locator("ul.why").get_by_text("Topics (+", exact=False).wait_for()
+    page.get_by_text("Add a pair by hand").click()
+    page.locator("select#id_mentor").wait_for()
     page.screenshot(path=artifacts / "04-run-review.png", full_page=True)
 
 

@@ -11,7 +11,9 @@ does, it executes a queued run (`run_execute`: features read from the database, 
 solving, explanations, the draft written), times the solver alone on the same instance in the
 same process, publishes the draft (`run_publish`: matches written and every notification
 queued in the ledger), and loads the first page of the run's review page in the admin as its
-coordinator. The database is dropped afterwards unless `--keep`.
+coordinator. The database is dropped afterwards unless `--keep`. With `--profile` the run and
+the publish each print their cProfile top functions to stderr (cProfile inflates per-row code:
+compare phases, not totals).
 
 Keys of each JSON object: size, mentees, mentors, product_s, solver_s, ratio (product_s /
 solver_s), publish_s, notifications_queued, review_first_page_ms, review_first_page_kb, peak_mb,
@@ -52,6 +54,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--json", action="store_true", help="one JSON object per case")
     parser.add_argument("--keep", action="store_true", help="keep each case's database")
     parser.add_argument("--timeout", type=float, default=3600, help="seconds per case")
+    parser.add_argument(
+        "--profile",
+        action="store_true",
+        help="also print where run_execute and run_publish spend their time (cProfile, to stderr)",
+    )
     parser.add_argument("--one", help=argparse.SUPPRESS)  # internal: run one case here
     return parser.parse_args(argv)
 
@@ -144,7 +151,33 @@ def _review(run, coordinator) -> tuple[float, float]:
     return elapsed * 1000, len(response.content) / 1024
 
 
-def measure(mentees: int, mentors: int, server: str, keep: bool) -> dict:
+class _Profile:
+    """cProfile around one call when asked; prints the top functions to stderr."""
+
+    def __init__(self, title: str, enabled: bool):
+        self.title, self.enabled = title, enabled
+
+    def __enter__(self):
+        if self.enabled:
+            import cProfile
+
+            self.profile = cProfile.Profile()
+            self.profile.enable()
+        return self
+
+    def __exit__(self, *exc):
+        if self.enabled:
+            import pstats
+
+            self.profile.disable()
+            print(f"--- {self.title} ---", file=sys.stderr)
+            stats = pstats.Stats(self.profile, stream=sys.stderr).sort_stats("cumulative")
+            stats.print_stats(40)
+            stats.sort_stats("tottime").print_stats(25)
+        return False
+
+
+def measure(mentees: int, mentors: int, server: str, keep: bool, profile: bool = False) -> dict:
     name = f"mentoring_bench_run_{mentees}x{mentors}_{os.getpid()}"
     database_reset(server, name, create=True)
     try:
@@ -159,7 +192,7 @@ def measure(mentees: int, mentors: int, server: str, keep: bool) -> dict:
         program, coordinator = _seed(mentees, mentors)
         run = _queued_run(program, coordinator)
         reset_queries()
-        with CaptureQueriesContext(connection) as queries:
+        with CaptureQueriesContext(connection) as queries, _Profile("run_execute", profile):
             started = time.perf_counter()
             run_execute(run_id=run.pk)
             product_s = time.perf_counter() - started
@@ -169,9 +202,10 @@ def measure(mentees: int, mentors: int, server: str, keep: bool) -> dict:
         solver_s = _solver_alone(run)
         review_ms, review_kb = _review(run, coordinator)
         before = Notification.objects.count()
-        started = time.perf_counter()
-        matches = run_publish(run=run, by=coordinator)
-        publish_s = time.perf_counter() - started
+        with _Profile("run_publish", profile):
+            started = time.perf_counter()
+            matches = run_publish(run=run, by=coordinator)
+            publish_s = time.perf_counter() - started
         queued = Notification.objects.count() - before
         connection.close()
     finally:
@@ -201,9 +235,13 @@ def run_case(mentees: int, mentors: int, args) -> dict:
     command = [sys.executable, __file__, "--one", f"{mentees}x{mentors}", "--server", args.server]
     if args.keep:
         command.append("--keep")
+    if args.profile:
+        command.append("--profile")
     done = subprocess.run(
         command, capture_output=True, text=True, timeout=args.timeout, check=False, cwd=ROOT
     )
+    if args.profile:
+        sys.stderr.write(done.stderr)
     if done.returncode != 0:
         tail = (done.stderr or done.stdout).strip().splitlines()[-5:]
         return {"size": f"{mentees}x{mentors}", "error": " | ".join(tail)}
@@ -234,7 +272,7 @@ def main(argv=None) -> int:
     args = parse_args(argv)
     if args.one:
         ((mentees, mentors),) = _sizes(args.one)
-        print(json.dumps(measure(mentees, mentors, args.server, args.keep)))
+        print(json.dumps(measure(mentees, mentors, args.server, args.keep, args.profile)))
         return 0
     rows = []
     for mentees, mentors in _sizes(args.size):

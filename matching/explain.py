@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 
 from matching.features import ProgramFeatures, program_features
-from matching.scoring import Weights, explain_pair
+from matching.scoring import Weights, explain_pairs
 
 FORMAT_WORDS = {0: "online", 1: "in person", 2: "either way"}
 
@@ -82,19 +82,26 @@ LABELS = {
 def pair_explanation(*, features: ProgramFeatures, i: int, j: int) -> list[dict]:
     """The scorer's breakdown of mentee i with mentor j, each item with a label and a
     sentence; contributions add up to the pair's score."""
-    items = explain_pair(
+    return pairs_explanation(features=features, rows=[i], cols=[j])[0]
+
+
+def pairs_explanation(*, features: ProgramFeatures, rows, cols) -> list[list[dict]]:
+    """`pair_explanation` of every pair (rows[k], cols[k]), computed set-wise: a run
+    explains only the pairs it proposes, all at once."""
+    explained = explain_pairs(
         mentees=features.mentee_features,
         mentors=features.mentor_features,
-        i=i,
-        j=j,
+        rows=rows,
+        cols=cols,
         weights=features.weights,
         reciprocal=features.reciprocal,
     )
-    for item in items:
-        label, words = LABELS[item["criterion"]]
-        item["label"] = label
-        item["text"] = words(item, features)
-    return items
+    for items in explained:
+        for item in items:
+            label, words = LABELS[item["criterion"]]
+            item["label"] = label
+            item["text"] = words(item, features)
+    return explained
 
 
 def explanation_score(items: list[dict]) -> float:

@@ -81,36 +81,135 @@ def utc_hours(window: AvailabilityWindow, zone: ZoneInfo, monday: date) -> tuple
     hour), so a 17:30-19:00 window in a +05:30 zone becomes 12:00-13:00 UTC rather than
     claiming three hours.
     """
-    day = monday + timedelta(days=window.weekday)
-    start = datetime.combine(day, window.start, tzinfo=zone).astimezone(UTC)
-    end = datetime.combine(day, window.end, tzinfo=zone).astimezone(UTC)
+    return _utc_range(window.weekday, window.start, window.end, zone, monday)
+
+
+def _utc_range(weekday, start, end, zone: ZoneInfo, monday: date) -> tuple[int, int]:
+    day = monday + timedelta(days=weekday)
+    start = datetime.combine(day, start, tzinfo=zone).astimezone(UTC)
+    end = datetime.combine(day, end, tzinfo=zone).astimezone(UTC)
     week_start = datetime.combine(monday, datetime.min.time(), tzinfo=UTC)
     start_h = round((start - week_start).total_seconds() / 3600)
     end_h = round((end - week_start).total_seconds() / 3600)
     return start_h, max(start_h, end_h)
 
 
-def _availability(apps: list[Application], monday: date) -> np.ndarray:
+@dataclass
+class _Related:
+    """The applications' relations as parallel arrays: (application id, topic id), (application
+    id, goal id), and (application id, (weekday, start, end)) per availability window."""
+
+    topics: tuple[np.ndarray, np.ndarray]
+    goals: tuple[np.ndarray, np.ndarray]
+    windows: tuple[np.ndarray, list[tuple]]
+
+
+_PREFETCHED = ("topics", "goals", "availability")
+_BY_ID_LIMIT = 2000  # more applications than this are read by program, not by id
+
+
+def _ids(values) -> np.ndarray:
+    return np.asarray(values, dtype=np.int64).reshape(-1)
+
+
+def _pairs(rows) -> tuple[np.ndarray, np.ndarray]:
+    array = np.asarray(rows, dtype=np.int64).reshape(-1, 2)
+    return array[:, 0].copy(), array[:, 1].copy()
+
+
+def _related(program: Program, apps: list[Application]) -> _Related:
+    """What `_side` needs of the applications' relations: what the caller prefetched, else
+    one query per relation for all of them, as arrays (no model instances: a run reads tens
+    of thousands of rows)."""
+    prefetched = (getattr(a, "_prefetched_objects_cache", {}) for a in apps)
+    if all(name in cache for cache in prefetched for name in _PREFETCHED):
+        windows = [(a.pk, (w.weekday, w.start, w.end)) for a in apps for w in a.availability.all()]
+        return _Related(
+            topics=_pairs([(a.pk, t.pk) for a in apps for t in a.topics.all()]),
+            goals=_pairs([(a.pk, g.pk) for a in apps for g in a.goals.all()]),
+            windows=(_ids([pk for pk, _ in windows]), [window for _, window in windows]),
+        )
+    ids = [a.pk for a in apps]
+
+    def rows(manager, *fields):
+        if len(ids) > _BY_ID_LIMIT:  # the owners are filtered out by `_side`
+            return manager.filter(application__program=program).values_list(*fields)
+        return manager.filter(application_id__in=ids).values_list(*fields)
+
+    windows = list(rows(AvailabilityWindow.objects, "application_id", "weekday", "start", "end"))
+    return _Related(
+        topics=_pairs(list(rows(Application.topics.through.objects, "application_id", "topic_id"))),
+        goals=_pairs(list(rows(Application.goals.through.objects, "application_id", "goal_id"))),
+        windows=(_ids([w[0] for w in windows]), [w[1:] for w in windows]),
+    )
+
+
+def _lookup(keys: np.ndarray, targets: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """targets[k] where keys[k] == value, for each of `values`; -1 where no key is."""
+    if not len(keys):
+        return np.full(len(values), -1, dtype=np.int64)
+    order = np.argsort(keys, kind="stable")
+    keys, targets = keys[order], targets[order]
+    found = np.minimum(np.searchsorted(keys, values), len(keys) - 1)
+    return np.where(keys[found] == values, targets[found], -1)
+
+
+def _rows_of(apps, owners: np.ndarray) -> np.ndarray:
+    """The row in `apps` of each owner id, -1 for ids not among them."""
+    return _lookup(_ids([a.pk for a in apps]), np.arange(len(apps)), owners)
+
+
+def _indicator(rows: np.ndarray, values: np.ndarray, index: dict, n_rows: int) -> sp.csr_matrix:
+    """Bool CSR (n_rows x len(index)) marking (row, index[value]) for rows >= 0, as
+    `incidence` builds it (sorted columns, duplicates once)."""
+    cols = _lookup(_ids(list(index)), _ids(list(index.values())), values)
+    keep = (rows >= 0) & (cols >= 0)
+    matrix = sp.csr_matrix(
+        (np.ones(int(keep.sum()), dtype=np.int8), (rows[keep], cols[keep])),
+        shape=(n_rows, len(index)),
+    )
+    matrix.sum_duplicates()
+    matrix = matrix.astype(bool)
+    matrix.sort_indices()
+    return matrix
+
+
+def _availability(apps: list[Application], related: _Related, monday: date) -> np.ndarray:
+    """Bool (n, 168): the UTC hours of the week each person is free. Each distinct (zone,
+    window) is converted once; the hours are set for all windows at once."""
+    owners, windows = related.windows
+    rows = _rows_of(apps, owners).tolist()
+    zones = [str(a.time_zone) for a in apps]
+    hours: dict[tuple, tuple[int, int]] = {}
+    kept, firsts, lasts = [], [], []
+    for row, (weekday, start, end) in zip(rows, windows, strict=True):
+        if row < 0:
+            continue
+        key = (zones[row], weekday, start, end)
+        if key not in hours:
+            hours[key] = _utc_range(weekday, start, end, ZoneInfo(key[0]), monday)
+        first, last = hours[key]
+        if last > first:
+            kept.append(row)
+            firsts.append(first)
+            lasts.append(last)
     mask = np.zeros((len(apps), HOURS_PER_WEEK), dtype=bool)
-    for row, app in enumerate(apps):
-        zone = ZoneInfo(str(app.time_zone))
-        for window in app.availability.all():
-            start, end = utc_hours(window, zone, monday)
-            if end > start:
-                mask[row, np.arange(start, end) % HOURS_PER_WEEK] = True
+    if kept:
+        first = _ids(firsts)
+        length = _ids(lasts) - first
+        offset = np.arange(int(length.sum())) - np.repeat(np.cumsum(length) - length, length)
+        hour = (np.repeat(first, length) + offset) % HOURS_PER_WEEK
+        mask[np.repeat(_ids(kept), length), hour] = True
     return mask
 
 
-def _side(apps, *, topic_ix, goal_ix, lang_ix, stage_ix, monday) -> SideFeatures:
+def _side(apps, related: _Related, *, topic_ix, goal_ix, lang_ix, stage_ix, monday) -> SideFeatures:
+    n = len(apps)
     return SideFeatures(
-        topics=incidence(
-            rows=[[topic_ix[t.pk] for t in a.topics.all()] for a in apps], n_cols=len(topic_ix)
-        ),
-        goals=incidence(
-            rows=[[goal_ix[g.pk] for g in a.goals.all()] for a in apps], n_cols=len(goal_ix)
-        ),
+        topics=_indicator(_rows_of(apps, related.topics[0]), related.topics[1], topic_ix, n),
+        goals=_indicator(_rows_of(apps, related.goals[0]), related.goals[1], goal_ix, n),
         stage=np.array([stage_ix.get(a.career_stage_id, -1) for a in apps], dtype=np.int64),
-        availability=_availability(apps, monday),
+        availability=_availability(apps, related, monday),
         languages=incidence(
             rows=[[lang_ix[name] for name in a.languages if name in lang_ix] for a in apps],
             n_cols=len(lang_ix),
@@ -188,12 +287,13 @@ def program_features(
         "stage_ix": {pk: k for k, (pk, _) in enumerate(stages)},
         "monday": reference_monday(today),
     }
+    related = _related(program, [*mentees, *mentors])
     return ProgramFeatures(
         program=program,
         mentees=mentees,
         mentors=mentors,
-        mentee_features=_side(mentees, **indexes),
-        mentor_features=_side(mentors, **indexes),
+        mentee_features=_side(mentees, related, **indexes),
+        mentor_features=_side(mentors, related, **indexes),
         forbidden=_forbidden(program, mentees, mentors, config),
         capacities=np.array([a.capacity or 0 for a in mentors], dtype=np.int64),
         weights=Weights(**config.weights()),

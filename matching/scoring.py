@@ -305,10 +305,78 @@ def score_block(
     return scorer.block(rows)
 
 
-def _shared(left: sp.csr_matrix, right: sp.csr_matrix, i: int, j: int) -> tuple[int, list[int]]:
-    wanted = set(left[i].indices[left[i].data != 0].tolist())
-    offered = set(right[j].indices[right[j].data != 0].tolist())
-    return len(wanted), sorted(wanted & offered)
+def _shared_rows(left: sp.csr_matrix, right: sp.csr_matrix, rows, cols):
+    """Per pair (rows[k], cols[k]): how many columns the left row marks, and the sorted
+    columns both mark."""
+    a = sp.csr_matrix(left[rows] != 0)
+    b = sp.csr_matrix(right[cols] != 0)
+    both = a.multiply(b).tocsr()
+    both.eliminate_zeros()
+    both.sort_indices()
+    indices, indptr = both.indices.tolist(), both.indptr.tolist()
+    shared = [indices[indptr[k] : indptr[k + 1]] for k in range(len(indptr) - 1)]
+    return _row_counts(a).tolist(), shared
+
+
+def explain_pairs(
+    *,
+    mentees: SideFeatures,
+    mentors: SideFeatures,
+    rows: Sequence[int],
+    cols: Sequence[int],
+    weights: Weights,
+    reciprocal: bool,
+    target_hours: float = 2,
+) -> list[list[dict[str, Any]]]:
+    """`explain_pair` for many pairs (rows[k], cols[k]) at once: the same items, computed
+    set-wise (a run explains every pair it proposes)."""
+    rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+    n_topics, topics = _shared_rows(mentees.topics, mentors.topics, rows, cols)
+    n_goals, goals = _shared_rows(mentees.goals, mentors.goals, rows, cols)
+    n_lang_a, languages = _shared_rows(mentees.languages, mentors.languages, rows, cols)
+    n_lang_b = _row_counts(mentors.languages)[cols].tolist()
+    overlap = (mentees.availability[rows] & mentors.availability[cols]).sum(axis=1).tolist()
+    stage_a, stage_b = mentees.stage[rows], mentors.stage[cols]
+    fmt_a, fmt_b = mentees.fmt[rows], mentors.fmt[cols]
+    stage_values = stage_criterion(
+        mentee_stage=stage_a, mentor_stage=stage_b, reciprocal=reciprocal
+    ).tolist()
+    format_values = format_criterion(mentee_fmt=fmt_a, mentor_fmt=fmt_b).tolist()
+    stage_a, stage_b = stage_a.tolist(), stage_b.tolist()
+    fmt_a, fmt_b = fmt_a.tolist(), fmt_b.tolist()
+    named = list(weights.as_dict().items())
+    total = weights.total
+    explained = []
+    for k in range(len(rows)):
+        values = {
+            "topics": len(topics[k]) / n_topics[k] if n_topics[k] else 0.0,
+            "goals": len(goals[k]) / n_goals[k] if n_goals[k] else 0.0,
+            "stage": float(stage_values[k]),
+            "availability": min(overlap[k], target_hours) / target_hours,
+            "language": (1.0 if languages[k] else 0.0) if n_lang_a[k] and n_lang_b[k] else 0.5,
+            "format": float(format_values[k]),
+        }
+        details = {
+            "topics": {"shared": topics[k], "wanted": n_topics[k]},
+            "goals": {"shared": goals[k], "wanted": n_goals[k]},
+            "stage": {"mentee": stage_a[k], "mentor": stage_b[k]},
+            "availability": {"overlap_hours": overlap[k], "target_hours": target_hours},
+            "language": {"shared": languages[k]},
+            "format": {"mentee": fmt_a[k], "mentor": fmt_b[k]},
+        }
+        explained.append(
+            [
+                {
+                    "criterion": name,
+                    "value": float(values[name]),
+                    "weight": weight,
+                    "contribution": weight * float(values[name]) / total,
+                    "detail": details[name],
+                }
+                for name, weight in named
+            ]
+        )
+    return explained
 
 
 def explain_pair(
@@ -328,42 +396,15 @@ def explain_pair(
     column indices, overlap hours, the two stages or formats). The contributions sum to
     `score_block(...)[i, j]` within 1e-9 (float64).
     """
-    n_topics, topics = _shared(mentees.topics, mentors.topics, i, j)
-    n_goals, goals = _shared(mentees.goals, mentors.goals, i, j)
-    n_lang_a, languages = _shared(mentees.languages, mentors.languages, i, j)
-    n_lang_b = int((mentors.languages[j].data != 0).sum())
-    overlap = int((mentees.availability[i] & mentors.availability[j]).sum())
-    stages = (int(mentees.stage[i]), int(mentors.stage[j]))
-    formats = (int(mentees.fmt[i]), int(mentors.fmt[j]))
-    values = {
-        "topics": len(topics) / n_topics if n_topics else 0.0,
-        "goals": len(goals) / n_goals if n_goals else 0.0,
-        "stage": float(
-            stage_criterion(mentee_stage=stages[0], mentor_stage=stages[1], reciprocal=reciprocal)
-        ),
-        "availability": min(overlap, target_hours) / target_hours,
-        "language": (1.0 if languages else 0.0) if n_lang_a and n_lang_b else 0.5,
-        "format": float(format_criterion(mentee_fmt=formats[0], mentor_fmt=formats[1])),
-    }
-    details = {
-        "topics": {"shared": topics, "wanted": n_topics},
-        "goals": {"shared": goals, "wanted": n_goals},
-        "stage": {"mentee": stages[0], "mentor": stages[1]},
-        "availability": {"overlap_hours": overlap, "target_hours": target_hours},
-        "language": {"shared": languages},
-        "format": {"mentee": formats[0], "mentor": formats[1]},
-    }
-    total = weights.total
-    return [
-        {
-            "criterion": name,
-            "value": float(values[name]),
-            "weight": weight,
-            "contribution": weight * float(values[name]) / total,
-            "detail": details[name],
-        }
-        for name, weight in weights.as_dict().items()
-    ]
+    return explain_pairs(
+        mentees=mentees,
+        mentors=mentors,
+        rows=[i],
+        cols=[j],
+        weights=weights,
+        reciprocal=reciprocal,
+        target_hours=target_hours,
+    )[0]
 
 
 class PairScoreSource:

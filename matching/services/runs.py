@@ -10,12 +10,16 @@ approves the ones it matches.
 """
 
 import dataclasses
+import gc
+import json
 import logging
+from contextlib import contextmanager
 
 import numpy as np
 import scipy.sparse as sp
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -23,7 +27,7 @@ from django.utils.translation import ngettext
 
 from audit.models import Action
 from audit.services import audit_record
-from matching.explain import pair_explanation, pair_score_explanation
+from matching.explain import pair_score_explanation, pairs_explanation
 from matching.features import ProgramFeatures, matching_config_for, program_features
 from matching.groups import groups_cohere
 from matching.models import Match, MatchingRun, ProposedPair, UnmatchedEntry
@@ -107,7 +111,8 @@ def run_execute(*, run_id: int) -> MatchingRun | None:
         return None
     run = MatchingRun.objects.select_related("program").get(pk=run_id)
     try:
-        _solve_into(run)
+        with gc_paused():
+            _solve_into(run)
     except Exception as exc:
         logger.exception("Matching run %s failed", run_id)
         MatchingRun.objects.filter(pk=run_id).update(
@@ -115,6 +120,21 @@ def run_execute(*, run_id: int) -> MatchingRun | None:
         )
         return MatchingRun.objects.get(pk=run_id)
     return run
+
+
+@contextmanager
+def gc_paused():
+    """Python's cyclic garbage collector off for a bulk step. A run builds hundreds of
+    thousands of small objects (rows, explanations, emails), none of them cycles, and each
+    few hundred of them would start a collection that walks the growing heap: at 10,000
+    mentees that is most of the time spent explaining the pairs."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _progress(run: MatchingRun, percent: int, note: str) -> None:
@@ -140,9 +160,11 @@ def _candidates(program: Program) -> tuple[list, list, dict[int, tuple[int, int]
     mentors = Application.objects.filter(
         program=program, role="mentor", status=Application.Status.APPROVED
     )
-    related = ("topics", "goals", "availability")
-    mentees = list(mentees.select_related("user").prefetch_related(*related).order_by("pk"))
-    mentors = list(mentors.select_related("user").prefetch_related(*related).order_by("pk"))
+    # Topics, goals and availability are read set-wise by `program_features`; a run never
+    # looks at the texts and dates, which are most of each row.
+    unused = ("decision_reason", "motivation", "submitted_at", "updated_at", "decided_at")
+    mentees = list(mentees.defer(*unused, "decided_by").order_by("pk"))
+    mentors = list(mentors.defer(*unused, "decided_by").order_by("pk"))
     ready, held = matchable_split(program=program, applications=[*mentees, *mentors])
     ready, unscreened = screening_split(applications=ready)
     people = [*mentees, *mentors]
@@ -341,22 +363,63 @@ def _cohere_groups(program, features, source, result):
 
 
 def _store_pairs(run, features, result, locks) -> None:
+    """The solver's pairs (not the locked ones, already stored) with their explanations,
+    explained set-wise and written in bulk (COPY on PostgreSQL)."""
     locked_rows = {i for i, _ in locks}
-    pairs = []
-    for i, j in enumerate(result.assignment.tolist()):
-        if j < 0 or i in locked_rows:
-            continue
-        explanation = pair_explanation(features=features, i=i, j=j)
-        pairs.append(
+    rows = [i for i, j in enumerate(result.assignment.tolist()) if j >= 0 and i not in locked_rows]
+    cols = result.assignment[rows].tolist() if rows else []
+    pairs = _explained_pairs(features, rows, cols)
+    if connection.vendor == "postgresql":
+        _copy_pairs(run, pairs)
+        return
+    ProposedPair.objects.bulk_create(
+        (
             ProposedPair(
-                run=run,
-                mentee=features.mentees[i],
-                mentor=features.mentors[j],
-                score=round(sum(item["contribution"] for item in explanation), 6),
-                explanation=explanation,
+                run=run, mentee_id=mentee, mentor_id=mentor, score=score, explanation=explanation
             )
-        )
-    ProposedPair.objects.bulk_create(pairs, batch_size=1000)
+            for mentee, mentor, score, explanation in pairs
+        ),
+        batch_size=2000,
+    )
+
+
+EXPLAIN_CHUNK = 5000  # pairs explained at a time: a large run never holds every explanation
+
+
+def _explained_pairs(features, rows: list[int], cols: list[int]):
+    """(mentee id, mentor id, score, explanation) of each pair (rows[k], cols[k]); the score
+    is the explanation's sum, as the review page shows it."""
+    for start in range(0, len(rows), EXPLAIN_CHUNK):
+        chunk = slice(start, start + EXPLAIN_CHUNK)
+        explanations = pairs_explanation(features=features, rows=rows[chunk], cols=cols[chunk])
+        for i, j, explanation in zip(rows[chunk], cols[chunk], explanations, strict=True):
+            score = round(sum(item["contribution"] for item in explanation), 6)
+            yield features.mentees[i].pk, features.mentors[j].pk, score, explanation
+
+
+def _copy_pairs(run, pairs) -> None:
+    """COPY the pairs in: bulk_create quotes every JSON explanation in Python, which is most
+    of a large run's write. The columns are the model's, with its defaults."""
+    fields = {f.name: f for f in ProposedPair._meta.concrete_fields if not f.primary_key}
+    defaults = {
+        name: field.get_db_prep_save(field.get_default(), connection)
+        for name, field in fields.items()
+        if name not in {"run", "mentee", "mentor", "score", "explanation"}
+    }
+    columns = ["run_id", "mentee_id", "mentor_id", "score", "explanation"]
+    columns += [fields[name].column for name in defaults]
+    constant = list(defaults.values())
+    table = connection.ops.quote_name(ProposedPair._meta.db_table)
+    names = ", ".join(connection.ops.quote_name(c) for c in columns)
+    # jsonb keeps no spacing: the compact form is less to send and to parse.
+    encode = (fields["explanation"].encoder or json.JSONEncoder)(separators=(",", ":")).encode
+    with (
+        connection.cursor() as cursor,
+        cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
+    ):
+        for mentee, mentor, score, explanation in pairs:
+            text = encode(explanation)
+            copy.write_row([run.pk, mentee, mentor, score, text, *constant])
 
 
 def run_refresh_stats(*, run: MatchingRun) -> dict:
@@ -541,49 +604,38 @@ def run_discard(*, run: MatchingRun) -> MatchingRun:
     return run
 
 
-@transaction.atomic
 def run_publish(*, run: MatchingRun, by=None) -> list[Match]:
     """Turn every proposed pair into a match and email both sides; unmatched mentees go to
     the waitlist and are told; the audit trail records who published it, with the number of
     pairs and of mentees waitlisted. All or nothing: if any pair has become impossible
     (someone matched meanwhile, capacity changed) nothing is published and the reason is
-    given."""
+    given. Written set-wise (a run can hold tens of thousands of pairs): the matches are
+    copied from the pairs in the database, the emails queued in bulk."""
+    with gc_paused(), transaction.atomic():
+        return _publish(run, by)
+
+
+def _publish(run: MatchingRun, by) -> list[Match]:
     run = _draft(run)
     Program.objects.select_for_update().get(pk=run.program_id)
-    pairs = list(run.pairs.select_related("mentee__user", "mentee__program", "mentor__user"))
-    mentors = {p.mentor_id for p in pairs}
+    pairs = list(run.pairs.values_list("mentee_id", "mentor_id"))
     locked_mentors = {
-        a.pk: a for a in Application.objects.select_for_update().filter(pk__in=mentors)
+        a.pk: a
+        for a in Application.objects.select_for_update().filter(
+            pk__in=run.pairs.values("mentor_id")
+        )
     }
     _check_publishable(run, pairs, locked_mentors)
     now = timezone.now()
-    matches = Match.objects.bulk_create(
-        Match(
-            program=run.program,
-            mentor=p.mentor,
-            mentee=p.mentee,
-            origin=Match.Origin.FORMAL,
-            score=p.score,
-            explanation=p.explanation,
-            run=run,
-            started_at=now,
-        )
-        for p in pairs
-    )
-    published = Match.objects.filter(run=run).select_related("mentor__user", "mentee__user")
-    notifications_queue_many(
-        kind=Kind.MATCH_PUBLISHED,
-        program=run.program,
-        recipients=[
-            (person, match)
-            for match in published
-            for person in (match.mentee.user, match.mentor.user)
-        ],
-    )
-    for pair in pairs:
-        matched_from_waitlist(mentee=pair.mentee, by=by)
+    _matches_from_pairs(run, now)
+    matches = list(Match.objects.filter(run=run).defer("explanation").order_by("pk"))
+    _queue_published(run, matches)
+    for mentee in Application.objects.filter(
+        pk__in=run.pairs.values("mentee_id"), status=Application.Status.WAITLISTED
+    ).select_related("user", "program"):
+        matched_from_waitlist(mentee=mentee, by=by)
     waitlist_offers_close_for(
-        mentees=[p.mentee_id for p in pairs], note=_("Matched by a published matching run.")
+        mentees=run.pairs.values("mentee_id"), note=_("Matched by a published matching run.")
     )
     waitlisted = _waitlist_unmatched(run, by)
     run.status, run.published_at = R.PUBLISHED, now
@@ -598,11 +650,62 @@ def run_publish(*, run: MatchingRun, by=None) -> list[Match]:
     return matches
 
 
+def _matches_from_pairs(run: MatchingRun, now) -> None:
+    """One INSERT ... SELECT: each pair's score and explanation go from row to row in the
+    database, never through Python. Match's other columns take the model's defaults."""
+    given = {
+        "program": run.program_id,
+        "origin": Match.Origin.FORMAL,
+        "run": run.pk,
+        "started_at": now,
+    }
+    copied = {"mentor": "mentor_id", "mentee": "mentee_id", "score": "score"}
+    copied["explanation"] = "explanation"
+    columns, values, params = [], [], []
+    for field in Match._meta.concrete_fields:
+        if field.primary_key:
+            continue
+        columns.append(connection.ops.quote_name(field.column))
+        if field.name in copied:
+            values.append(connection.ops.quote_name(copied[field.name]))
+            continue
+        value = given[field.name] if field.name in given else field.get_default()
+        values.append("%s")
+        params.append(field.get_db_prep_save(value, connection))
+    pair_table = connection.ops.quote_name(ProposedPair._meta.db_table)
+    sql = (
+        f"INSERT INTO {connection.ops.quote_name(Match._meta.db_table)} ({', '.join(columns)}) "  # noqa: S608
+        f"SELECT {', '.join(values)} FROM {pair_table} WHERE run_id = %s ORDER BY score DESC, id"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, run.pk])
+
+
+def _queue_published(run: MatchingRun, matches: list[Match]) -> None:
+    """Both sides of every match are emailed (MATCH_PUBLISHED), queued in bulk; the users
+    are read once each (a mentor is in several matches)."""
+    applications = Application.objects.filter(
+        Q(pk__in=run.pairs.values("mentee_id")) | Q(pk__in=run.pairs.values("mentor_id"))
+    )
+    people = dict(applications.values_list("pk", "user_id"))
+    users = get_user_model().objects.filter(pk__in=applications.values("user_id"))
+    users = {user.pk: user for user in users.only("pk", "email")}
+    notifications_queue_many(
+        kind=Kind.MATCH_PUBLISHED,
+        program=run.program,
+        recipients=[
+            (users[people[application]], match)
+            for match in matches
+            for application in (match.mentee_id, match.mentor_id)
+        ],
+    )
+
+
 def _check_publishable(run, pairs, mentors) -> None:
     active = _active_counts(run.program)
     per_mentor: dict[int, int] = {}
-    for p in pairs:
-        per_mentor[p.mentor_id] = per_mentor.get(p.mentor_id, 0) + 1
+    for _mentee, mentor_id in pairs:
+        per_mentor[mentor_id] = per_mentor.get(mentor_id, 0) + 1
     for mentor_id, count in per_mentor.items():
         mentor = mentors[mentor_id]
         capacity = mentor.capacity or 0
@@ -611,9 +714,9 @@ def _check_publishable(run, pairs, mentors) -> None:
         if active.get(mentor_id, 0) + count > capacity:
             raise ValidationError(f"{mentor.user.name} would be over capacity ({capacity}).")
     taken = Match.objects.filter(
-        mentee__in=[p.mentee_id for p in pairs], status=Match.Status.ACTIVE
+        mentee__in=run.pairs.values("mentee_id"), status=Match.Status.ACTIVE
     ).select_related("mentee__user")
-    for match in taken:
+    for match in taken[:1]:
         raise ValidationError(f"{match.mentee.user.name} has been matched in the meantime.")
 
 

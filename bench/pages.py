@@ -86,6 +86,8 @@ class Found:
     """The demo objects the pages are about (the first of each kind, so both scales agree)."""
 
     def __init__(self):
+        from django.utils import timezone
+
         from accounts.models import User
         from evaluation.models import CheckIn
         from matching.models import Match
@@ -110,8 +112,12 @@ class Found:
         self.informal_application = informal
         self.people["informal"] = informal.user
         self.meeting = Meeting.objects.filter(match=self.match).order_by("start")[0]
-        self.checkin = (
-            CheckIn.objects.filter(application=self.match.mentee, answered_at__isnull=True)
+        self.checkin = (  # one the mentee can still answer (a missed one redirects)
+            CheckIn.objects.filter(
+                application=self.match.mentee,
+                answered_at__isnull=True,
+                due_on__gte=timezone.localdate(),
+            )
             .order_by("pk")
             .first()
         )
@@ -141,8 +147,13 @@ def _pages() -> list[Page]:
             "mentee",
             lambda f: r("evaluation:checkin-answer", args=[f.checkin.pk]) if f.checkin else None,
         ),
+        Page("training", "mentee", lambda f: r("training:checklist", args=[f.program.pk])),
         Page("preferences", "mentee", lambda f: r("notifications:preferences")),
         Page("profile", "mentee", lambda f: r("accounts:profile")),
+        Page("privacy notice", "mentee", lambda f: r("privacy:notice")),
+        Page("privacy settings", "mentee", lambda f: r("privacy:settings")),
+        Page("my data", "mentee", lambda f: r("privacy:data")),
+        Page("delete account", "mentee", lambda f: r("privacy:delete")),
         Page("home (mentor)", "mentor", lambda f: r("home")),
         Page("availability", "mentor", lambda f: r("sessions:availability")),
         Page(

@@ -11,10 +11,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.filters import RelatedFieldListFilter
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, QuerySet
 from django.http import Http404
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 
@@ -25,6 +27,11 @@ class _Scope:
 
 
 _scope: list[_Scope] = []
+
+#: Rows per page of the busiest changelists (applications, matches, meetings, notifications):
+#: each row costs render time, so a page stays fast however large the program; those lists
+#: also skip the unfiltered total (`show_full_result_count = False`), a second COUNT per page.
+LIST_PER_PAGE = 25
 
 
 def scope_register(*, model: type[Model], visible_to: Callable[..., QuerySet]) -> None:
@@ -93,6 +100,16 @@ class ProgramScopedAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         return scope_queryset(
             super().get_queryset(request), user=request.user, path=self.program_path
+        )
+
+    def action_checkbox(self, obj):
+        # The same HTML as Django's, without rendering a form widget template once per row
+        # (a third of a 100-row changelist's time).
+        return format_html(
+            '<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+            helpers.ACTION_CHECKBOX_NAME,
+            str(obj.pk),
+            format_html(_("Select this object for an action - {}"), str(obj)),
         )
 
     def _get_obj_does_not_exist_redirect(self, request, opts, object_id):

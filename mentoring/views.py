@@ -8,12 +8,13 @@ from django.views.decorators.http import require_safe
 from evaluation.selectors import pending_for_user
 from matching.selectors import match_list_for_user, requests_received
 from mentoring.models import WorkerHeartbeat
+from programs.models import Role
 from programs.selectors import (
     application_list_for_user,
     invitation_list_open_for,
     program_list_open,
 )
-from sessions.selectors import meetings_split
+from sessions.selectors import meetings_upcoming
 from training.selectors import training_checklists_for_user
 
 
@@ -27,16 +28,20 @@ def favicon(request):
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "home/landing.html", {"open_programs": program_list_open()[:6]})
-    applications = application_list_for_user(user=request.user)
+    applications = list(application_list_for_user(user=request.user))
+    # Only mentors receive requests: nobody else's home page asks.
+    is_mentor = any(a.role == Role.MENTOR for a in applications)
+    received = requests_received(user=request.user).filter(status="pending")
+    applied_to = [a.program_id for a in applications]
     context = {
         "matches": match_list_for_user(user=request.user).filter(status="active"),
-        "pending_requests": requests_received(user=request.user).filter(status="pending").count(),
+        "pending_requests": received.count() if is_mentor else 0,
         "invitations": invitation_list_open_for(user=request.user),
         "to_answer": pending_for_user(user=request.user),
-        "upcoming_sessions": meetings_split(user=request.user)[0][:3],
+        "upcoming_sessions": meetings_upcoming(user=request.user, limit=3),
         "trainings": training_checklists_for_user(user=request.user),
         "applications": applications,
-        "open_programs": program_list_open().exclude(applications__user=request.user)[:5],
+        "open_programs": program_list_open().exclude(pk__in=applied_to)[:5],
     }
     return render(request, "home/home.html", context)
 

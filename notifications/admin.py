@@ -1,6 +1,6 @@
 from django.contrib import admin, messages
 
-from mentoring.admin_scope import ProgramScopedAdmin, ScopedRelatedFilter
+from mentoring.admin_scope import LIST_PER_PAGE, ProgramScopedAdmin, ScopedRelatedFilter
 from notifications.models import Notification
 from notifications.services import notification_resend
 
@@ -14,6 +14,8 @@ class NotificationAdmin(ProgramScopedAdmin):
     search_fields = ["to_email", "recipient__display_name", "idempotency_key"]
     date_hierarchy = "due_at"
     list_select_related = ["program"]
+    list_per_page = LIST_PER_PAGE
+    show_full_result_count = False
     actions = ["resend"]
     readonly_fields = [
         "kind",

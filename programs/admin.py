@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.models import User
 from audit.services import audit_record_export
 from mentoring.admin_scope import (
+    LIST_PER_PAGE,
     ProgramScopedAdmin,
     ProgramScopedInline,
     ReadOnlyAdmin,
@@ -335,6 +336,8 @@ class ApplicationAdmin(ProgramScopedAdmin):
     ]
     search_fields = ["user__email", "user__display_name", "user__last_name", "motivation"]
     list_select_related = ["user", "program", "career_stage"]
+    list_per_page = LIST_PER_PAGE
+    show_full_result_count = False
     actions = ["approve", "waitlist", "decline", "export_csv"]
     inlines = [AnswerInline, AvailabilityInline]
     form = ApplicationScreeningForm

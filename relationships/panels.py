@@ -8,7 +8,12 @@ from django.utils import timezone
 
 from matching.models import Match
 from relationships.models import DEFAULT_CONFIDENTIALITY, Agreement
-from relationships.selectors import agreement_for_match, agreement_template_for, certificate_status
+from relationships.selectors import (
+    agreement_answers,
+    agreement_for_match,
+    agreement_template_for,
+    certificate_status,
+)
 from relationships.services import agreement_new, agreement_side
 from relationships.services.agreements import partner_of
 
@@ -34,7 +39,7 @@ def agreement_context(*, match: Match, user) -> dict:
     template = agreement_template_for(program=match.program)
     fields = list(template.fields.all()) if template else []
     agreement = agreement_for_match(match=match) or agreement_new(match=match)
-    answers = {a.field_id: a.value for a in agreement.answers.all()} if agreement.pk else {}
+    answers = agreement_answers(match=match)
     mine = getattr(agreement, f"{side}_confirmed_at")
     changed_by_partner = (
         agreement.changed_by_id is not None and agreement.changed_by_id != user.pk and mine is None

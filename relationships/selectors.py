@@ -10,7 +10,7 @@ from django.utils.translation import ngettext
 
 from matching.models import EndReason, Match
 from programs.models import Application, Program
-from relationships.models import Agreement, AgreementField, AgreementTemplate
+from relationships.models import Agreement, AgreementAnswer, AgreementField, AgreementTemplate
 from sessions.selectors import held_session_minutes
 from training.selectors import training_progress
 
@@ -26,12 +26,17 @@ def agreement_template_for(*, program: Program) -> AgreementTemplate | None:
 
 
 def agreement_for_match(*, match: Match) -> Agreement | None:
-    """The pair's agreement with its answers, or None before either side saved it."""
-    return (
-        Agreement.objects.filter(match=match)
-        .select_related("changed_by")
-        .prefetch_related("answers")
-        .first()
+    """The pair's agreement, or None before either side saved it (answers: see below)."""
+    return Agreement.objects.filter(match=match).select_related("changed_by").first()
+
+
+def agreement_answers(*, match: Match) -> dict[int, str]:
+    """field id -> the answer in the pair's agreement; one query whether or not the agreement
+    exists, so the match page costs the same before and after it is saved."""
+    return dict(
+        AgreementAnswer.objects.filter(agreement__match=match)
+        .order_by()
+        .values_list("field_id", "value")
     )
 
 

@@ -4,7 +4,8 @@ private notes (PrivateNote is deliberately not registered anywhere)."""
 from django import forms
 from django.contrib import admin
 from django.core.exceptions import ValidationError
-from django.db.models import Count
+from django.db.models import Count, OuterRef, Subquery
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -12,7 +13,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
-from mentoring.admin_scope import ProgramScopedAdmin, ScopedRelatedFilter
+from mentoring.admin_scope import LIST_PER_PAGE, ProgramScopedAdmin, ScopedRelatedFilter
 from programs.admin import program_inline_register
 from sessions.models import (
     GUIDE_NUMBERS,
@@ -165,6 +166,8 @@ class MeetingAdmin(_ReadOnly, ProgramScopedAdmin):
     list_display = ["start", "who", "program", "kind", "status", "minutes", "logged"]
     list_filter = ["status", "kind", ("program", ScopedRelatedFilter)]
     list_select_related = ["program", "mentor", "match__mentee__user"]
+    list_per_page = LIST_PER_PAGE
+    show_full_result_count = False
     search_fields = ["mentor__email", "mentor__display_name", "match__mentee__user__email"]
     date_hierarchy = "start"
     fields = [
@@ -175,7 +178,15 @@ class MeetingAdmin(_ReadOnly, ProgramScopedAdmin):
     inlines = [AttendanceInline, SessionLogInline]
 
     def get_queryset(self, request):
-        return super().get_queryset(request).annotate(log_count=Count("logs"))
+        # A subquery, not a join with GROUP BY: the page's counts and date list stay plain.
+        logs = (
+            SessionLog.objects.filter(meeting=OuterRef("pk"))
+            .order_by()
+            .values("meeting")
+            .annotate(n=Count("pk"))
+            .values("n")
+        )
+        return super().get_queryset(request).annotate(log_count=Coalesce(Subquery(logs), 0))
 
     @admin.display(description="Who")
     def who(self, obj):

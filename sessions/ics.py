@@ -2,20 +2,27 @@
 
 The UID is stable for a meeting; SEQUENCE is the meeting's sequence, bumped on every
 reschedule and on cancellation, so calendars update the event they already have.
+
+icalendar is imported where a file is made, not when Django loads the project (start-up).
 """
+
+from __future__ import annotations
 
 from datetime import datetime
 from email.utils import parseaddr
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import reverse
-from icalendar import Calendar, Event, vCalAddress, vText
 
 from accounts.visibility import Relation, can_see
 from notifications.models import Kind
 from sessions.models import Meeting
 from sessions.services.common import participants
+
+if TYPE_CHECKING:
+    from icalendar import Event, vCalAddress
 
 PRODID = "-//Mentoring//Sessions//EN"
 
@@ -50,6 +57,8 @@ def _no_reply(user) -> vCalAddress:
 
 
 def _named(user, uri: str, *, role: str | None = None) -> vCalAddress:
+    from icalendar import vCalAddress, vText
+
     address = vCalAddress(uri)
     address.params["cn"] = vText(user.name)
     if role:
@@ -71,6 +80,8 @@ def _attendees(meeting: Meeting, viewer) -> list:
 
 
 def meeting_event(meeting: Meeting, *, cancelled: bool = False, viewer=None) -> Event:
+    from icalendar import Event
+
     event = Event()
     event.add("uid", _uid(meeting))
     event.add("sequence", meeting.sequence)
@@ -94,6 +105,8 @@ def meeting_event(meeting: Meeting, *, cancelled: bool = False, viewer=None) -> 
 def calendar_bytes(
     meetings, *, method: str | None = "REQUEST", name: str = "", viewer=None
 ) -> bytes:
+    from icalendar import Calendar
+
     calendar = Calendar()
     calendar.add("prodid", PRODID)
     calendar.add("version", "2.0")

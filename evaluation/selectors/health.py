@@ -71,26 +71,41 @@ def _ratio(part: float, whole: float) -> float | None:
 
 
 def _funnel(program: Program) -> dict:
-    in_active_match = Q(mentor_matches__status=Match.Status.ACTIVE) | Q(
-        mentee_matches__status=Match.Status.ACTIVE
+    """Applied, approved, matched (approved and in an active match) and the mentees' match
+    rate, in one query."""
+    active = Match.objects.filter(program=program, status=Match.Status.ACTIVE)
+    in_active_match = Q(pk__in=active.values("mentor_id")) | Q(pk__in=active.values("mentee_id"))
+    approved = Q(status=Application.Status.APPROVED)
+    matched = approved & in_active_match
+    mentee = Q(role=Role.MENTEE)
+    counts = Application.objects.filter(program=program).aggregate(
+        applied=Count("pk"),
+        approved=Count("pk", filter=approved),
+        matched=Count("pk", filter=matched),
+        mentees_matched=Count("pk", filter=matched & mentee),
+        mentees=Count("pk", filter=approved & mentee),
     )
-    approved = Application.objects.filter(program=program, status=Application.Status.APPROVED)
-    matched = approved.filter(in_active_match).distinct()
-    mentees = approved.filter(role=Role.MENTEE)
     return {
-        "applied": Application.objects.filter(program=program).count(),
-        "approved": approved.count(),
-        "matched": matched.count(),
-        "match_rate": _ratio(matched.filter(role=Role.MENTEE).count(), mentees.count()),
+        "applied": counts["applied"],
+        "approved": counts["approved"],
+        "matched": counts["matched"],
+        "match_rate": _ratio(counts["mentees_matched"], counts["mentees"]),
     }
 
 
 def _sessions(program: Program) -> dict:
     minutes = held_session_minutes(program=program)
-    matches = list(Match.objects.filter(program=program).select_related("mentor", "mentee"))
+    # Only what the counts read: a match's explanation (JSON) and the applications' other
+    # columns would be decoded for every pair of the program.
+    matches = list(
+        Match.objects.filter(program=program)
+        .select_related("mentor", "mentee")
+        .only("status", "mentor__user", "mentee__user")
+    )
     facts = session_facts(program=program, matches=matches)
     per_pair = [sum(o == "held" for _, o in f.meetings) for f in facts.values()]
     return {
+        "active_pairs": sum(m.status == Match.Status.ACTIVE for m in matches),
         "sessions_held": len(minutes),
         "sessions_per_pair": _ratio(sum(per_pair), len(per_pair)),
         "hours": round(sum(minutes.values()) / 60, 1),
@@ -176,7 +191,6 @@ def program_health(*, program: Program, today: date | None = None) -> ProgramHea
     today = today or timezone.localdate()
     return ProgramHealth(
         **_funnel(program),
-        active_pairs=Match.objects.filter(program=program, status=Match.Status.ACTIVE).count(),
         **_sessions(program),
         **_checkins(program, today),
         at_risk=pairs_at_risk(program=program),

@@ -21,10 +21,22 @@ class PendingItem:
     anonymous: bool = False
 
 
+#: What `User.name` reads.
+_NAME = ("display_name", "first_name", "last_name", "email")
+
+
 def checkins_pending(*, user, today: date):
+    # Only what the list shows: the rows join six tables, whose other columns (JSON included)
+    # would be read and decoded on every home page.
     return (
         CheckIn.objects.filter(application__user=user, answered_at__isnull=True, due_on__gte=today)
         .select_related("match__program", "match__mentor__user", "match__mentee__user")
+        .only(
+            "due_on",
+            "application",
+            "match__program__name",
+            *(f"match__{side}__user__{field}" for side in ("mentor", "mentee") for field in _NAME),
+        )
         .order_by("due_on", "pk")
     )
 

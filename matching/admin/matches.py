@@ -13,7 +13,7 @@ from django.utils.translation import ngettext
 from matching.forms import REQUEST_REASON, MatchEndForm
 from matching.models import EndRequest, Exclusion, Match, MatchRequest
 from matching.services.ending import match_end
-from mentoring.admin_scope import ProgramScopedAdmin, ScopedRelatedFilter
+from mentoring.admin_scope import LIST_PER_PAGE, ProgramScopedAdmin, ScopedRelatedFilter
 
 
 @dataclass(frozen=True)
@@ -53,6 +53,8 @@ class MatchAdmin(ProgramScopedAdmin):
         "mentee__user__display_name",
     ]
     list_select_related = ["mentor__user", "mentee__user", "program"]
+    list_per_page = LIST_PER_PAGE
+    show_full_result_count = False
     actions = ["end_matches"]
     readonly_fields = [
         "program",

@@ -5,10 +5,10 @@ from dataclasses import dataclass
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Q, prefetch_related_objects
 from django.utils import timezone
 
-from matching.explain import pair_explanation
+from matching.explain import pair_explanation, pairs_explanation
 from matching.features import program_features
 from matching.models import Match, MatchRequest
 from matching.selectors import (
@@ -33,11 +33,12 @@ class Suggestion:
 
 
 def mentors_with_room(*, program) -> list[Application]:
+    """Approved, matchable mentors of `program` with a free place (`active`: their active
+    matches), by id. Their topics, goals and availability are read by `program_features`."""
     mentors = (
         mentors_matchable(program=program)
         .annotate(active=Count("mentor_matches", filter=Q(mentor_matches__status="active")))
         .select_related("user", "career_stage")
-        .prefetch_related("topics", "goals", "availability")
         .order_by("pk")
     )
     return [m for m in mentors if m.active < (m.capacity or 0)]
@@ -47,7 +48,7 @@ def suggestions_for(*, mentee: Application, limit: int = 10) -> list[Suggestion]
     """Mentors with room, best first, each with the same explanation coordinators see.
     Forbidden pairs (the same person, exclusions, ended matches) and mentors whose training
     is not done (when it gates them) are never suggested; a mentee whose own training gates
-    them gets no suggestions until it is done."""
+    them gets no suggestions until it is done. The suggested mentors come with their topics."""
     if mentee.status != A.APPROVED or application_training_unready(application=mentee):
         return []
     mentors = mentors_with_room(program=mentee.program)
@@ -58,14 +59,20 @@ def suggestions_for(*, mentee: Application, limit: int = 10) -> list[Suggestion]
     scorer_row = scorer.block(slice(0, 1))[0].astype(np.float64)
     scorer_row[features.forbidden[0].indices] = -np.inf
     order = [j for j in np.argsort(-scorer_row, kind="stable") if np.isfinite(scorer_row[j])]
+    top = [int(j) for j in order[:limit]]
+    if not top:
+        return []
+    # Explained all at once, and only the suggested mentors' topics are read for the page.
+    explanations = pairs_explanation(features=features, rows=[0] * len(top), cols=top)
+    prefetch_related_objects([mentors[j] for j in top], "topics")
     return [
         Suggestion(
             mentor=mentors[j],
             score=float(scorer_row[j]),
-            explanation=pair_explanation(features=features, i=0, j=int(j)),
+            explanation=explanation,
             open_places=(mentors[j].capacity or 0) - mentors[j].active,
         )
-        for j in order[:limit]
+        for j, explanation in zip(top, explanations, strict=True)
     ]
 
 

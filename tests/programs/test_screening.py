@@ -28,7 +28,7 @@ CHANGELIST = "admin:programs_application_changelist"
 # screening counts, their criterion answers, the criterion questions for the filters, the
 # filters' own choices (programs, stages, topics) and the action form: none grows with the
 # number of applications.
-QUERIES_CHANGELIST = 13
+QUERIES_CHANGELIST = 12
 # Session, user, permissions, the application, its criterion answers and questions, the
 # checklist, its checks, the note, the answers and availability inlines and their questions:
 # none grows with the number of items or answers.

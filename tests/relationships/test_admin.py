@@ -140,7 +140,7 @@ def test_the_agreement_and_match_lists_take_the_same_queries_for_few_and_many_pa
 
     with django_assert_num_queries(9):
         assert client.get(reverse("admin:relationships_agreement_changelist")).status_code == 200
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         assert client.get(reverse("admin:matching_match_changelist")).status_code == 200
 
 

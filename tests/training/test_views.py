@@ -393,7 +393,7 @@ def test_participant_pages_take_the_same_queries_for_few_and_many_steps(client, 
 # applications there and the checklist (applications, steps, completions); the home page
 # adds the checklists' three to its own.
 PARTICIPANT_QUERIES = {
-    "home": 15,
+    "home": 14,
     "checklist": 7,
     "resource": 8,
     "quiz": 10,

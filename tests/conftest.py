@@ -103,6 +103,11 @@ def _reset_pools(app):
         app._pool.force_close_all()
     app._pool = None
     app.amqp._producer_pool = None
+    # The app's pool comes from kombu's registry, keyed by broker URL: a closed pool left
+    # there would be handed back when the URL is used again ("Acquire on closed pool").
+    from kombu import pools as kombu_pools
+
+    kombu_pools.reset()
 
 
 @pytest.fixture(scope="session")
@@ -126,6 +131,9 @@ def celery_worker(celery_redis_app):
     """A real Celery worker (in this process, solo pool) consuming from Redis."""
     from celery.contrib.testing.worker import start_worker
 
+    # Tasks earlier tests queued with no worker running (their rows long rolled back) would
+    # otherwise come first: each test's worker starts on an empty queue.
+    celery_redis_app.control.purge()
     with start_worker(
         celery_redis_app, pool="solo", perform_ping_check=False, shutdown_timeout=10
     ) as worker:

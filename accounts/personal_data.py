@@ -5,9 +5,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
-from mentoring.personal_data import Erase, identifying_strings, register, scrub
-
-DELETED_NAME = "Deleted user"
+from mentoring.personal_data import (
+    DELETED_NAME,
+    Erase,
+    identifying_strings,
+    quoting_q,
+    register,
+    rows_scrub,
+)
 
 
 def _user_tombstone(user) -> int:
@@ -68,20 +73,15 @@ register(
 def _admin_log_erase(user) -> int:
     """Admin history keeps its entries (who changed what), but an entry's text that names the
     person (Django stores the object's name at the time) loses the name."""
+    fields = ["object_repr", "change_message"]
     names = identifying_strings(user)
-    user_type = ContentType.objects.get_for_model(User)
-    about = Q(content_type=user_type, object_id=str(user.pk))
-    for name in names:
-        about |= Q(object_repr__icontains=name) | Q(change_message__icontains=name)
-    changed = 0
-    for entry in LogEntry.objects.filter(about):
-        entry.object_repr = scrub(entry.object_repr, names, DELETED_NAME)
-        entry.change_message = scrub(entry.change_message, names, DELETED_NAME)
-        if entry.content_type_id == user_type.pk and entry.object_id == str(user.pk):
-            entry.object_repr = DELETED_NAME
-        entry.save(update_fields=["object_repr", "change_message"])
-        changed += 1
-    return changed
+    changed = rows_scrub(
+        LogEntry.objects.filter(quoting_q(LogEntry, fields, names)), fields=fields, names=names
+    )
+    own = LogEntry.objects.filter(
+        content_type=ContentType.objects.get_for_model(User), object_id=str(user.pk)
+    ).exclude(object_repr=DELETED_NAME)
+    return changed + own.update(object_repr=DELETED_NAME)
 
 
 register(

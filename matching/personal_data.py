@@ -13,7 +13,13 @@ from matching.models import (
     UnmatchedEntry,
     WaitlistOffer,
 )
-from mentoring.personal_data import Erase, identifying_strings, not_personal, register
+from mentoring.personal_data import (
+    DELETED_NAME,
+    Erase,
+    identifying_strings,
+    not_personal,
+    register,
+)
 
 not_personal(MatchingConfig, reason="matching weights and rules of a program")
 not_personal(
@@ -124,7 +130,7 @@ def _exclusion_requests_erase(user) -> int:
         named |= Q(key=" ".join(text.split()).lower())
     changed = 0
     for request in ExclusionRequest.objects.filter(named):
-        request.named = "Deleted user"
+        request.named = DELETED_NAME
         request.key = f"deleted-user:{request.pk}"
         request.save(update_fields=["named", "key"])
         changed += 1

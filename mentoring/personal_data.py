@@ -32,6 +32,9 @@ from typing import Any
 
 from django.db.models import Model, Q
 
+#: What stands in for an erased person's name wherever other people's records quoted it.
+DELETED_NAME = "Deleted user"
+
 
 class Erase(StrEnum):
     DELETE = "delete"
@@ -217,3 +220,33 @@ def scrub(value, names: set[str], replacement: str):
     if isinstance(value, dict):
         return {key: scrub(item, names, replacement) for key, item in value.items()}
     return value
+
+
+def quoting_q(model: type[Model], fields: Iterable[str], names: Iterable[str]) -> Q:
+    """Rows of `model` whose text or JSON column among `fields` holds any of `names`."""
+    from django.db.models import JSONField
+
+    names = list(names)
+    q = Q(pk__in=[])
+    for name in fields:
+        if isinstance(model._meta.get_field(name), JSONField):
+            q |= json_contains(name, names)
+        else:
+            for text in names:
+                q |= Q(**{f"{name}__icontains": text})
+    return q
+
+
+def rows_scrub(rows, *, fields: list[str], names: set[str]) -> int:
+    """Take `names` out of `fields` of each of `rows` (other people's records that quote an
+    erased person), saving the rows that changed; returns how many."""
+    changed = 0
+    for row in rows:
+        before = [getattr(row, name) for name in fields]
+        after = [scrub(value, names, DELETED_NAME) for value in before]
+        if after != before:
+            for name, value in zip(fields, after, strict=True):
+                setattr(row, name, value)
+            row.save(update_fields=fields)
+            changed += 1
+    return changed

@@ -7,7 +7,7 @@ from mentoring.personal_data import (
     identifying_strings,
     json_contains,
     register,
-    scrub,
+    rows_scrub,
 )
 from notifications.models import Notification, NotificationPreference
 
@@ -19,12 +19,8 @@ def _notifications_erase(user) -> int:
         Q(recipient=user) | emails_q("to_email", user)
     ).delete()
     names = identifying_strings(user)
-    changed = 0
-    for notification in Notification.objects.filter(json_contains("context", names)):
-        notification.context = scrub(notification.context, names, "Deleted user")
-        notification.save(update_fields=["context"])
-        changed += 1
-    return deleted + changed
+    quoting = Notification.objects.filter(json_contains("context", names))
+    return deleted + rows_scrub(quoting, fields=["context"], names=names)
 
 
 register(

@@ -1,8 +1,7 @@
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.personal_data import DELETED_NAME
-from mentoring.personal_data import Erase, identifying_strings, json_contains, register, scrub
+from mentoring.personal_data import Erase, identifying_strings, quoting_q, register, rows_scrub
 from outcomes.models import OutcomeImport, OutcomePerson, OutcomeRecord
 
 
@@ -46,16 +45,9 @@ def _imports_erase(user) -> int:
     names = identifying_strings(user)
     if user.institutional_id and len(user.institutional_id) >= 3:
         names.add(user.institutional_id)
-    quoting = json_contains("errors", names)
-    for name in names:
-        quoting |= Q(original_name__icontains=name)
-    changed = 0
-    for record in OutcomeImport.objects.filter(quoting):
-        record.errors = scrub(record.errors, names, DELETED_NAME)
-        record.original_name = scrub(record.original_name, names, DELETED_NAME)
-        record.save(update_fields=["errors", "original_name"])
-        changed += 1
-    return changed
+    fields = ["errors", "original_name"]
+    quoting = OutcomeImport.objects.filter(quoting_q(OutcomeImport, fields, names))
+    return rows_scrub(quoting, fields=fields, names=names)
 
 
 # An import names its uploader (staff); its error list can quote a file's cells.

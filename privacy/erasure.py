@@ -20,8 +20,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.module_loading import import_string
 
-from accounts.personal_data import DELETED_NAME
-from mentoring.personal_data import Erase, declarations
+from mentoring.personal_data import DELETED_NAME, Erase, declarations
 
 logger = logging.getLogger(__name__)
 

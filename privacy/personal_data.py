@@ -1,8 +1,7 @@
 from django.utils.translation import gettext_lazy as _
 
-from accounts.personal_data import DELETED_NAME
 from mentoring.models import WorkerHeartbeat
-from mentoring.personal_data import Erase, identifying_strings, not_personal, register, scrub
+from mentoring.personal_data import Erase, identifying_strings, not_personal, register, rows_scrub
 from privacy.models import DataExport, ErasureRequest, NoticeAcceptance, PrivacyNotice, RetentionRun
 
 not_personal(PrivacyNotice, reason="the notice's text, written by superusers")
@@ -38,13 +37,9 @@ def _erasure_requests_erase(user) -> int:
     which becomes "Deleted user"); a coordinator's note on how the request arrived loses the
     person's name or address if it quotes them ("email from pat@...")."""
     names = identifying_strings(user)
-    changed = 0
-    for erasure in ErasureRequest.objects.filter(user=user).exclude(note=""):
-        note = scrub(erasure.note, names, DELETED_NAME)
-        if note != erasure.note:
-            ErasureRequest.objects.filter(pk=erasure.pk).update(note=note)
-            changed += 1
-    return changed
+    return rows_scrub(
+        ErasureRequest.objects.filter(user=user).exclude(note=""), fields=["note"], names=names
+    )
 
 
 register(

@@ -110,8 +110,8 @@ def _seed(mentees: int, mentors: int):
 
 def _queued_run(program, coordinator):
     """The row `run_start` writes before handing a large program to a worker."""
-    from matching.features import matching_config_for
     from matching.models import MatchingRun
+    from matching.selectors import matching_config_for
 
     config = matching_config_for(program)
     return MatchingRun.objects.create(
@@ -124,13 +124,13 @@ def _solver_alone(run) -> float:
     """The solver on the instance the run solved, features built beforehand (not timed)."""
     from matching.features import program_features
     from matching.scoring import Weights
-    from matching.services import runs
+    from matching.services import solving
     from matching.solver import solve_optimal
 
-    mentees, mentors = runs._participants(run.program)
+    mentees, mentors = solving._participants(run.program)
     features = program_features(program=run.program, mentees=mentees, mentors=mentors)
     features.weights = Weights(**run.weights)
-    features.capacities = runs._capacities(features)
+    features.capacities = solving._capacities(features)
     started = time.perf_counter()
     solve_optimal(scores=features.source(), capacities=features.capacities, locked=[])
     return time.perf_counter() - started
@@ -186,7 +186,8 @@ def measure(mentees: int, mentors: int, server: str, keep: bool, profile: bool =
         from django.test.utils import CaptureQueriesContext
 
         from matching.models import MatchingRun
-        from matching.services.runs import run_execute, run_publish
+        from matching.services.runs import run_publish
+        from matching.services.solving import run_execute
         from notifications.models import Notification
 
         program, coordinator = _seed(mentees, mentors)

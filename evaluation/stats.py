@@ -16,10 +16,12 @@ import math
 from collections import defaultdict
 from collections.abc import Hashable, Iterable, Sequence
 from dataclasses import dataclass
-
-import numpy as np
+from typing import TYPE_CHECKING
 
 from mentoring.suppression import publishable_keys
+
+if TYPE_CHECKING:
+    import numpy as np
 
 #: Fewest participants a published group may have; smaller cells can identify people.
 MIN_GROUP_SIZE = 5
@@ -83,6 +85,8 @@ def paired_change(
     """
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1, got {confidence}")
+    import numpy as np  # here, not at start-up: the reports import this module
+
     data = np.array(list(pairs), dtype=float)
     if data.size == 0:
         return None
@@ -120,7 +124,7 @@ def _sd(*, changes: np.ndarray) -> float | None:
     # variability" sample into an absurd t statistic, so equal changes are caught exactly.
     if (changes == changes[0]).all():
         return 0.0
-    return float(np.std(changes, ddof=1))
+    return float(changes.std(ddof=1))
 
 
 def _inference(

@@ -1,9 +1,17 @@
-"""Per-criterion explanations in plain words, for coordinators and participants."""
+"""Per-criterion explanations in plain words, for coordinators and participants.
+
+The features and the scorer (numpy, scipy) are imported where a pair is explained, not when
+this module is: the admin and the draft's editing import it, and start-up stays light.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 
-from matching.features import ProgramFeatures, program_features
-from matching.scoring import Weights, explain_pairs
+if TYPE_CHECKING:
+    from matching.features import ProgramFeatures
 
 FORMAT_WORDS = {0: "online", 1: "in person", 2: "either way"}
 
@@ -88,6 +96,8 @@ def pair_explanation(*, features: ProgramFeatures, i: int, j: int) -> list[dict]
 def pairs_explanation(*, features: ProgramFeatures, rows, cols) -> list[list[dict]]:
     """`pair_explanation` of every pair (rows[k], cols[k]), computed set-wise: a run
     explains only the pairs it proposes, all at once."""
+    from matching.scoring import explain_pairs
+
     explained = explain_pairs(
         mentees=features.mentee_features,
         mentors=features.mentor_features,
@@ -114,6 +124,9 @@ def pair_score_explanation(
     """Score and explanation of one pair as a run would store them (with a run's `weights`,
     else the program's); ValidationError when the pair may not be matched (same person, an
     exclusion, an earlier match that ended)."""
+    from matching.features import program_features
+    from matching.scoring import Weights
+
     features = program_features(program=program, mentees=[mentee], mentors=[mentor])
     if weights is not None:
         features.weights = Weights(**weights)

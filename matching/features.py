@@ -16,7 +16,7 @@ import scipy.sparse as sp
 from django.db.models import Prefetch, QuerySet
 from django.utils import timezone
 
-from matching.models import Exclusion, Match, MatchingConfig
+from matching.models import Exclusion, Match
 from matching.scoring import (
     FMT_EITHER,
     FMT_IN_PERSON,
@@ -28,7 +28,7 @@ from matching.scoring import (
     Weights,
     incidence,
 )
-from matching.selectors import matchable_split
+from matching.selectors import matchable_split, matching_config_for
 from programs.models import Application, AvailabilityWindow, Program
 
 FORMATS = {"online": FMT_ONLINE, "in_person": FMT_IN_PERSON, "either": FMT_EITHER}
@@ -61,10 +61,6 @@ class ProgramFeatures:
 
     def source(self) -> PairScoreSource:
         return PairScoreSource(scorer=self.scorer(), forbidden=self.forbidden)
-
-
-def matching_config_for(program: Program) -> MatchingConfig:
-    return MatchingConfig.objects.get_or_create(program=program)[0]
 
 
 def reference_monday(today: date | None = None) -> date:

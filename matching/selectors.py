@@ -1,12 +1,17 @@
 from django.core.exceptions import ValidationError
-from django.db.models import F, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from matching.models import Match, MatchRequest
+from matching.models import Match, MatchingConfig, MatchRequest
 from programs.models import Application
 from programs.screening import screening_annotate, screening_missing
 from training.selectors import application_training_unready, training_unready
+
+
+def matching_config_for(program) -> MatchingConfig:
+    """The program's matching settings, created with the defaults on first use."""
+    return MatchingConfig.objects.get_or_create(program=program)[0]
 
 
 def match_list_for_user(*, user) -> QuerySet[Match]:
@@ -31,6 +36,16 @@ def requests_sent(*, user) -> QuerySet[MatchRequest]:
 def mentor_active_count(*, mentor) -> int:
     """How many active matches `mentor` (an application) holds: the places it has taken."""
     return Match.objects.filter(mentor=mentor, status=Match.Status.ACTIVE).count()
+
+
+def mentors_active_counts(*, program) -> dict[int, int]:
+    """`mentor_active_count` of every mentor of `program` that has one, by application id."""
+    rows = (
+        Match.objects.filter(program=program, status=Match.Status.ACTIVE)
+        .values("mentor_id")
+        .annotate(n=Count("pk"))
+    )
+    return {row["mentor_id"]: row["n"] for row in rows}
 
 
 # --- who matching may use ---------------------------------------------------------------------

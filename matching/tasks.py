@@ -1,6 +1,6 @@
 from celery import shared_task
 
-from matching.services.runs import run_execute, runs_execute_queued
+from matching.services.solving import run_execute, runs_execute_queued
 
 
 @shared_task(name="matching.execute_run")

@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from mentoring.suppression import publishable_keys
 from outcomes import analysis
 from outcomes.measures import measure_for
-from outcomes.selectors import Population, outcome_measures, outcome_population, outcome_values
+from outcomes.population import Population, outcome_population, outcome_values
+from outcomes.selectors import outcome_measures
 from programs.consent import records_consenting_user_ids, records_withdrawn_user_ids
 
 BANDS = 5

@@ -19,11 +19,24 @@ from outcomes.importing import (
 from outcomes.measures import measure_label
 from outcomes.models import OutcomeImport
 from outcomes.permissions import import_for_reporting, program_for_reporting
-from outcomes.report import outcome_report
 from outcomes.selectors import outcome_measures
-from outcomes.tables import report_tables
 
 IMPORTS_SHOWN = 50
+
+
+def _outcome_report(*, program, measures=None):
+    """`outcomes.report.outcome_report`, imported on the first report: the analysis (numpy,
+    scipy, statsmodels) is not loaded at start-up."""
+    from outcomes.report import outcome_report
+
+    return outcome_report(program=program, measures=measures)
+
+
+def _report_tables(*, report):
+    """`outcomes.tables.report_tables`, imported with the analysis (see `_outcome_report`)."""
+    from outcomes.tables import report_tables
+
+    return report_tables(report=report)
 
 
 @never_cache
@@ -110,7 +123,7 @@ def outcomes_view(request, pk):
     measures = outcome_measures(program=program)
     chosen = request.GET.get("measure")
     code = chosen if chosen in measures else (measures[0] if measures else None)
-    report = outcome_report(program=program, measures=[code] if code else [])
+    report = _outcome_report(program=program, measures=[code] if code else [])
     result = report.measures[0] if report.measures else None
     context = {
         "program": program,
@@ -129,9 +142,9 @@ def report_view(request, pk):
     """The printable impact report: every measure on one page (the print stylesheet drops the
     navigation), with the PDF and the tables as downloads."""
     program = program_for_reporting(user=request.user, pk=pk)
-    report = outcome_report(program=program)
+    report = _outcome_report(program=program)
     charts = [(result, _series_chart(result)) for result in report.measures]
-    tables = [(table.slug, table.title) for table in report_tables(report=report)]
+    tables = [(table.slug, table.title) for table in _report_tables(report=report)]
     context = {
         "program": program,
         "report": report,
@@ -152,7 +165,7 @@ def report_pdf(request, pk):
     program = program_for_reporting(user=request.user, pk=pk)
     from outcomes.pdf import impact_pdf  # ReportLab loads on the first PDF, not at start-up
 
-    data = impact_pdf(report=outcome_report(program=program))
+    data = impact_pdf(report=_outcome_report(program=program))
     audit_record_export(actor=request.user, programs=[program], report="outcomes-report", fmt="pdf")
     response = HttpResponse(data, content_type="application/pdf")
     filename = _filename(program, "impact", "pdf")
@@ -168,7 +181,7 @@ def report_download(request, pk, fmt):
     program = program_for_reporting(user=request.user, pk=pk)
     if fmt not in ("csv", "xlsx"):
         raise Http404("No such format.")
-    tables = report_tables(report=outcome_report(program=program))
+    tables = _report_tables(report=_outcome_report(program=program))
     if fmt == "xlsx":
         sheets = [(table.title, table.header, table.rows) for table in tables]
         audit_record_export(

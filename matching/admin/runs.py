@@ -15,7 +15,6 @@ from matching.admin.review import WITH_PAIRS, back_to_review, review_context
 from matching.explain import LABELS
 from matching.models import MatchingConfig, MatchingRun, ProposedPair
 from matching.selectors import applications_matchable
-from matching.services.reoptimise import reoptimise_apply, reoptimise_plan
 from matching.services.runs import (
     pair_add,
     pair_remove,
@@ -150,6 +149,9 @@ class MatchingRunAdmin(ProgramScopedAdmin):
         form = ReoptimiseForm(request.POST or None)
         plan = None
         if request.method == "POST" and form.is_valid():
+            # The numeric core (a full solve): imported here, not at start-up.
+            from matching.services.reoptimise import reoptimise_apply, reoptimise_plan
+
             bonus = form.cleaned_data["keep_bonus"]
             try:
                 plan = reoptimise_plan(program=program, keep_bonus=bonus)

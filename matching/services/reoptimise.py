@@ -15,6 +15,7 @@ import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from matching.explain import pair_score_explanation
 from matching.features import program_features
 from matching.models import Match
 from matching.selectors import (
@@ -24,7 +25,6 @@ from matching.selectors import (
     screening_split,
 )
 from matching.services.ending import match_end
-from matching.services.runs import pair_score_explanation
 from matching.services.waitlist import matched_from_waitlist, waitlist_offers_close_for
 from matching.solver import solve_optimal
 from notifications.models import Kind

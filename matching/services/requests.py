@@ -2,14 +2,12 @@
 
 from dataclasses import dataclass
 
-import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, prefetch_related_objects
 from django.utils import timezone
 
 from matching.explain import pair_explanation, pairs_explanation
-from matching.features import program_features
 from matching.models import Match, MatchRequest
 from matching.selectors import (
     application_training_unready,
@@ -54,6 +52,10 @@ def suggestions_for(*, mentee: Application, limit: int = 10) -> list[Suggestion]
     mentors = mentors_with_room(program=mentee.program)
     if not mentors:
         return []
+    import numpy as np  # the numeric core: imported when first scored, not at start-up
+
+    from matching.features import program_features
+
     features = program_features(program=mentee.program, mentees=[mentee], mentors=mentors)
     scorer = features.scorer()
     scorer_row = scorer.block(slice(0, 1))[0].astype(np.float64)
@@ -117,6 +119,8 @@ def request_accept(*, request: MatchRequest, response: str = "") -> Match:
     if Match.objects.filter(mentee=mentee, status=Match.Status.ACTIVE).exists():
         raise ValidationError("This mentee has found a mentor in the meantime.")
     training_gate_check(applications=[mentee])
+    from matching.features import program_features  # the numeric core: not at start-up
+
     features = program_features(program=request.program, mentees=[mentee], mentors=[mentor])
     explanation = pair_explanation(features=features, i=0, j=0)
     match = Match.objects.create(

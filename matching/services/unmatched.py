@@ -21,35 +21,15 @@ from dataclasses import dataclass
 import numpy as np
 import scipy.sparse as sp
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
-from matching.features import ProgramFeatures, matching_config_for
+from matching.features import ProgramFeatures
 from matching.models import Exclusion, Match, UnmatchedEntry
 from matching.scoring import PairScoreSource
+from matching.selectors import matching_config_for
 
 R = UnmatchedEntry.Reason
 TOLERANCE = 1e-6  # the solver compares scores at this resolution
-
-#: What a mentee is told when a run leaves them on the waitlist: the reason without the
-#: coordinator's detail (an exclusion someone asked for is never revealed).
-_FULL = gettext_lazy(
-    "No place this round: the mentors who suit you are full. "
-    "You will be matched when a place frees up."
-)
-WAITLIST_REASONS = {
-    UnmatchedEntry.Reason.CAPACITY: _FULL,
-    UnmatchedEntry.Reason.OUTSCORED: _FULL,
-    UnmatchedEntry.Reason.REMOVED: gettext_lazy(
-        "The coordinators did not place you this round. You will be matched when a place frees up."
-    ),
-    UnmatchedEntry.Reason.NO_ALLOWED_MENTOR: gettext_lazy(
-        "No mentor of this round can be matched with you. The coordinators will be in touch."
-    ),
-    UnmatchedEntry.Reason.TRAINING: gettext_lazy(
-        "Your training for this program is not finished yet. Finish it and you will be "
-        "matched when a place frees up."
-    ),
-}
 
 
 @dataclass

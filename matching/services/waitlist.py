@@ -14,7 +14,6 @@ no place (it is offered once they are done and matching runs), and mentees held 
 their training are not proposed.
 """
 
-import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import QuerySet
@@ -22,7 +21,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from matching.explain import pair_explanation, pair_score_explanation
-from matching.features import program_features
 from matching.models import Match, WaitlistOffer
 from matching.selectors import (
     matchable_split,
@@ -118,6 +116,10 @@ def _propose(*, mentor: Application, trigger: str) -> list[WaitlistOffer]:
     candidates, _unscreened = screening_split(applications=candidates)
     if not candidates:
         return []
+    import numpy as np  # the numeric core: imported when first scored, not at start-up
+
+    from matching.features import program_features
+
     features = program_features(program=program, mentees=candidates, mentors=[mentor])
     scores = features.source().block(slice(0, len(candidates)))[:, 0]
     # Best first; equal scores go to whoever has waited longest (lowest application id).

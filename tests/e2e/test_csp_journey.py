@@ -13,7 +13,7 @@ from django_celery_beat.models import CrontabSchedule, PeriodicTask
 from evaluation.models import CheckIn
 from evaluation.services import checkin_answer
 from matching.models import MatchingRun
-from matching.services.runs import run_execute
+from matching.services.solving import run_execute
 from programs.models import Application
 from tests.e2e.helpers import log_in, make_coordinator
 from tests.evaluation.helpers import make_pair

@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.contrib.admin import DateFieldListFilter
 
 from mentoring.admin_scope import LIST_PER_PAGE, ProgramScopedAdmin, ScopedRelatedFilter
 from notifications.models import Notification
@@ -10,9 +11,15 @@ class NotificationAdmin(ProgramScopedAdmin):
     """The notification log: what was sent to whom and when, and what failed."""
 
     list_display = ["kind", "to_email", "program", "status", "due_at", "sent_at", "attempts"]
-    list_filter = ["status", "kind", ("program", ScopedRelatedFilter)]
+    # A date filter, not a date hierarchy: the hierarchy reads the whole ledger for its years
+    # and months on every page.
+    list_filter = [
+        "status",
+        "kind",
+        ("due_at", DateFieldListFilter),
+        ("program", ScopedRelatedFilter),
+    ]
     search_fields = ["to_email", "recipient__display_name", "idempotency_key"]
-    date_hierarchy = "due_at"
     list_select_related = ["program"]
     list_per_page = LIST_PER_PAGE
     show_full_result_count = False

@@ -3,6 +3,7 @@ private notes (PrivateNote is deliberately not registered anywhere)."""
 
 from django import forms
 from django.contrib import admin
+from django.contrib.admin import DateFieldListFilter
 from django.core.exceptions import ValidationError
 from django.db.models import Count, OuterRef, Subquery
 from django.db.models.functions import Coalesce
@@ -164,12 +165,17 @@ class AttendanceInline(_ReadOnly, admin.TabularInline):
 @admin.register(Meeting)
 class MeetingAdmin(_ReadOnly, ProgramScopedAdmin):
     list_display = ["start", "who", "program", "kind", "status", "minutes", "logged"]
-    list_filter = ["status", "kind", ("program", ScopedRelatedFilter)]
+    # A date filter, not a date hierarchy (which reads every meeting for its years and months).
+    list_filter = [
+        "status",
+        "kind",
+        ("start", DateFieldListFilter),
+        ("program", ScopedRelatedFilter),
+    ]
     list_select_related = ["program", "mentor", "match__mentee__user"]
     list_per_page = LIST_PER_PAGE
     show_full_result_count = False
     search_fields = ["mentor__email", "mentor__display_name", "match__mentee__user__email"]
-    date_hierarchy = "start"
     fields = [
         "program", "kind", "title", "mentor", "match", "start", "end", "status", "location",
         "online_link", "sequence", "booked_by", "cancelled_at", "cancelled_by", "cancel_reason",

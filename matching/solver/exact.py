@@ -13,6 +13,7 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching as _lapjvsp
 from matching.solver.candidates import (
     _Edges,
     _finish,
+    _grouped,
     _Pool,
     _prepare,
     _Problem,
@@ -41,10 +42,15 @@ class _Candidates:
 
     def edges(self) -> _Edges:
         pool = self.pool
-        rows = np.broadcast_to(np.arange(pool.cols.shape[0])[:, None], pool.cols.shape)
-        keep = self.chosen
-        inside = _Edges(rows[keep], pool.cols[keep], pool.q[keep], pool.values[keep])
-        return inside.extend(self.extra)
+        n, k = pool.cols.shape
+        if self.chosen.all():  # the first solve: the whole pool, without masked copies
+            rows = np.repeat(np.arange(n), k)
+            inside = _Edges(rows, pool.cols.ravel(), pool.q.ravel(), pool.values.ravel())
+        else:
+            rows = np.broadcast_to(np.arange(n)[:, None], pool.cols.shape)
+            keep = self.chosen
+            inside = _Edges(rows[keep], pool.cols[keep], pool.q[keep], pool.values[keep])
+        return inside.extend(self.extra) if self.extra.rows.size else inside
 
     def add(self, found: _Edges) -> None:
         in_pool = self.pool.cols[found.rows] == found.cols[:, None]
@@ -230,14 +236,17 @@ def _solve_restricted(*, edges: _Edges, residual: np.ndarray, n: int) -> np.ndar
     score loss that one more match could force, so cardinality comes first.
     """
     mentor = np.full(n, -1, dtype=np.int64)
-    usable = residual[edges.cols] > 0
-    rows, cols, q = edges.rows[usable], edges.cols[usable], edges.q[usable]
+    rows, cols, q = edges.rows, edges.cols, edges.q
+    usable = residual[cols] > 0
+    if not usable.all():  # copies of these large arrays cost more than the test
+        rows, cols, q = rows[usable], cols[usable], q[usable]
     if rows.size == 0:
         return mentor
     present = np.bincount(rows, minlength=n) > 0
     row_ids = np.flatnonzero(present)
-    local = np.cumsum(present) - 1
-    slots = _expand_slots(local[rows], cols, q, residual)
+    if row_ids.size < n:
+        rows = (np.cumsum(present) - 1)[rows]
+    slots = _expand_slots(rows, cols, q, residual)
     graph = slots.graph(n_rows=row_ids.size, extra_cols=0)
     try:
         matched_rows, matched_cols = _lapjvsp(graph)
@@ -255,13 +264,13 @@ class _Slots:
 
     indptr: np.ndarray
     slot: np.ndarray
-    q: np.ndarray
+    cost: np.ndarray  # RESOLUTION + 1 - q
     mentor: np.ndarray  # mentor of each slot
     n_slots: int
 
     def graph(self, *, n_rows: int, extra_cols: int) -> sp.csr_matrix:
         """Cost matrix; extra_cols > 0 appends each row's private "unmatched" column."""
-        cost = (RESOLUTION + 1 - self.q).astype(np.float64)
+        cost = self.cost
         if not extra_cols:
             return sp.csr_matrix(
                 (cost, self.slot, self.indptr), shape=(n_rows, self.n_slots), copy=False
@@ -282,20 +291,25 @@ class _Slots:
 
 
 def _expand_slots(rows: np.ndarray, cols: np.ndarray, q: np.ndarray, residual: np.ndarray):
-    """Replicate each candidate pair once per slot of its mentor, rows in ascending order."""
-    order = np.argsort(rows, kind="stable")
-    rows, cols, q = rows[order], cols[order], q[order]
+    """Replicate each candidate pair once per slot of its mentor, rows in ascending order.
+
+    The pairs are built per pair and repeated once, since the slot arrays are several times
+    larger (pool pairs usually arrive sorted by row already)."""
+    if (rows[1:] < rows[:-1]).any():
+        order, _ = _grouped(rows, int(rows.max()) + 1)
+        rows, cols, q = rows[order], cols[order], q[order]
     degree = np.bincount(cols, minlength=residual.size)
     copies = np.minimum(residual, degree)
     first_slot = np.concatenate([[0], np.cumsum(copies)])
     repeat = copies[cols]
-    total = int(repeat.sum())
-    offset = np.arange(total) - np.repeat(np.cumsum(repeat) - repeat, repeat)
-    slot = (np.repeat(first_slot[cols], repeat) + offset).astype(np.int32)
-    per_row = np.bincount(np.repeat(rows, repeat), minlength=int(rows[-1]) + 1)
+    before = np.cumsum(repeat) - repeat  # slot entries of the pairs before each pair
+    slot = np.repeat((first_slot[cols] - before).astype(np.int32), repeat)
+    slot += np.arange(slot.size, dtype=np.int32)
+    per_row = np.bincount(rows, weights=repeat, minlength=int(rows[-1]) + 1)
     indptr = np.concatenate([[0], np.cumsum(per_row)]).astype(np.int32)
     mentor = np.repeat(np.arange(residual.size), copies)
-    return _Slots(indptr, slot, np.repeat(q, repeat), mentor, int(first_slot[-1]))
+    cost = np.repeat((RESOLUTION + 1 - q).astype(np.float64), repeat)
+    return _Slots(indptr, slot, cost, mentor, int(first_slot[-1]))
 
 
 def _repair(
@@ -318,11 +332,41 @@ def _repair(
     reduced cost >= 0 and makes the pair's own reduced cost 0, so it is settled. Both steps are
     local, so the arc weights are updated in place around the nodes touched. The caller
     re-derives the duals, which also validates the result.
+
+    The search radii are of the order of the new pairs' violations, and most old pairs have
+    reduced costs far above that, so the network is first built without the old pairs whose
+    reduced cost exceeds twice the total violation. A step whose radius could reach one of them
+    is refused (`_Network.margin`) and the repair then starts again on all pairs; either way
+    every step, and so the result, is the one the full network gives.
     """
+    slack = duals.u[edges.rows] + duals.v[edges.cols] - (big + edges.q)
+    violation = (big + new.q) - duals.u[new.rows] - duals.v[new.cols]
+    within = slack <= 2 * int(np.maximum(violation, 0).sum())
+    left_out = ~within & (problem.residual[edges.cols] > 0)
+    if left_out.any():
+        nearby = _Edges(*(a[within] for a in _fields(edges)))
+        margin = float(slack[left_out].min())
+        assignment = _settle_new(nearby, new, mentor, duals, problem, big, margin)
+        if assignment is not None:
+            return assignment
+    return _settle_new(edges, new, mentor, duals, problem, big, np.inf)
+
+
+def _settle_new(
+    edges: _Edges,
+    new: _Edges,
+    mentor: np.ndarray,
+    duals: _Duals,
+    problem: _Problem,
+    big: int,
+    margin: float,
+) -> np.ndarray | None:
+    """The repaired assignment, or None when a step was refused for want of pairs left out."""
     network = _Network(
         edges=edges.extend(new), first_new=edges.rows.size, mentor=mentor, duals=duals,
-        problem=problem, big=big,
+        problem=problem, big=big, margin=margin,
     )  # fmt: skip
     for k in network.new_pairs():
-        network.settle(int(k))
+        if not network.settle(int(k)):
+            return None
     return network.assignment()

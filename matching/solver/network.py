@@ -8,7 +8,7 @@ import numpy as np
 import scipy.sparse as sp
 from scipy.sparse.csgraph import dijkstra
 
-from matching.solver.candidates import _Edges, _Problem
+from matching.solver.candidates import _Edges, _grouped, _Problem
 from matching.solver.proof import _Duals
 
 _NO_ARC = 1e18  # weight of an arc that has no residual capacity (beyond any search radius)
@@ -22,7 +22,13 @@ class _Network:
     forward (mentee -> mentor), pair backward, source -> mentee, mentee -> source, mentor -> sink,
     sink -> mentor, then sink -> source and source -> sink. `cap` is each arc's residual
     capacity; the CSR data holds each arc's reduced cost, or _NO_ARC when it has no capacity,
-    and is rewritten only around the nodes a step touches.
+    and is rewritten only around the nodes a step touches (every arc has a reverse, so the arcs
+    entering a node are the reverses of those leaving it).
+
+    `margin` is a lower bound on the reduced cost of any pair left out of the network (inf
+    when none is). While it exceeds a step's search radius, no path through a left-out pair is
+    short enough to matter, so the step goes exactly as on the full network; each step lowers
+    reduced costs by at most its radius, and so the bound.
     """
 
     def __init__(
@@ -34,7 +40,9 @@ class _Network:
         duals: _Duals,
         problem: _Problem,
         big: int,
+        margin: float = np.inf,
     ) -> None:
+        self.margin = margin
         usable = problem.residual[edges.cols] > 0
         self.rows, self.cols = edges.rows[usable], edges.cols[usable]
         self.n, self.m, self.e = problem.n, problem.m, int(self.rows.size)
@@ -70,38 +78,44 @@ class _Network:
             [2 + n + self.cols, 2 + self.rows, mentees, zeros, ones, mentors, [0, 1]]
         )
         size = 2 + n + m
-        self.out_order = np.argsort(self.tail, kind="stable")
-        self.out_ptr = np.concatenate([[0], np.cumsum(np.bincount(self.tail, minlength=size))])
+        self.out_order, self.out_ptr = _grouped(self.tail, size)
         self.position = np.empty_like(self.out_order)
         self.position[self.out_order] = np.arange(self.out_order.size)
-        self.in_order = np.argsort(self.head, kind="stable")
-        self.in_ptr = np.concatenate([[0], np.cumsum(np.bincount(self.head, minlength=size))])
         indices = self.head[self.out_order].astype(np.int32)
         self.graph = sp.csr_matrix(
             (np.zeros(self.tail.size), indices, self.out_ptr.astype(np.int32)), shape=(size, size)
         )
         self.data = self.graph.data  # the graph's own array, updated in place
-        self._refresh(np.arange(self.tail.size))
+        self._refresh_all()
 
     def new_pairs(self) -> np.ndarray:
         return self.fresh
 
-    def _refresh(self, arcs: np.ndarray) -> None:
+    def _weights(self, arcs: np.ndarray | slice) -> np.ndarray:
         reduced = self.cost[arcs] + self.pi[self.tail[arcs]] - self.pi[self.head[arcs]]
-        live = self.cap[arcs] > 0
-        self.data[self.position[arcs]] = np.where(live, np.maximum(reduced, 0.0), _NO_ARC)
+        return np.where(self.cap[arcs] > 0, np.maximum(reduced, 0.0), _NO_ARC)
 
-    def _arcs_at(self, nodes: np.ndarray) -> np.ndarray:
-        """Ids of all arcs leaving or entering `nodes` (repeats possible)."""
-        nodes = nodes.tolist()
-        out = [self.out_order[self.out_ptr[v] : self.out_ptr[v + 1]] for v in nodes]
-        into = [self.in_order[self.in_ptr[v] : self.in_ptr[v + 1]] for v in nodes]
-        return np.concatenate(out + into)
+    def _refresh_all(self) -> None:
+        self.data[:] = self._weights(slice(None))[self.out_order]
 
-    def settle(self, k: int) -> None:
-        """Bring new pair k into the solution if a cycle through it improves it."""
+    def _refresh_at(self, nodes: np.ndarray) -> None:
+        """Rewrite the weights of the arcs at `nodes`, or of all arcs when that is about as
+        much work (a wide Dijkstra search reaches most of the network)."""
+        nodes = np.unique(nodes)
+        if 8 * (self.out_ptr[nodes + 1] - self.out_ptr[nodes]).sum() >= self.tail.size:
+            self._refresh_all()
+            return
+        leaving = _ranges(self.out_order, self.out_ptr, nodes)
+        arcs = np.concatenate([leaving, self._reverse_all(leaving)])  # every arc has a reverse
+        self.data[self.position[arcs]] = self._weights(arcs)
+
+    def settle(self, k: int) -> bool:
+        """Bring new pair k into the solution if a cycle through it improves it; False (and
+        nothing done) when a pair left out of the network could lie within the search radius."""
         i_node, j_node = 2 + int(self.rows[k]), 2 + self.n + int(self.cols[k])
         reduced = self.cost[k] + self.pi[i_node] - self.pi[j_node]
+        if -reduced >= self.margin:
+            return False
         touched = [np.array([i_node, j_node])]
         self.cap[self.e + k] = 0
         self.cap[k] = 1  # the pair is now a residual arc of its own
@@ -111,6 +125,7 @@ class _Network:
             )
             back = dist[i_node]
             cap = min(back, -reduced)
+            self.margin -= cap
             near = np.flatnonzero(dist < cap)
             self.pi[near] += dist[near] - cap
             touched.append(near)
@@ -123,7 +138,8 @@ class _Network:
                     self._push(self._arc(a, b))
                 self._push(k)
                 touched.append(np.array(path))
-        self._refresh(self._arcs_at(np.concatenate(touched)))
+        self._refresh_at(np.concatenate(touched))
+        return True
 
     def _arc(self, a: int, b: int) -> int:
         """The arc a -> b (there is at most one in each direction)."""
@@ -157,6 +173,16 @@ class _Network:
                 return arc - size
         return self.back_to_source + (arc == self.back_to_source)
 
+    def _reverse_all(self, arcs: np.ndarray) -> np.ndarray:
+        """`_reverse` of every arc in `arcs`."""
+        out = np.full(arcs.size, self.back_to_source)
+        out[arcs == self.back_to_source] += 1
+        for low, size in ((0, self.e), (self.source_out, self.n), (self.sink_in, self.m)):
+            first = (low <= arcs) & (arcs < low + size)
+            second = (low + size <= arcs) & (arcs < low + 2 * size)
+            out[first], out[second] = arcs[first] + size, arcs[second] - size
+        return out
+
     def assignment(self) -> np.ndarray:
         mentor = np.full(self.n, -1, dtype=np.int64)
         used = self.cap[self.e : 2 * self.e] == 1
@@ -164,3 +190,10 @@ class _Network:
             raise RuntimeError("repair gave a mentee two mentors")
         mentor[self.rows[used]] = self.cols[used]
         return mentor
+
+
+def _ranges(order: np.ndarray, ptr: np.ndarray, nodes: np.ndarray) -> np.ndarray:
+    """order[ptr[v]:ptr[v + 1]] for every v in `nodes`, concatenated, without a Python loop."""
+    start, length = ptr[nodes], ptr[nodes + 1] - ptr[nodes]
+    shift = np.repeat(start - np.cumsum(length) + length, length)
+    return order[shift + np.arange(shift.size)]

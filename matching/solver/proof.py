@@ -12,7 +12,7 @@ from scipy.sparse.csgraph import bellman_ford
 # The package, not a name from it: _duals reads _JACOBI_ITERATIONS from it at call time so
 # that a patched `matching.solver._JACOBI_ITERATIONS` (as in the tests) takes effect.
 from matching import solver as _package
-from matching.solver.candidates import _chunks, _Edges, _Problem, _quantize
+from matching.solver.candidates import _chunks, _Edges, _grouped, _Problem, _quantize
 
 if TYPE_CHECKING:
     from matching.solver.exact import _Candidates
@@ -34,34 +34,38 @@ def _duals(*, edges: _Edges, mentor: np.ndarray, residual: np.ndarray, big: int)
     v_j = max(0, max_i (w_ij - u_i)), reached from v = 0 by monotone sweeps (longest paths).
     Returns None when no such prices exist, i.e. the solution is not optimal.
     """
-    usable = residual[edges.cols] > 0
-    rows, cols = edges.rows[usable], edges.cols[usable]
-    weight = big + edges.q[usable]
+    rows, cols, q = edges.rows, edges.cols, edges.q
+    usable = residual[cols] > 0
+    if not usable.all():
+        rows, cols, q = rows[usable], cols[usable], q[usable]
     matched = mentor >= 0
     chosen = mentor[rows] == cols
     own = np.zeros(mentor.size, dtype=np.int64)
-    own[rows[chosen]] = weight[chosen]
+    own[rows[chosen]] = big + q[chosen]
     load = np.bincount(mentor[matched], minlength=residual.size)
     spare = load < residual
-    order = np.argsort(cols, kind="stable")
-    rows, cols, weight = rows[order], cols[order], weight[order]
-    starts = np.flatnonzero(np.r_[True, cols[1:] != cols[:-1]]) if cols.size else cols
+    order, ptr = _grouped(cols, residual.size)  # pairs by mentor: one reduceat per sweep
+    rows, weight = rows[order], big + q[order]
+    listed = np.flatnonzero(ptr[:-1] < ptr[1:])  # mentors with any pair
     v = np.zeros(residual.size, dtype=np.int64)
     held = np.flatnonzero(matched)
+    gain = np.empty_like(weight)  # reused: a fresh array per sweep costs more in page faults
     for _ in range(_package._JACOBI_ITERATIONS):
         u = np.zeros(mentor.size, dtype=np.int64)
         u[held] = own[held] - v[mentor[held]]
         if (u < 0).any():
             return None
         bound = np.zeros_like(v)
-        if cols.size:
-            bound[cols[starts]] = np.maximum.reduceat(weight - u[rows], starts)
+        if rows.size:
+            np.subtract(weight, np.take(u, rows, out=gain), out=gain)
+            bound[listed] = np.maximum.reduceat(gain, ptr[listed])
         np.maximum(bound, 0, out=bound)
         if (bound[spare] > 0).any():
             return None
         if np.array_equal(bound, v):
             return _Duals(u=u, v=v)
         v = bound
+    cols = np.repeat(np.arange(residual.size), np.diff(ptr))
     return _duals_bellman_ford(rows, cols, weight, mentor, own, spare)
 
 

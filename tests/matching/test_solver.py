@@ -15,10 +15,12 @@ from matching.scoring import HOURS_PER_WEEK, PairScorer, PairScoreSource, SideFe
 from matching.solver import (
     RESOLUTION,
     DenseScores,
+    exact,
     solve_optimal,
     solve_stable,
     stability_cost,
 )
+from matching.solver.candidates import _grouped
 
 
 def units(scores: np.ndarray) -> np.ndarray:
@@ -370,6 +372,46 @@ def test_certificate_reports_the_work_done():
     assert cert["rows_rescored"] > 0 and cert["pairs_added"] > 0 and cert["repairs"] >= 1
     assert cert["dual_gap"] == 0
     assert {"scan", "solve", "certify", "total"} <= set(result.timings)
+
+
+def repairs_of(monkeypatch, seed: int, pool_size: int) -> list[dict]:
+    """The arguments of every repair the solver makes on a medium instance."""
+    calls = []
+
+    def recording(**kwargs):
+        calls.append(kwargs)
+        return repair(**kwargs)
+
+    repair = exact._repair
+    monkeypatch.setattr(exact, "_repair", recording)
+    scores, forbidden, capacities = random_instance(seed, 200, 80)
+    solve_optimal(scores=scores, capacities=capacities, forbidden=forbidden, pool_size=pool_size)
+    monkeypatch.undo()
+    return calls
+
+
+@pytest.mark.parametrize(("seed", "pool_size"), [(0, 2), (2, 2), (7, 2), (2, 5)])
+def test_a_repair_on_the_nearby_pairs_equals_the_repair_on_all_pairs(monkeypatch, seed, pool_size):
+    calls = repairs_of(monkeypatch, seed, pool_size)
+    assert calls
+    for call in calls:
+        everything = (call["edges"], call["new"], call["mentor"], call["duals"], call["problem"])
+        on_all = exact._settle_new(*everything, call["big"], np.inf)
+        assert np.array_equal(exact._repair(**call), on_all)
+
+
+def test_a_repair_stops_before_a_pair_left_out_could_matter(monkeypatch):
+    call = repairs_of(monkeypatch, 9, 2)[0]
+    everything = (call["edges"], call["new"], call["mentor"], call["duals"], call["problem"])
+    assert exact._settle_new(*everything, call["big"], 1.0) is None
+
+
+@pytest.mark.parametrize(("size", "count"), [(1, 0), (3, 1), (5, 40), (300, 5000)])
+def test_grouping_equals_a_stable_sort(size, count):
+    keys = np.random.default_rng(count).integers(0, size, count)
+    order, starts = _grouped(keys, size)
+    assert np.array_equal(order, np.argsort(keys, kind="stable"))
+    assert np.array_equal(starts, np.r_[0, np.cumsum(np.bincount(keys, minlength=size))])
 
 
 def test_dense_scores_adapter_marks_forbidden_pairs():

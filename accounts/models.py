@@ -1,4 +1,9 @@
+import uuid
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
@@ -28,8 +33,9 @@ class UserManager(BaseUserManager):
 
 
 class Visibility(models.TextChoices):
-    """Who besides the program's coordinators sees a detail of a person. The default shares
-    the least; coordinators of a program always see its participants."""
+    """Who besides the program's coordinators sees a detail of a person; coordinators of a
+    program always see its participants. The email address is shared least by default; the
+    profile and photo go to the person's own mentors and mentees, who are why they exist."""
 
     COORDINATORS = "coordinators", _("Only coordinators")
     MATCHES = "matches", _("My mentors and mentees")
@@ -66,14 +72,14 @@ class User(AbstractUser):
         _("who sees my profile"),
         max_length=12,
         choices=Visibility.choices,
-        default=Visibility.COORDINATORS,
+        default=Visibility.MATCHES,
         help_text=_("Your name is always shown to the people you are matched with."),
     )
     photo_visibility = models.CharField(
         _("who sees my photo"),
         max_length=12,
         choices=Visibility.choices,
-        default=Visibility.COORDINATORS,
+        default=Visibility.MATCHES,
     )
 
     USERNAME_FIELD = "email"
@@ -93,3 +99,95 @@ class User(AbstractUser):
     @property
     def name(self) -> str:
         return self.display_name or self.get_full_name() or self.email.split("@")[0]
+
+
+#: How many links and languages a profile lists, and how long each may be.
+MAX_LINKS = 5
+MAX_LINK_LENGTH = 300
+MAX_LANGUAGES = 10
+MAX_LANGUAGE_LENGTH = 40
+_web_address = URLValidator(schemes=["http", "https"])
+
+
+def validate_links(value) -> None:
+    """A list of at most MAX_LINKS web addresses, http or https only: a javascript: or data:
+    link would run in the viewer's page when clicked."""
+    if not isinstance(value, list) or not all(isinstance(link, str) for link in value):
+        raise ValidationError(_("Links must be a list of web addresses."))
+    if len(value) > MAX_LINKS:
+        raise ValidationError(
+            _("At most %(max)s links, please."), params={"max": MAX_LINKS}, code="too_many"
+        )
+    for link in value:
+        if len(link) > MAX_LINK_LENGTH:
+            raise ValidationError(
+                _("A link may be at most %(max)s characters long."),
+                params={"max": MAX_LINK_LENGTH},
+                code="too_long",
+            )
+        try:
+            _web_address(link)
+        except ValidationError:
+            raise ValidationError(
+                _("“%(link)s” is not a web address starting with http:// or https://."),
+                params={"link": link[:80]},
+                code="invalid_link",
+            ) from None
+
+
+def validate_languages(value) -> None:
+    """A list of at most MAX_LANGUAGES short names."""
+    if not isinstance(value, list) or not all(isinstance(name, str) for name in value):
+        raise ValidationError(_("Languages must be a list of names."))
+    if len(value) > MAX_LANGUAGES:
+        raise ValidationError(
+            _("At most %(max)s languages, please."), params={"max": MAX_LANGUAGES}, code="too_many"
+        )
+    if any(not name.strip() or len(name) > MAX_LANGUAGE_LENGTH for name in value):
+        raise ValidationError(
+            _("Each language is a name of at most %(max)s characters."),
+            params={"max": MAX_LANGUAGE_LENGTH},
+            code="invalid_language",
+        )
+
+
+def profile_photo_path(instance, filename: str) -> str:
+    """profiles/<random>.jpg: every photo is re-encoded as JPEG (accounts/photos.py), and a
+    new name per upload says nothing about the person and changes whenever the photo does."""
+    return f"profiles/{uuid.uuid4().hex}.jpg"
+
+
+class Profile(models.Model):
+    """What a person tells the people they mentor or are mentored by about themselves. Made
+    the first time they save it; who sees it follows `User.profile_visibility` and, for the
+    photo, `User.photo_visibility` (accounts/visibility.py)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        primary_key=True,
+        related_name="profile",
+    )
+    pronouns = models.CharField(
+        _("pronouns"), max_length=40, blank=True, help_text=_("For example: she/her, they/them.")
+    )
+    bio = models.TextField(_("about me"), max_length=2000, blank=True)
+    languages = models.JSONField(
+        _("languages"), default=list, blank=True, validators=[validate_languages]
+    )
+    offers = models.TextField(
+        _("what I can offer"),
+        max_length=1000,
+        blank=True,
+        help_text=_("Experience, skills or introductions you can share."),
+    )
+    links = models.JSONField(_("links"), default=list, blank=True, validators=[validate_links])
+    photo = models.FileField(_("photo"), max_length=200, blank=True, upload_to=profile_photo_path)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self):
+        return str(self.user)

@@ -4,7 +4,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
+from accounts.models import Profile, User
+from accounts.services import profile_erase
 from mentoring.personal_data import (
     DELETED_NAME,
     Erase,
@@ -51,6 +52,16 @@ register(
     ],
     erase=_user_tombstone,
     section=_("Account"),
+)
+
+# The profile is the person's own: erasure deletes the photo's file and the row. The archive
+# names the stored photo file; the photo itself is shown on the person's profile page.
+register(
+    Profile,
+    people=["user"],
+    export=["pronouns", "bio", "languages", "offers", "links", "photo", "updated_at"],
+    erase=profile_erase,
+    section=_("Profile"),
 )
 
 register(

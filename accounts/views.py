@@ -1,11 +1,40 @@
+from pathlib import PurePosixPath
+
 from allauth.account import app_settings as allauth_settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
 
-from accounts.forms import ProfileForm
-from accounts.services import user_update_profile
+from accounts.forms import ProfileAboutForm, ProfileForm, ProfilePhotoForm
+from accounts.models import Profile
+from accounts.permissions import photo_for_viewer, profile_card_for_viewer
+from accounts.selectors import photo_url
+from accounts.services import (
+    profile_photo_remove,
+    profile_photo_set,
+    profile_update,
+    user_update_profile,
+)
+
+
+def _profile_page(request, *, status=200, **forms):
+    """The profile page: the account's name and time zone, the profile's text and its photo,
+    each a form of its own; `forms` are bound ones to show again with their errors."""
+    user = request.user
+    profile = Profile.objects.filter(user=user).first()
+    context = {
+        "form": forms.get("form") or ProfileForm(instance=user),
+        "about_form": forms.get("about_form") or ProfileAboutForm.for_profile(profile),
+        "photo_form": forms.get("photo_form") or ProfilePhotoForm(),
+        "photo_url": photo_url(profile) if profile and profile.photo else "",
+        "profile_visibility": user.get_profile_visibility_display(),
+        "photo_visibility": user.get_photo_visibility_display(),
+    }
+    return render(request, "accounts/profile_edit.html", context, status=status)
 
 
 @login_required
@@ -19,7 +48,81 @@ def profile_edit(request):
         )
         messages.success(request, _("Your profile was saved."))
         return redirect("accounts:profile")
-    return render(request, "accounts/profile_edit.html", {"form": form})
+    return _profile_page(request, form=form)
+
+
+@login_required
+@require_POST
+def profile_about(request):
+    """Save the profile's text. A refused form shows the page again with the errors, nothing
+    saved."""
+    form = ProfileAboutForm(request.POST)
+    if form.is_valid():
+        try:
+            profile_update(user=request.user, **form.cleaned_data)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Your profile was saved."))
+            return redirect("accounts:profile")
+    messages.error(request, _("Your profile was not saved: see the form below."))
+    return _profile_page(request, about_form=form, status=400)
+
+
+@login_required
+@require_POST
+def profile_photo(request):
+    """Store a new photo (checked, shrunk and stripped of its metadata by the service). A
+    refused file shows the page again with the reason; the old photo stays."""
+    form = ProfilePhotoForm(request.POST, request.FILES)
+    if form.is_valid():
+        try:
+            profile_photo_set(user=request.user, upload=form.cleaned_data["photo"])
+        except ValidationError as exc:
+            form.add_error("photo", exc)
+        else:
+            messages.success(request, _("Your photo was saved."))
+            return redirect("accounts:profile")
+    messages.error(request, _("Your photo was not saved: see the form below."))
+    return _profile_page(request, photo_form=form, status=400)
+
+
+@login_required
+@require_POST
+def profile_photo_delete(request):
+    profile_photo_remove(user=request.user)
+    messages.success(request, _("Your photo was removed."))
+    return redirect("accounts:profile")
+
+
+@login_required
+@require_GET
+def person_detail(request, pk):
+    """A person's profile, for those their visibility settings let see it (404 otherwise)."""
+    card = profile_card_for_viewer(viewer=request.user, pk=pk)
+    return render(request, "accounts/person_detail.html", {"card": card})
+
+
+@login_required
+@require_GET
+def person_photo(request, pk):
+    """A person's photo, for those their visibility settings let see it (404 otherwise). The
+    browser may keep it but asks again each time (no-cache), so a photo hidden or replaced
+    since is not shown from its cache; an unchanged one costs a 304."""
+    profile = photo_for_viewer(viewer=request.user, pk=pk)
+    etag = f'"{PurePosixPath(profile.photo.name).stem}"'
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponseNotModified()
+    else:
+        try:
+            handle = profile.photo.open("rb")
+        except OSError:
+            raise Http404("No such photo.") from None
+        response = FileResponse(handle, content_type="image/jpeg")
+    response["ETag"] = etag
+    response["Cache-Control"] = "private, no-cache"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
 
 
 def email_confirmed(request):

@@ -3,7 +3,8 @@
 A person chooses, per detail, who besides coordinators sees it (`User.<detail>_visibility`):
 only coordinators (the default: it shares the least), also the people they are matched with,
 or also everyone in their programs. `can_see` answers for a relation the caller states;
-`relation_between` works the relation out in one query.
+`relation_between` works the relation out in one query; `profile_visible_to` and
+`photo_visible_to` do both for the profile and its photo.
 
 This module sits below programs and matching, so it knows them only by the relation names
 they give the user model (applications, matches, coordinated programs), never by import.
@@ -99,6 +100,26 @@ def relation_between(*, viewer, person) -> Relation:
     if is_partner or is_peer:
         return Relation.PARTNER
     return Relation.MEMBER if is_member else Relation.NOBODY
+
+
+def _visible(viewer, person, detail: str, relation: Relation | None) -> bool:
+    if viewer is None or not viewer.is_authenticated:
+        return False
+    if relation is None:
+        relation = relation_between(viewer=viewer, person=person)
+    return can_see(viewer=viewer, person=person, detail=detail, relation=relation)
+
+
+def profile_visible_to(*, viewer, person, relation: Relation | None = None) -> bool:
+    """Whether `viewer` may see `person`'s profile (pronouns, about, languages, offers, links).
+    A caller that knows the relation (the match page: partners) passes it and spares the
+    query; otherwise it is worked out."""
+    return _visible(viewer, person, "profile", relation)
+
+
+def photo_visible_to(*, viewer, person, relation: Relation | None = None) -> bool:
+    """Whether `viewer` may see `person`'s photo (see `profile_visible_to`)."""
+    return _visible(viewer, person, "photo", relation)
 
 
 def visible_email(*, viewer, person, relation: Relation) -> str:

@@ -92,6 +92,7 @@ class Found:
         from evaluation.models import CheckIn
         from matching.models import Match
         from mentoring.demo import DEMO_DOMAIN
+        from messaging.services import conversation_for_match
         from programs.models import Application, Program
         from sessions.models import Meeting
 
@@ -112,6 +113,7 @@ class Found:
         self.informal_application = informal
         self.people["informal"] = informal.user
         self.meeting = Meeting.objects.filter(match=self.match).order_by("start")[0]
+        self.conversation = conversation_for_match(match=self.match)
         self.checkin = (  # one the mentee can still answer (a missed one redirects)
             CheckIn.objects.filter(
                 application=self.match.mentee,
@@ -150,6 +152,18 @@ def _pages() -> list[Page]:
         Page("training", "mentee", lambda f: r("training:checklist", args=[f.program.pk])),
         Page("preferences", "mentee", lambda f: r("notifications:preferences")),
         Page("profile", "mentee", lambda f: r("accounts:profile")),
+        Page(
+            "mentor's profile",
+            "mentee",
+            lambda f: r("accounts:person-detail", args=[f.match.mentor.user_id]),
+        ),
+        Page("goals", "mentee", lambda f: r("relationships:goals", args=[f.match.pk])),
+        Page("messages", "mentee", lambda f: r("messaging:list")),
+        Page(
+            "conversation",
+            "mentee",
+            lambda f: r("messaging:conversation", args=[f.conversation.pk]),
+        ),
         Page("privacy notice", "mentee", lambda f: r("privacy:notice")),
         Page("privacy settings", "mentee", lambda f: r("privacy:settings")),
         Page("my data", "mentee", lambda f: r("privacy:data")),
@@ -160,6 +174,14 @@ def _pages() -> list[Page]:
             "suggestions",
             "informal",
             lambda f: r("matching:suggestions", args=[f.informal_application.pk]),
+        ),
+        Page(
+            "suggestions (filtered)",
+            "informal",
+            lambda f: (
+                r("matching:suggestions", args=[f.informal_application.pk])
+                + "?language=English&hours=1"
+            ),
         ),
         Page("requests", "informal", lambda f: r("matching:requests")),
         Page("dashboards", "coordinator", lambda f: r("evaluation:program-list")),

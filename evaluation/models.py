@@ -363,6 +363,7 @@ class RiskFlag(models.Model):
         NO_SESSION = "no_session", "No session for a while"
         MISSED_SESSION = "missed_session", "Missed session"
         NO_AGREEMENT = "no_agreement", _("No confirmed agreement")
+        STALE_GOAL = "stale_goal", _("Goal without progress")
 
     match = models.ForeignKey("matching.Match", on_delete=models.CASCADE, related_name="risk_flags")
     reason = models.CharField(max_length=16, choices=Reason.choices)
@@ -384,7 +385,13 @@ class RiskFlag(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(
-                    reason__in=["low_checkin", "no_session", "missed_session", "no_agreement"]
+                    reason__in=[
+                        "low_checkin",
+                        "no_session",
+                        "missed_session",
+                        "no_agreement",
+                        "stale_goal",
+                    ]
                 ),
                 name="risk_flag_reason_valid",
             ),

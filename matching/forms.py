@@ -4,6 +4,11 @@ from django.utils.translation import gettext_lazy as _
 
 from matching.models import EARLY_END_REASONS
 from matching.services.ending import REASON_TEXT_MAX, end_reason_clean
+from matching.services.requests import SuggestionFilters
+from programs.forms import LANGUAGES
+from programs.models import Application, CareerStage, RequestStatus, Topic
+
+MAX_HOURS_IN_COMMON = 40
 
 
 class RequestForm(forms.Form):
@@ -13,6 +18,93 @@ class RequestForm(forms.Form):
         max_length=2000,
         label="Your message",
         help_text="Say hello and what you hope to get from mentoring.",
+    )
+
+
+class SuggestionFilterForm(forms.Form):
+    """A mentee's search over their suggestions, read from the query string so a search
+    can be bookmarked. A value that does not fit (an unknown topic, -3 hours) is dropped
+    with a message; the other filters still apply."""
+
+    q = forms.CharField(
+        required=False,
+        max_length=100,
+        label=_("Search"),
+        widget=forms.TextInput(
+            attrs={"type": "search", "placeholder": _("Name, topic or career stage")}
+        ),
+        error_messages={"max_length": _("Search for at most 100 characters.")},
+    )
+    topic = forms.ModelChoiceField(
+        queryset=Topic.objects.none(),
+        required=False,
+        label=_("Topic"),
+        empty_label=_("Any topic"),
+        error_messages={"invalid_choice": _("There is no such topic in this program.")},
+    )
+    stage = forms.ModelChoiceField(
+        queryset=CareerStage.objects.none(),
+        required=False,
+        label=_("Mentor's career stage"),
+        empty_label=_("Any stage"),
+        error_messages={"invalid_choice": _("There is no such career stage in this program.")},
+    )
+    language = forms.ChoiceField(
+        choices=[("", _("Any language")), *((name, name) for name in LANGUAGES)],
+        required=False,
+        label=_("Speaks"),
+        error_messages={"invalid_choice": _("We do not know that language.")},
+    )
+    format = forms.ChoiceField(
+        choices=[
+            ("", _("Online or in person")),
+            (Application.Format.ONLINE, _("Online")),
+            (Application.Format.IN_PERSON, _("In person")),
+        ],
+        required=False,
+        label=_("Meeting"),
+        error_messages={"invalid_choice": _("Choose online or in person.")},
+    )
+    hours = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=MAX_HOURS_IN_COMMON,
+        label=_("Hours a week in common, at least"),
+        error_messages={
+            "invalid": _("Give the hours in common as a whole number."),
+            "min_value": _("Give at least 1 hour in common."),
+            "max_value": _("Give at most %(limit_value)s hours in common."),
+        },
+    )
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["topic"].queryset = Topic.objects.filter(program=program).order_by("name")
+        self.fields["stage"].queryset = CareerStage.objects.filter(program=program)
+        for field in self.fields.values():
+            select = isinstance(field.widget, forms.Select)
+            field.widget.attrs["class"] = "form-select" if select else "form-control"
+
+    def filters(self) -> SuggestionFilters:
+        """The valid filters (call after `is_valid()`); invalid ones are left out."""
+        data = self.cleaned_data
+        return SuggestionFilters(
+            text=data.get("q") or "",
+            topic=data.get("topic"),
+            stage=data.get("stage"),
+            language=data.get("language") or "",
+            format=data.get("format") or "",
+            hours=data.get("hours") or 0,
+        )
+
+
+class RequestStatusForm(forms.Form):
+    """A mentor says whether they take new requests."""
+
+    request_status = forms.ChoiceField(
+        choices=RequestStatus.choices,
+        label=_("Taking requests?"),
+        error_messages={"invalid_choice": _("Choose taking requests, full or away.")},
     )
 
 

@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
@@ -363,13 +365,17 @@ class WaitlistOffer(models.Model):
 
 
 class MatchRequest(models.Model):
-    """Informal programs: a mentee asks a mentor; the mentor accepts or declines."""
+    """Informal programs: a mentee asks a mentor; the mentor accepts or declines. Unanswered
+    for the program's `request_expiry_days`, it expires (the mentor is reminded the day
+    before) and the mentee can ask someone else. `responded_at` is when it stopped pending,
+    whichever way."""
 
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         ACCEPTED = "accepted", "Accepted"
         DECLINED = "declined", "Declined"
         WITHDRAWN = "withdrawn", "Withdrawn"
+        EXPIRED = "expired", _("Expired (no answer)")
 
     program = models.ForeignKey(
         "programs.Program", on_delete=models.CASCADE, related_name="match_requests"
@@ -385,6 +391,12 @@ class MatchRequest(models.Model):
     response = models.TextField(max_length=2000, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     responded_at = models.DateTimeField(null=True, blank=True)
+    reminded_at = models.DateTimeField(
+        _("mentor reminded"),
+        null=True,
+        blank=True,
+        help_text=_("When the mentor was reminded that the request is about to expire."),
+    )
 
     class Meta:
         ordering = ["-created_at"]
@@ -395,9 +407,16 @@ class MatchRequest(models.Model):
                 name="request_one_pending_per_pair",
             ),
         ]
+        # The hourly expiry sweep looks for pending requests by age.
+        indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self):
         return f"{self.mentee.user} asks {self.mentor.user} ({self.status})"
+
+    @property
+    def expires_at(self):
+        """When it expires if nobody answers (a day later if the reminder went out late)."""
+        return self.created_at + timedelta(days=self.program.request_expiry_days)
 
 
 class EndRequest(models.Model):

@@ -19,7 +19,8 @@ TAKING_PART = (
 
 def match_for_participant(*, user, pk) -> Match:
     return get_object_or_404(
-        Match.objects.select_related("program", "mentor__user", "mentee__user"),
+        # The profiles too: the match page shows the partner's (one query, not three).
+        Match.objects.select_related("program", "mentor__user__profile", "mentee__user__profile"),
         Q(mentor__user=user) | Q(mentee__user=user),
         pk=pk,
     )

@@ -168,6 +168,7 @@ register(
         "response",
         "created_at",
         "responded_at",
+        "reminded_at",
     ],
     erase=_match_requests_erase,
     program="program",

@@ -9,6 +9,7 @@ urlpatterns = [
     path("matches/<int:pk>/end/", views.end_request, name="end-request"),
     path("applications/<int:pk>/suggestions/", views.suggestions, name="suggestions"),
     path("requests/", views.requests, name="requests"),
+    path("applications/<int:pk>/taking-requests/", views.request_status, name="request-status"),
     path("requests/<int:pk>/withdraw/", views.request_withdraw_view, name="request-withdraw"),
     path("requests/<int:pk>/<str:answer>/", views.request_answer, name="request-answer"),
     path("programs/<int:program_id>/not-matched-with/", views.exclusions, name="exclusions"),

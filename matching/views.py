@@ -1,12 +1,21 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.selectors import profile_for
 from accounts.visibility import Relation, visible_email
-from matching.forms import AnswerForm, EndRequestForm, ExclusionRequestForm, RequestForm
+from matching.forms import (
+    AnswerForm,
+    EndRequestForm,
+    ExclusionRequestForm,
+    RequestForm,
+    RequestStatusForm,
+    SuggestionFilterForm,
+)
 from matching.models import MatchRequest
 from matching.panels import match_panels
 from matching.permissions import (
@@ -31,13 +40,15 @@ from matching.services.exclusions import (
     exclusion_requests_for,
 )
 from matching.services.requests import (
+    mentor_request_status_set,
     request_accept,
     request_create,
     request_decline,
     request_withdraw,
-    suggestions_for,
+    suggestions_search,
 )
-from programs.models import Application, Program
+from programs.models import Application, Program, RequestStatus
+from programs.permissions import application_for_owner
 
 
 def _errors(request, exc: ValidationError) -> None:
@@ -68,6 +79,9 @@ def _match_page(request, match, *, end_form=None, status=200):
         "partner": partner,
         # The two sides of a match are partners; the partner's settings say what they see.
         "partner_email": visible_email(
+            viewer=request.user, person=partner.user, relation=Relation.PARTNER
+        ),
+        "partner_profile": profile_for(
             viewer=request.user, person=partner.user, relation=Relation.PARTNER
         ),
         "i_am_mentee": i_am_mentee,
@@ -116,6 +130,8 @@ def end_request(request, pk):
 
 @login_required
 def suggestions(request, pk):
+    """The mentee's suggested mentors, searched and filtered from the query string (a bad
+    filter is ignored with a message), one page at a time; asking one posts here."""
     mentee = mentee_application_for_owner(user=request.user, pk=pk)
     form = RequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -129,12 +145,30 @@ def suggestions(request, pk):
         except ValidationError as exc:
             _errors(request, exc)
         else:
-            messages.success(request, f"Your request was sent to {mentor.user.name}.")
+            messages.success(
+                request, _("Your request was sent to %(name)s.") % {"name": mentor.user.name}
+            )
             return redirect("matching:requests")
+    filter_form = SuggestionFilterForm(request.GET, program=mentee.program)
+    if not filter_form.is_valid():
+        for errors in filter_form.errors.values():
+            messages.warning(
+                request, _("%(error)s That filter was ignored.") % {"error": " ".join(errors)}
+            )
+        if request.method == "GET":  # to the address of the search that is shown
+            query = request.GET.copy()
+            for name in filter_form.errors:
+                query.pop(name, None)
+            return redirect(f"{request.path}?{query.urlencode()}" if query else request.path)
+    filters = filter_form.filters()
+    page = suggestions_search(mentee=mentee, filters=filters, page=request.GET.get("page"))
     context = {
         "mentee": mentee,
         "program": mentee.program,
-        "suggestions": suggestions_for(mentee=mentee),
+        "page": page,
+        "suggestions": page.object_list,
+        "filter_form": filter_form,
+        "filtering": filters.active,
         "pending": set(
             MatchRequest.objects.filter(mentee=mentee, status="pending").values_list(
                 "mentor_id", flat=True
@@ -157,8 +191,39 @@ def requests(request):
         "received": received,
         "sent": requests_sent(user=request.user),
         "answer_form": AnswerForm(),
+        # Where the person mentors in a program whose mentees ask: they say if they take more.
+        "mentoring": Application.objects.filter(
+            user=request.user, role="mentor", status="approved", program__kind="informal"
+        )
+        .select_related("program")
+        .order_by("program__name"),
+        "request_statuses": RequestStatus.choices,
     }
     return render(request, "matching/request_list.html", context)
+
+
+@login_required
+@require_POST
+def request_status(request, pk):
+    """A mentor marks themselves taking requests, full or away in one program."""
+    mentor = application_for_owner(user=request.user, pk=pk)
+    if mentor.role != "mentor":
+        raise Http404("Only mentors take requests.")
+    form = RequestStatusForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, " ".join(form.errors["request_status"]))
+        return redirect("matching:requests")
+    try:
+        mentor_request_status_set(mentor=mentor, status=form.cleaned_data["request_status"])
+    except ValidationError as exc:
+        _errors(request, exc)
+    else:
+        messages.success(
+            request,
+            _("Saved for %(program)s: %(status)s.")
+            % {"program": mentor.program.name, "status": mentor.get_request_status_display()},
+        )
+    return redirect("matching:requests")
 
 
 @login_required

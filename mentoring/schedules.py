@@ -29,6 +29,11 @@ DEFAULT_SCHEDULES: list[dict] = [
         "every_seconds": 3600,
     },
     {
+        "name": "Mentoring requests: remind mentors the day before, expire unanswered ones",
+        "task": "matching.daily",
+        "every_seconds": 3600,
+    },
+    {
         "name": "Training: remind people of unfinished required steps",
         "task": "training.daily",
         "every_seconds": 3600,

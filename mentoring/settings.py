@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "matching.apps.MatchingConfig",
     "sessions.apps.SessionsConfig",
     "relationships.apps.RelationshipsConfig",
+    "messaging.apps.MessagingConfig",
     "outcomes.apps.OutcomesConfig",
     "evaluation.apps.EvaluationConfig",
     "notifications.apps.NotificationsConfig",
@@ -103,6 +104,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "mentoring.context_processors.navigation",
+                "messaging.context_processors.unread_messages",
             ],
         },
     },
@@ -195,8 +197,32 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env_str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
+# Uploaded files (profile photos, training files, data exports) go through Django's storage
+# API and are served only by views that check who asks, never from a public media URL. They
+# live under MEDIA_ROOT, or with MEDIA_STORAGE=s3 in a private S3-compatible bucket through
+# django-storages, which then also needs boto3 (pip install boto3: not in requirements.txt,
+# as the local default does not use it). Without S3 keys boto3 uses its own credential chain.
+MEDIA_STORAGE = env_str("MEDIA_STORAGE", default="filesystem")
+if MEDIA_STORAGE not in {"filesystem", "s3"}:
+    raise ImproperlyConfigured(f"MEDIA_STORAGE={MEDIA_STORAGE!r} must be filesystem or s3.")
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": (
+        {
+            "BACKEND": "storages.backends.s3.S3Storage",
+            "OPTIONS": {
+                "bucket_name": env_str("S3_BUCKET", required=True),
+                "endpoint_url": env_str("S3_ENDPOINT_URL"),
+                "access_key": env_str("S3_ACCESS_KEY_ID"),
+                "secret_key": env_str("S3_SECRET_ACCESS_KEY"),
+                "region_name": env_str("S3_REGION"),
+                "default_acl": "private",
+                "querystring_auth": True,
+                "file_overwrite": False,
+            },
+        }
+        if MEDIA_STORAGE == "s3"
+        else {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+    ),
     "staticfiles": {
         "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG

@@ -24,6 +24,7 @@ urlpatterns = [
     path("matching/", include("matching.urls")),
     path("training/", include("training.urls")),
     path("relationships/", include("relationships.urls")),
+    path("messages/", include("messaging.urls")),
     path("outcomes/", include("outcomes.urls")),
     path("evaluation/", include("evaluation.urls")),
     # Shadows the admin's own "view on site" redirect (same pattern): only objects the user

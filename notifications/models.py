@@ -35,6 +35,11 @@ class Kind(models.TextChoices):
     DATA_EXPORT_READY = "data_export_ready", _("Your personal data download is ready")
     ACCOUNT_DELETION_SCHEDULED = "account_deletion_scheduled", _("Account deletion scheduled")
     PARTNER_ACCOUNT_DELETED = "partner_account_deleted", _("A partner deleted their account")
+    NEW_MESSAGES = "new_messages", _("New messages")
+    ANNOUNCEMENT = "announcement", _("Announcement from the coordinators")
+    MESSAGE_REPORTED = "message_reported", _("A message was reported (coordinator)")
+    REQUEST_EXPIRING = "request_expiring", _("Mentoring request about to expire")
+    REQUEST_EXPIRED = "request_expired", _("Mentoring request expired")
 
 
 # Nudges people may turn off; confirmations and decisions always go out.
@@ -48,6 +53,8 @@ OPTIONAL_KINDS = frozenset(
         Kind.SESSION_REMINDER,
         Kind.TRAINING_REMINDER,
         Kind.AGREEMENT_REMINDER,
+        Kind.NEW_MESSAGES,
+        Kind.REQUEST_EXPIRING,
     }
 )
 
@@ -109,7 +116,13 @@ class Notification(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.get_kind_display()} to {self.to_email} ({self.status})"
+        # Not get_kind_display(): it rebuilds a dict of every kind on each call, and the
+        # admin's list calls this once per row.
+        try:
+            kind = Kind(self.kind).label
+        except ValueError:
+            kind = self.kind
+        return f"{kind} to {self.to_email} ({self.status})"
 
     @property
     def is_optional(self) -> bool:

@@ -246,6 +246,7 @@ def _admin_history_anonymise(program: Program, program_declarations) -> int:
     ..."): for the program's rows, the name becomes "<kind> #<id>" and the change message,
     which can name inline rows too, goes. One UPDATE per model."""
     changed = 0
+    types = ContentType.objects.get_for_models(*(d.model for d in program_declarations))
     for declaration in program_declarations:
         model = declaration.model
         keys = (
@@ -254,7 +255,7 @@ def _admin_history_anonymise(program: Program, program_declarations) -> int:
             .values("_log_key")
         )
         changed += LogEntry.objects.filter(
-            content_type=ContentType.objects.get_for_model(model),
+            content_type=types[model],
             object_id__in=Subquery(keys),
         ).update(
             object_repr=Concat(

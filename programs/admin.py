@@ -163,6 +163,10 @@ class ProgramAdmin(ProgramScopedAdmin):
             },
         ),
         (
+            _("The pair's own space"),
+            {"fields": ["goal_stale_days", "request_expiry_days"]},
+        ),
+        (
             _("Outcomes"),
             {"fields": ["outcome_terms", "outcome_first_term", "min_cell_size"]},
         ),

@@ -133,6 +133,22 @@ class Program(models.Model):
         default=3,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
+    # The pair's own space (goals, requests in informal programs).
+    goal_stale_days = models.PositiveSmallIntegerField(
+        _("goal without progress (days)"),
+        default=30,
+        validators=[MinValueValidator(3), MaxValueValidator(365)],
+        help_text=_("A pair whose open goal has had no progress this many days is at risk."),
+    )
+    request_expiry_days = models.PositiveSmallIntegerField(
+        _("requests expire after (days)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+        help_text=_(
+            "Informal programs: a mentoring request the mentor has not answered expires, and "
+            "the mentee can ask someone else; the mentor is reminded once the day before."
+        ),
+    )
     outcome_terms = models.TextField(
         _("terms"),
         blank=True,
@@ -408,6 +424,14 @@ class Question(models.Model):
         return self.audience == Audience.BOTH or self.audience == f"{role}s"
 
 
+class RequestStatus(models.TextChoices):
+    """Whether a mentor takes new requests in an informal program."""
+
+    OPEN = "open", _("Taking requests")
+    FULL = "full", _("Full")
+    AWAY = "away", _("Unavailable for now")
+
+
 class Application(models.Model):
     """One person's application to one program in one role."""
 
@@ -447,6 +471,13 @@ class Application(models.Model):
         help_text="Mentors: how many mentees you can take.",
     )
     motivation = models.TextField(blank=True, max_length=4000)
+    request_status = models.CharField(
+        _("taking requests"),
+        max_length=12,
+        choices=RequestStatus.choices,
+        default=RequestStatus.OPEN,
+        help_text=_("Mentors in informal programs: full or away drops you out of suggestions."),
+    )
     submitted_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
     decided_at = models.DateTimeField(null=True, blank=True)

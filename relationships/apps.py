@@ -16,8 +16,12 @@ class RelationshipsConfig(AppConfig):
     def ready(self):
         from matching.panels import match_panel_register
         from programs.signals import program_copied
-        from relationships.panels import agreement_panel, certificate_panel
+        from relationships.log_section import goals_log_section
+        from relationships.panels import agreement_panel, certificate_panel, goals_panel
+        from sessions.log_sections import log_section_register
 
         program_copied.connect(_on_program_copied, dispatch_uid="relationships.program_copied")
         match_panel_register(agreement_panel)
+        match_panel_register(goals_panel)
         match_panel_register(certificate_panel)
+        log_section_register(goals_log_section)

@@ -1,5 +1,6 @@
-"""Demo data for the relationships app: an agreement template, a confirmed agreement, a
-match ended early with its reason, and a mentor of an ended program with a certificate."""
+"""Demo data for the relationships app: an agreement template, a confirmed agreement with the
+pair's goals, a match ended early with its reason, and a mentor of an ended program with a
+certificate."""
 
 from datetime import UTC, datetime, time, timedelta
 
@@ -15,9 +16,17 @@ from relationships.models import (
     AgreementTemplate,
     Channel,
     Frequency,
+    Goal,
+    GoalProgress,
 )
 from relationships.services import agreement_save, match_close_planned
 from relationships.services.daily import today_utc
+from relationships.services.goals import (
+    goal_create,
+    goal_progress_record,
+    milestone_add,
+    milestone_set_done,
+)
 
 DEMO_SESSIONS = 4
 
@@ -62,6 +71,45 @@ def _agree(match: Match, template: AgreementTemplate) -> None:
         by=match.mentee.user,
         data={"mentee_hopes": "Settle in and get on top of my deadlines.", "confidentiality": True},
         confirm=True,
+    )
+
+
+def _goals(match: Match) -> None:
+    """A goal set with the mentor, two milestones (the first done) and progress over time;
+    and a second goal, still new."""
+    started = timezone.localdate(match.started_at)
+    first = goal_create(
+        match=match,
+        by=match.mentee.user,
+        title="Get on top of my deadlines",
+        why="I missed two hand-ins last term and want to stop cramming.",
+        measure="Every assignment handed in on time for the rest of term.",
+        start_on=started,
+        target_on=started + timedelta(days=90),
+    )
+    plan = milestone_add(
+        goal=first, by=match.mentee.user, title="A weekly study timetable", due_on=started
+    )
+    milestone_add(
+        goal=first,
+        by=match.mentor.user,
+        title="First essay in two days early",
+        due_on=started + timedelta(days=30),
+    )
+    milestone_set_done(milestone=plan, by=match.mentee.user)
+    entry = goal_progress_record(
+        goal=first, by=match.mentee.user, level="some", note="Timetable drafted; kept to it."
+    )
+    GoalProgress.objects.filter(pk=entry.pk).update(created_at=match.started_at)
+    goal_progress_record(goal=first, by=match.mentor.user, level="good")
+    goal_create(
+        match=match,
+        by=match.mentor.user,
+        title="Join a society",
+        why="To meet people outside the course.",
+        measure="Going to a society's meetings for a month.",
+        start_on=started,
+        target_on=started + timedelta(days=60),
     )
 
 
@@ -135,12 +183,15 @@ def _ended_program(program: Program, match: Match) -> Match:
 def demo_relationships_seed(*, program: Program, matches: list) -> None:
     """Seed the relationships demo for `program` (the demo's formal program) and `matches`
     (its active matches): an agreement template with one field of the coordinator's, a
-    confirmed agreement for the first match, the second match ended early (schedules, as
-    the mentee asked), and last year's ended run of the program in which the first match's
-    mentor held enough sessions for a certificate. Safe to run twice."""
+    confirmed agreement and goals with milestones and progress for the first match, the
+    second match ended early (schedules, as the mentee asked), and last year's ended run of
+    the program in which the first match's mentor held enough sessions for a certificate.
+    Safe to run twice."""
     template = _agreement_template(program)
     if matches and not Agreement.objects.filter(match__program=program).exists():
         _agree(matches[0], template)
+    if matches and not Goal.objects.filter(match__program=program).exists():
+        _goals(matches[0])
     if matches:
         _ended_program(program, matches[0])
     ended_early = Match.objects.filter(program=program, status=Match.Status.ENDED).exclude(

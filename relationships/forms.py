@@ -1,7 +1,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from relationships.models import Agreement, Channel, Frequency
+from programs.models import Goal as VocabularyGoal
+from relationships.models import Agreement, Channel, Frequency, Goal, Level
+
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
 class AgreementForm(forms.Form):
@@ -28,7 +31,7 @@ class AgreementForm(forms.Form):
     planned_end_on = forms.DateField(
         label=_("Planned end date"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        widget=DATE,
         help_text=_("By default the program's end date."),
     )
     confidentiality = forms.BooleanField(
@@ -105,3 +108,72 @@ def agreement_initial(*, agreement: Agreement, side: str, answers: dict[int, str
     }
     initial.update({f"field_{pk}": value for pk, value in answers.items()})
     return initial
+
+
+class GoalForm(forms.Form):
+    """A goal in the SMART shape. A goal from the program's list needs no title of its own."""
+
+    vocabulary = forms.ModelChoiceField(
+        queryset=VocabularyGoal.objects.none(),
+        required=False,
+        label=_("Start from one of the program's goals"),
+        empty_label=_("— a goal of your own —"),
+    )
+    title = forms.CharField(label=_("What do you want to achieve?"), max_length=200, required=False)
+    why = forms.CharField(
+        label=_("Why does it matter?"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    measure = forms.CharField(
+        label=_("How will you know you got there?"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    start_on = forms.DateField(label=_("Start date"), required=False, widget=DATE)
+    target_on = forms.DateField(label=_("Target date"), widget=DATE)
+
+    def __init__(self, *args, program, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["vocabulary"].queryset = program.goals.all()
+        self.fields["vocabulary"].error_messages["invalid_choice"] = _(
+            "Choose one of this program's goals."
+        )
+
+    def clean(self):
+        data = super().clean()
+        if not (data.get("title") or "").strip() and not data.get("vocabulary"):
+            self.add_error("title", _("Say what the goal is, or start from one of the list."))
+        return data
+
+
+def goal_initial(goal: Goal) -> dict:
+    return {name: getattr(goal, name) for name in GoalForm.base_fields}
+
+
+class MilestoneForm(forms.Form):
+    title = forms.CharField(label=_("Milestone"), max_length=200)
+    due_on = forms.DateField(label=_("Due date"), widget=DATE)
+
+
+class ProgressForm(forms.Form):
+    level = forms.ChoiceField(
+        label=_("How far has it come?"),
+        choices=[("", _("Just a note")), *Level.choices],
+        required=False,
+    )
+    note = forms.CharField(
+        label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("level") and not (data.get("note") or "").strip():
+            raise forms.ValidationError(_("Choose how far the goal has come, or write a note."))
+        return data
+
+
+class GoalStatusForm(forms.Form):
+    status = forms.ChoiceField(choices=Goal.Status.choices)

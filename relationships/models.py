@@ -1,9 +1,11 @@
-"""The structure of a relationship: the program's agreement template and each pair's
-mentorship agreement, confirmed by both sides."""
+"""The structure of a relationship: the program's agreement template, each pair's
+mentorship agreement, confirmed by both sides, and the pair's goals with their milestones
+and progress."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 DEFAULT_CONFIDENTIALITY = (
@@ -186,3 +188,151 @@ class AgreementAnswer(models.Model):
 
     def __str__(self):
         return f"{self.field}: {self.value}"
+
+
+# --- goals per pair ------------------------------------------------------------------------
+
+
+class Level(models.TextChoices):
+    """How far a goal has come, as the session log has always asked it."""
+
+    NONE = "none", _("No progress yet")
+    SOME = "some", _("Some progress")
+    GOOD = "good", _("Good progress")
+    DONE = "done", _("Achieved")
+
+
+class Goal(models.Model):
+    """One of a pair's goals in the SMART shape: what, why, how it is measured, by when. The
+    mentee sets them with the mentor; either of the two may edit them. A goal may start from
+    the program's goal vocabulary (`vocabulary`), which keeps the program's figures by goal."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        ACHIEVED = "achieved", _("Achieved")
+        DROPPED = "dropped", _("Dropped")
+
+    match = models.ForeignKey("matching.Match", on_delete=models.CASCADE, related_name="goals")
+    vocabulary = models.ForeignKey(
+        "programs.Goal",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="pair_goals",
+        verbose_name=_("from the program's goals"),
+    )
+    title = models.CharField(_("what"), max_length=200)
+    why = models.TextField(_("why it matters"), max_length=2000, blank=True)
+    measure = models.TextField(_("how you will know"), max_length=2000, blank=True)
+    start_on = models.DateField(_("start date"), default=timezone.localdate)
+    target_on = models.DateField(_("target date"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start_on", "pk"]
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals of pairs")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=["open", "achieved", "dropped"]), name="goal_status_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(target_on__isnull=True) | Q(target_on__gte=F("start_on")),
+                name="goal_target_not_before_start",
+                violation_error_message=_("The target date cannot be before the start date."),
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+
+class Milestone(models.Model):
+    """A step towards a goal, with its own date."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(_("milestone"), max_length=200)
+    due_on = models.DateField(_("due date"))
+    status = models.CharField(
+        _("status"), max_length=4, choices=Status.choices, default=Status.OPEN
+    )
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        verbose_name = _("milestone")
+        verbose_name_plural = _("milestones")
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(status="open") & Q(done_at__isnull=True))
+                | (Q(status="done") & Q(done_at__isnull=False)),
+                name="milestone_done_has_date",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_done(self) -> bool:
+        return self.status == self.Status.DONE
+
+
+class GoalProgress(models.Model):
+    """A dated entry in a goal's timeline: a level, a note, or both; from a session log
+    (`log`) or written directly on the goals page."""
+
+    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="progress")
+    level = models.CharField(_("progress"), max_length=4, choices=Level.choices, blank=True)
+    note = models.TextField(_("note"), max_length=2000, blank=True)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="goal_progress",
+    )
+    log = models.ForeignKey(
+        "mentoring_sessions.SessionLog",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="goal_entries",
+    )
+    # Not auto_now_add: entries migrated from session logs keep the log's date.
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("goal progress")
+        verbose_name_plural = _("goal progress entries")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(level="") | ~Q(note=""), name="goal_progress_level_or_note"
+            ),
+            models.CheckConstraint(
+                condition=Q(level__in=["", *Level.values]), name="goal_progress_level_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["goal", "log"],
+                condition=Q(log__isnull=False),
+                name="goal_progress_once_per_log",
+            ),
+        ]
+        indexes = [models.Index(fields=["goal", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.goal}: {self.get_level_display() or self.note[:40]}"

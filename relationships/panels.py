@@ -1,5 +1,5 @@
-"""The relationships panels on the match page (`matching.panels`): the agreement, and the
-mentor's certificate."""
+"""The relationships panels on the match page (`matching.panels`): the agreement, the
+pair's goals, and the mentor's certificate."""
 
 from datetime import timedelta
 
@@ -13,6 +13,7 @@ from relationships.selectors import (
     agreement_for_match,
     agreement_template_for,
     certificate_status,
+    goals_for_match,
 )
 from relationships.services import agreement_new, agreement_side
 from relationships.services.agreements import partner_of
@@ -67,6 +68,21 @@ def agreement_context(*, match: Match, user) -> dict:
 
 def agreement_panel(*, match: Match, user, request):
     return "relationships/_agreement_panel.html", agreement_context(match=match, user=user)
+
+
+def goals_context(*, match: Match, user) -> dict:
+    """The pair's goals with milestones and progress, for the panel and the goals page."""
+    return {
+        "match": match,
+        "goals": goals_for_match(match=match),
+        "is_mentee": user.pk == match.mentee.user_id,
+        "can_edit": match.is_active,
+        "today": timezone.localdate(),
+    }
+
+
+def goals_panel(*, match: Match, user, request):
+    return "relationships/_goals_panel.html", goals_context(match=match, user=user)
 
 
 def certificate_panel(*, match: Match, user, request):

@@ -1,7 +1,15 @@
 from django.utils.translation import gettext_lazy as _
 
 from mentoring.personal_data import Erase, not_personal, register
-from relationships.models import Agreement, AgreementAnswer, AgreementField, AgreementTemplate
+from relationships.models import (
+    Agreement,
+    AgreementAnswer,
+    AgreementField,
+    AgreementTemplate,
+    Goal,
+    GoalProgress,
+    Milestone,
+)
 
 for model in (AgreementTemplate, AgreementField):
     not_personal(model, reason="agreement templates written by coordinators")
@@ -58,4 +66,64 @@ register(
     retention=Erase.BLANK,
     blank={"value": ""},
     section=_("Answers in mentorship agreements"),
+)
+
+
+# Goals and milestones belong to the pair: erasing one side keeps them for the other (the
+# erased account shows as the "Deleted user"); the erased side's own progress notes go.
+
+
+def _goal_progress_erase(user) -> int:
+    """The erased person's progress notes are replaced by "(removed)" (an entry needs a level
+    or a note, goal_progress_level_or_note); the levels, which show how the goal went, stay
+    for the partner."""
+    return GoalProgress.objects.filter(author=user).exclude(note="").update(note=REMOVED)
+
+
+def _goal_progress_anonymise(program) -> int:
+    """Past the program's retention, the notes go the same way (the levels stay)."""
+    entries = GoalProgress.objects.filter(goal__match__program=program).exclude(note="")
+    return entries.update(note=REMOVED)
+
+
+register(
+    Goal,
+    people=BOTH_SIDES,
+    export=[
+        "match__program__name",
+        "title",
+        "why",
+        "measure",
+        "start_on",
+        "target_on",
+        "status",
+        "closed_at",
+        "created_at",
+    ],
+    erase=Erase.KEEP,
+    program="match__program",
+    retention=Erase.BLANK,
+    blank={"title": REMOVED, "why": "", "measure": ""},
+    section=_("Goals"),
+)
+
+register(
+    Milestone,
+    people=["goal__match__mentor__user", "goal__match__mentee__user"],
+    export=["goal__title", "title", "due_on", "status", "done_at"],
+    erase=Erase.KEEP,
+    program="goal__match__program",
+    retention=Erase.BLANK,
+    blank={"title": REMOVED},
+    section=_("Milestones of goals"),
+)
+
+register(
+    GoalProgress,
+    people=["author", "goal__match__mentor__user", "goal__match__mentee__user"],
+    export=["goal__title", "level", "note", "created_at"],
+    erase=_goal_progress_erase,
+    program="goal__match__program",
+    retention=_goal_progress_anonymise,
+    section=_("Progress on goals"),
 )

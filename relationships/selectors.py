@@ -1,16 +1,23 @@
-"""Reads for the agreement pages, the risk check and certificates."""
+"""Reads for the agreement pages, the pair's goals, the risk check and certificates."""
 
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Prefetch, Q
+from django.db.models import Max, Prefetch, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from matching.models import EndReason, Match
 from programs.models import Application, Program
-from relationships.models import Agreement, AgreementAnswer, AgreementField, AgreementTemplate
+from relationships.models import (
+    Agreement,
+    AgreementAnswer,
+    AgreementField,
+    AgreementTemplate,
+    Goal,
+    GoalProgress,
+)
 from sessions.selectors import held_session_minutes
 from training.selectors import training_progress
 
@@ -46,6 +53,70 @@ def agreement_confirmations(*, match_ids) -> dict[int, tuple[bool, bool]]:
         "match_id", "mentor_confirmed_at", "mentee_confirmed_at"
     )
     return {pk: (mentor is not None, mentee is not None) for pk, mentor, mentee in rows}
+
+
+# --- goals ---------------------------------------------------------------------------------
+
+
+def goals_for_match(*, match: Match) -> list[Goal]:
+    """The pair's goals, open ones first, each with its milestones and its progress entries
+    (newest first, with their authors): three queries however many there are."""
+    progress = GoalProgress.objects.select_related("author").order_by("-created_at", "-pk")
+    goals = (
+        Goal.objects.filter(match=match)
+        .prefetch_related("milestones", Prefetch("progress", progress))
+        .order_by("start_on", "pk")
+    )
+    return sorted(goals, key=lambda goal: not goal.is_open)
+
+
+def goal_entries_by_log(*, log_ids) -> dict[int, list[GoalProgress]]:
+    """log id -> the goal progress recorded with that session log (goal loaded)."""
+    entries: dict[int, list[GoalProgress]] = {}
+    rows = (
+        GoalProgress.objects.filter(log_id__in=list(log_ids))
+        .select_related("goal")
+        .order_by("goal__title", "goal_id")
+    )
+    for entry in rows:
+        entries.setdefault(entry.log_id, []).append(entry)
+    return entries
+
+
+def goal_progress_text(entry: GoalProgress) -> str:
+    """An entry as one phrase: its level, its note, or both."""
+    parts = [str(entry.get_level_display()) if entry.level else "", entry.note]
+    return " · ".join(part for part in parts if part)
+
+
+@dataclass(frozen=True)
+class StaleGoal:
+    goal_id: int
+    title: str
+    since: date  # the latest progress entry's day, else the goal's start
+    days: int
+
+
+def goals_stale(*, program: Program, today: date, match_ids=None) -> dict[int, list[StaleGoal]]:
+    """match id -> the pair's open goals with no progress for `program.goal_stale_days` days
+    or more, counted from the latest progress entry, else from the goal's start (one query;
+    only active matches, or those of `match_ids`)."""
+    goals = Goal.objects.filter(
+        match__program=program, match__status=Match.Status.ACTIVE, status=Goal.Status.OPEN
+    )
+    if match_ids is not None:
+        goals = goals.filter(match_id__in=list(match_ids))
+    rows = goals.annotate(latest=Max("progress__created_at")).values_list(
+        "match_id", "pk", "title", "start_on", "latest"
+    )
+    stale: dict[int, list[StaleGoal]] = {}
+    for match_id, pk, title, start_on, latest in rows.order_by("match_id", "start_on", "pk"):
+        zone = timezone.get_default_timezone()
+        since = timezone.localdate(latest, timezone=zone) if latest is not None else start_on
+        days = (today - since).days
+        if days >= program.goal_stale_days:
+            stale.setdefault(match_id, []).append(StaleGoal(pk, title, since, days))
+    return stale
 
 
 # --- sessions a mentor held --------------------------------------------------------------

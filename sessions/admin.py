@@ -16,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from mentoring.admin_scope import LIST_PER_PAGE, ProgramScopedAdmin, ScopedRelatedFilter
 from programs.admin import program_inline_register
+from sessions.log_sections import log_section_lines
 from sessions.models import (
     GUIDE_NUMBERS,
     Attendance,
@@ -24,7 +25,7 @@ from sessions.models import (
     SessionGuide,
     SessionLog,
 )
-from sessions.selectors import goal_progress_labels, guides_covered, pair_session_summary
+from sessions.selectors import guides_covered, pair_session_summary
 
 
 class _ReadOnly:
@@ -142,9 +143,17 @@ class SessionLogInline(_ReadOnly, admin.TabularInline):
     def topic_names(self, obj):
         return ", ".join(t.name for t in obj.topics.all()) or "—"
 
-    @admin.display(description="Progress on goals")
+    def get_formset(self, request, obj=None, **kwargs):
+        # What the sections (the pair's goals) show of each log, read for all of the
+        # meeting's logs at once; the inline is made anew for every request.
+        logs = list(SessionLog.objects.filter(meeting=obj)) if obj else []
+        self._section_lines = log_section_lines(logs=logs)
+        return super().get_formset(request, obj, **kwargs)
+
+    @admin.display(description=_("Progress on goals"))
     def goals(self, obj):
-        return "; ".join(f"{name}: {label}" for name, label in goal_progress_labels(obj)) or "—"
+        lines = getattr(self, "_section_lines", {}).get(obj.pk, [])
+        return "; ".join(f"{label}: {value}" for label, value in lines) or "—"
 
     @admin.display(description=_("Reflections"))
     def reflection_answers(self, obj):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from programs.models import Topic
+from sessions.log_sections import log_sections
 from sessions.models import Attendance, AvailabilityRule, SessionGuide, SessionLog
 from sessions.services.logs import NOTES_LIMIT, REFLECTION_LIMIT
 from sessions.wallclock import gap_around, instants, utc_offset_label
@@ -263,9 +264,10 @@ class SessionLogForm(forms.Form):
         error_messages={"invalid_choice": _("Choose one of this program's session guides.")},
     )
 
-    def __init__(self, *args, program, goals=(), guide=None, **kwargs):
+    def __init__(self, *args, program, guide=None, meeting=None, user=None, log=None, **kwargs):
         """`guide` is the one shown on the page (its prompts are asked); a bound form asks
-        the prompts of the guide it was posted with."""
+        the prompts of the guide it was posted with. With `meeting` and `user`, the sections
+        higher apps register (`sessions.log_sections`) add their fields, filled from `log`."""
         super().__init__(*args, **kwargs)
         self.fields["topics"].queryset = program.topics.all()
         if not self.fields["topics"].queryset.exists():
@@ -289,22 +291,26 @@ class SessionLogForm(forms.Form):
             ["outcome", "duration_minutes", "topics", "guide"]
             + [name for _prompt, name in self.prompt_fields]
         )
-        self.goal_fields = []
-        for goal in goals:
-            name = f"goal_{goal.pk}"
-            self.fields[name] = forms.ChoiceField(
-                choices=[("", "Not discussed"), *SessionLog.Progress.choices],
-                required=False,
-                label=f"Progress on “{goal.name}”",
-            )
-            self.goal_fields.append((goal, name))
+        self.section_fields = {}
+        if meeting is not None and user is not None:
+            self._add_sections(meeting, user, log)
+
+    def _add_sections(self, meeting, user, log) -> None:
+        for section in log_sections():
+            added = section.fields(meeting=meeting, user=user, log=log)
+            for name, (field, initial) in added.items():
+                self.fields[name] = field
+                if not self.is_bound and initial not in (None, ""):
+                    self.initial[name] = initial
+            self.section_fields[section.key] = list(added)
 
     def clean(self):
         data = super().clean()
         if data.get("outcome") == SessionLog.Outcome.HELD and not data.get("duration_minutes"):
             self.add_error("duration_minutes", "Say how long the session lasted.")
-        data["goal_progress"] = {
-            str(goal.pk): data[name] for goal, name in self.goal_fields if data.get(name)
+        data["sections"] = {
+            key: {name: data.get(name) for name in names}
+            for key, names in self.section_fields.items()
         }
         if self.has_error("guide"):
             # A hidden field's error would not be shown next to it.

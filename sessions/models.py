@@ -274,6 +274,9 @@ class SessionLog(models.Model):
     outcome = models.CharField(max_length=6, choices=Outcome.choices)
     duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     topics = models.ManyToManyField("programs.Topic", blank=True, related_name="+")
+    # History only: {program goal id: level} as logs recorded it before pairs had goals of
+    # their own. Migrated into relationships' GoalProgress (linked to the log); nothing
+    # writes it any more.
     goal_progress = models.JSONField(default=dict, blank=True)
     guide = models.ForeignKey(
         SessionGuide, null=True, blank=True, on_delete=models.SET_NULL, related_name="logs"

@@ -19,7 +19,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from matching.models import Match
-from programs.models import Application, Goal, Role
+from programs.models import Application, Role
 from sessions.models import Attendance, Meeting, SessionGuide, SessionLog
 
 
@@ -90,17 +90,6 @@ def is_mentor(*, user) -> bool:
     return Application.objects.filter(
         user=user, role=Role.MENTOR, status=Application.Status.APPROVED
     ).exists()
-
-
-def goal_progress_labels(log: SessionLog) -> list[tuple[str, str]]:
-    """(goal name, progress label) pairs of a log, for pages and the admin."""
-    names = dict(Goal.objects.filter(pk__in=log.goal_progress).values_list("pk", "name"))
-    labels = dict(SessionLog.Progress.choices)
-    return [
-        (names.get(int(pk), "A removed goal"), labels.get(value, value))
-        for pk, value in log.goal_progress.items()
-        if str(pk).isdigit()
-    ]
 
 
 def _per_match(queryset, aggregate):

@@ -23,6 +23,7 @@ from sessions.forms import (
     SlotChoiceForm,
 )
 from sessions.ics import calendar_bytes, meeting_ics
+from sessions.log_sections import log_section_lines
 from sessions.models import AvailabilityRule, CalendarFeed, Meeting, OneOffSlot
 from sessions.permissions import (
     availability_for_owner,
@@ -120,7 +121,6 @@ def _status(request) -> int:
 
 
 def _log_form(meeting, user, data=None, *, log=None, guide=None):
-    goals = meeting.match.mentee.goals.all() if meeting.match_id else []
     initial = {}
     if log:
         initial = {
@@ -129,18 +129,26 @@ def _log_form(meeting, user, data=None, *, log=None, guide=None):
             "topics": list(log.topics.all()),
             "shared_notes": log.shared_notes,
             "private_note": services.private_note_for(meeting=meeting, author=user),
-            **{f"goal_{k}": v for k, v in log.goal_progress.items()},
             **SessionLogForm.initial_reflections(log, guide),
         }
     elif meeting.minutes:
         initial = {"duration_minutes": meeting.minutes}
-    return SessionLogForm(data, program=meeting.program, goals=goals, guide=guide, initial=initial)
+    return SessionLogForm(
+        data,
+        program=meeting.program,
+        guide=guide,
+        meeting=meeting,
+        user=user,
+        log=log,
+        initial=initial,
+    )
 
 
 def _logs(meeting):
     logs = list(meeting.logs.select_related("author", "guide").prefetch_related("topics"))
+    lines = log_section_lines(logs=logs)
     for log in logs:
-        log.goal_labels = selectors.goal_progress_labels(log)
+        log.section_lines = lines.get(log.pk, [])
     return logs
 
 
@@ -260,7 +268,7 @@ def meeting_log(request, pk):
             outcome=data["outcome"],
             duration_minutes=data.get("duration_minutes"),
             topics=data.get("topics", ()),
-            goal_progress=data["goal_progress"],
+            sections=data["sections"],
             shared_notes=data["shared_notes"],
             private_note=data["private_note"],
             guide=data.get("guide"),

@@ -18,7 +18,8 @@ from evaluation.models import CheckIn, Moment, SurveyAnswer, answer_display
 from evaluation.services.common import week_start
 from evaluation.services.risk import session_facts
 from matching.models import EndReason, Match
-from programs.models import Goal, Program
+from programs.models import Program
+from relationships.selectors import goal_entries_by_log, goal_progress_text
 from sessions.models import Meeting, SessionLog
 
 CHUNK = 2000
@@ -79,24 +80,19 @@ def _topics_by_log(log_ids: list[int]) -> dict[int, str]:
     return {log_id: "; ".join(topics) for log_id, topics in names.items()}
 
 
-def _progress_text(progress: dict | None, goals: dict[str, str]) -> str:
-    """A log's goal progress as "Goal: Progress" pairs by goal name, joined by "; "."""
-    labels = dict(SessionLog.Progress.choices)
-    pairs = sorted(
-        (goals.get(str(pk), "A removed goal"), labels.get(value, value))
-        for pk, value in (progress or {}).items()
-    )
-    return "; ".join(f"{goal}: {label}" for goal, label in pairs)
+def _progress_by_log(log_ids: list[int]) -> dict[int, str]:
+    """Each log's progress on the pair's goals as "Goal: Progress" pairs by goal title,
+    joined by "; ", for one chunk of rows (one query)."""
+    return {
+        log_id: "; ".join(f"{entry.goal.title}: {goal_progress_text(entry)}" for entry in entries)
+        for log_id, entries in goal_entries_by_log(log_ids=log_ids).items()
+    }
 
 
 def session_rows(program_ids: Iterable[int]) -> Iterator[tuple]:
     """One row per meeting and log (two logs, two rows; unlogged meetings one row), with the
     log's topics, goal progress and shared notes; never a private note."""
     ids = list(program_ids)
-    goals = {
-        str(pk): name
-        for pk, name in Goal.objects.filter(program_id__in=ids).values_list("pk", "name")
-    }
     rows = (
         Meeting.objects.filter(program_id__in=ids)
         .order_by("start", "pk", "logs__pk")
@@ -118,21 +114,21 @@ def session_rows(program_ids: Iterable[int]) -> Iterator[tuple]:
             "logs__duration_minutes",
             "logs__created_at",
             "logs__pk",
-            "logs__goal_progress",
             "logs__shared_notes",
         )
     )
     for chunk in _chunks(rows.iterator(chunk_size=CHUNK), CHUNK):
-        topics = _topics_by_log([row[16] for row in chunk if row[16] is not None])
+        log_ids = [row[16] for row in chunk if row[16] is not None]
+        topics, progress = _topics_by_log(log_ids), _progress_by_log(log_ids)
         for row in chunk:
             start, end = row[4], row[5]
-            log_id, progress, notes = row[16:]
+            log_id, notes = row[16:]
             yield (
                 *row[:6],
                 int((end - start).total_seconds() // 60),
                 *row[6:16],
                 topics.get(log_id, ""),
-                _progress_text(progress, goals),
+                progress.get(log_id, ""),
                 notes or "",
             )
 

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.text import Truncator
 
 from evaluation.models import CheckIn, RiskFlag
 from evaluation.services.common import local_moment, today_utc, week_start
@@ -17,7 +18,7 @@ from matching.models import Match
 from notifications.models import Kind, Notification
 from notifications.services import notification_queue
 from programs.models import Program
-from relationships.selectors import agreement_confirmations
+from relationships.selectors import agreement_confirmations, goals_stale
 from sessions.models import Attendance, Meeting, SessionLog
 
 LOW_SCORE = 2
@@ -135,6 +136,17 @@ def _no_agreement(matches: list[Match], today: date) -> dict[int, str]:
     return details
 
 
+def _stale_goals(program: Program, matches: list[Match], today: date) -> dict[int, str]:
+    """match id -> detail, for pairs with an open goal that has had no progress for the
+    program's `goal_stale_days`."""
+    stale = goals_stale(program=program, today=today, match_ids=[m.pk for m in matches])
+    details = {}
+    for match_id, goals in stale.items():
+        parts = [f"No progress on “{goal.title}” for {goal.days} days" for goal in goals]
+        details[match_id] = Truncator("; ".join(parts)).chars(300)
+    return details
+
+
 def risk_reasons(*, program: Program, matches: list[Match], today: date) -> dict[int, dict]:
     """match id -> {reason: detail} for everything that puts each pair at risk today."""
     reasons: dict[int, dict] = defaultdict(dict)
@@ -142,6 +154,8 @@ def risk_reasons(*, program: Program, matches: list[Match], today: date) -> dict
         reasons[match_id][Reason.LOW_CHECKIN] = detail
     for match_id, detail in _no_agreement(matches, today).items():
         reasons[match_id][NO_AGREEMENT] = detail
+    for match_id, detail in _stale_goals(program, matches, today).items():
+        reasons[match_id][Reason.STALE_GOAL] = detail
     facts = session_facts(program=program, matches=matches)
     for match in matches:
         pair = facts[match.pk]

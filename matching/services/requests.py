@@ -1,11 +1,17 @@
-"""Informal programs: ranked mentor suggestions, requests, and accepting within capacity."""
+"""Informal programs: ranked mentor suggestions a mentee can search and filter, mentors
+saying whether they take requests, requests, and accepting within capacity."""
+
+from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.db import transaction
 from django.db.models import Count, Q, prefetch_related_objects
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from matching.explain import pair_explanation, pairs_explanation
 from matching.models import Match, MatchRequest
@@ -17,9 +23,15 @@ from matching.selectors import (
 )
 from notifications.models import Kind
 from notifications.services import notification_queue
-from programs.models import Application
+from programs.models import Application, CareerStage, RequestStatus, Topic
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from matching.features import ProgramFeatures
 
 A = Application.Status
+PER_PAGE = 10
 
 
 @dataclass
@@ -28,13 +40,38 @@ class Suggestion:
     score: float
     explanation: list[dict]
     open_places: int
+    #: An earlier request of this mentee's to this mentor expired unanswered.
+    expired_before: bool = False
+
+
+@dataclass(frozen=True)
+class SuggestionFilters:
+    """What a mentee narrows their suggestions to; empty values mean "any".
+
+    `text` matches every word against the mentor's name, career stage and topics; `format`
+    is the way the mentee wants to meet (a mentor happy either way fits both); `hours` is
+    the least weekly time both are free, as the scorer counts it (UTC hours of a real week).
+    """
+
+    text: str = ""
+    topic: Topic | None = None
+    stage: CareerStage | None = None
+    language: str = ""
+    format: str = ""
+    hours: int = 0
+
+    @property
+    def active(self) -> bool:
+        return self != SuggestionFilters()
 
 
 def mentors_with_room(*, program) -> list[Application]:
-    """Approved, matchable mentors of `program` with a free place (`active`: their active
-    matches), by id. Their topics, goals and availability are read by `program_features`."""
+    """Approved, matchable mentors of `program` who take requests (not full or away) and have
+    a free place (`active`: their active matches), by id. Their topics, goals and
+    availability are read by `program_features`."""
     mentors = (
         mentors_matchable(program=program)
+        .filter(request_status=RequestStatus.OPEN)
         .annotate(active=Count("mentor_matches", filter=Q(mentor_matches__status="active")))
         .select_related("user", "career_stage")
         .order_by("pk")
@@ -42,45 +79,176 @@ def mentors_with_room(*, program) -> list[Application]:
     return [m for m in mentors if m.active < (m.capacity or 0)]
 
 
-def suggestions_for(*, mentee: Application, limit: int = 10) -> list[Suggestion]:
-    """Mentors with room, best first, each with the same explanation coordinators see.
-    Forbidden pairs (the same person, exclusions, ended matches) and mentors whose training
-    is not done (when it gates them) are never suggested; a mentee whose own training gates
-    them gets no suggestions until it is done. The suggested mentors come with their topics."""
+@dataclass
+class _Ranking:
+    """Every mentor with room scored for one mentee: `features.mentors[j]` scores
+    `scores[j]`; `order` lists the allowed ones, best first."""
+
+    features: ProgramFeatures
+    scores: np.ndarray
+    order: list[int]
+
+
+def _ranking(mentee: Application) -> _Ranking | None:
+    """Score all mentors with room at once; None when the mentee may not be suggested anyone
+    (not approved, or their training gates them) or no mentor has room. Forbidden pairs (the
+    same person, exclusions, ended matches) are left out of `order`."""
     if mentee.status != A.APPROVED or application_training_unready(application=mentee):
-        return []
+        return None
     mentors = mentors_with_room(program=mentee.program)
     if not mentors:
-        return []
+        return None
     import numpy as np  # the numeric core: imported when first scored, not at start-up
 
     from matching.features import program_features
 
     features = program_features(program=mentee.program, mentees=[mentee], mentors=mentors)
-    scorer = features.scorer()
-    scorer_row = scorer.block(slice(0, 1))[0].astype(np.float64)
-    scorer_row[features.forbidden[0].indices] = -np.inf
-    order = [j for j in np.argsort(-scorer_row, kind="stable") if np.isfinite(scorer_row[j])]
-    top = [int(j) for j in order[:limit]]
-    if not top:
+    scores = features.scorer().block(slice(0, 1))[0].astype(np.float64)
+    scores[features.forbidden[0].indices] = -np.inf
+    order = [int(j) for j in np.argsort(-scores, kind="stable") if np.isfinite(scores[j])]
+    return _Ranking(features=features, scores=scores, order=order)
+
+
+def _passing(features: ProgramFeatures, filters: SuggestionFilters) -> np.ndarray:
+    """Bool per mentor of `features`: passes every filter. Read from the arrays the scorer
+    uses, so no query and the same facts as the explanation."""
+    import numpy as np
+
+    side, mentors = features.mentor_features, features.mentors
+    keep = np.ones(len(mentors), dtype=bool)
+    if filters.topic is not None:
+        keep &= _marked(side.topics, features.topic_names, {filters.topic.name})
+    if filters.language:
+        keep &= _marked(side.languages, features.language_names, {filters.language})
+    if filters.stage is not None:
+        keep &= np.array([m.career_stage_id == filters.stage.pk for m in mentors], dtype=bool)
+    if filters.format:
+        fits = {filters.format, Application.Format.EITHER}
+        keep &= np.array([m.format_preference in fits for m in mentors], dtype=bool)
+    if filters.hours:
+        common = (features.mentee_features.availability[0] & side.availability).sum(axis=1)
+        keep &= common >= filters.hours
+    for word in filters.text.casefold().split():
+        keep &= _text_hits(features, word)
+    return keep
+
+
+def _marked(matrix, names: list[str], wanted: set[str]) -> np.ndarray:
+    """Bool per row of an indicator matrix: marks a column whose name is in `wanted`."""
+    import numpy as np
+
+    columns = [k for k, name in enumerate(names) if name in wanted]
+    if not columns:
+        return np.zeros(matrix.shape[0], dtype=bool)
+    return matrix[:, columns].getnnz(axis=1) > 0
+
+
+def _text_hits(features: ProgramFeatures, word: str) -> np.ndarray:
+    """Bool per mentor: `word` (case-folded) is part of their name, stage or a topic."""
+    import numpy as np
+
+    named = np.array(
+        [
+            word in f"{m.user.name} {m.career_stage.name if m.career_stage else ''}".casefold()
+            for m in features.mentors
+        ],
+        dtype=bool,
+    )
+    topics = {name for name in features.topic_names if word in name.casefold()}
+    return named | _marked(features.mentor_features.topics, features.topic_names, topics)
+
+
+def suggestions_search(
+    *,
+    mentee: Application,
+    filters: SuggestionFilters | None = None,
+    page: int | str | None = 1,
+    per_page: int = PER_PAGE,
+) -> Page:
+    """One page of the mentors `suggestions_for` would suggest that pass `filters`, best
+    first, as `Suggestion`s (`page.object_list`). Mentors whose earlier request from this
+    mentee expired come after the others, so the mentee asks someone new first. All mentors
+    with room are scored at once; only the page shown is explained. A page number out of
+    range gives the nearest page."""
+    ranking = _ranking(mentee)
+    if ranking is None:
+        return Paginator([], per_page).get_page(1)
+    keep = _passing(ranking.features, filters or SuggestionFilters())
+    order = [j for j in ranking.order if keep[j]]
+    mentors = ranking.features.mentors
+    expired = set(
+        MatchRequest.objects.filter(mentee=mentee, status=MatchRequest.Status.EXPIRED).values_list(
+            "mentor_id", flat=True
+        )
+    )
+    if expired:
+        order.sort(key=lambda j: mentors[j].pk in expired)
+    shown = Paginator(order, per_page).get_page(page)
+    shown.object_list = _explained(ranking, list(shown.object_list), expired)
+    return shown
+
+
+def suggestions_for(*, mentee: Application, limit: int = PER_PAGE) -> list[Suggestion]:
+    """The best `limit` mentors for `mentee`, unfiltered, each with the same explanation
+    coordinators see. Forbidden pairs, mentors who are full or away, and mentors whose
+    training is not done (when it gates them) are never suggested; a mentee whose own
+    training gates them gets no suggestions until it is done."""
+    return list(suggestions_search(mentee=mentee, per_page=limit).object_list)
+
+
+def _explained(ranking: _Ranking, columns: list[int], expired: set[int]) -> list[Suggestion]:
+    """`Suggestion`s of the mentors in `columns`, explained all at once, with their topics
+    read for the page."""
+    if not columns:
         return []
-    # Explained all at once, and only the suggested mentors' topics are read for the page.
-    explanations = pairs_explanation(features=features, rows=[0] * len(top), cols=top)
-    prefetch_related_objects([mentors[j] for j in top], "topics")
+    mentors = ranking.features.mentors
+    explanations = pairs_explanation(
+        features=ranking.features, rows=[0] * len(columns), cols=columns
+    )
+    prefetch_related_objects([mentors[j] for j in columns], "topics")
     return [
         Suggestion(
             mentor=mentors[j],
-            score=float(scorer_row[j]),
+            score=float(ranking.scores[j]),
             explanation=explanation,
             open_places=(mentors[j].capacity or 0) - mentors[j].active,
+            expired_before=mentors[j].pk in expired,
         )
-        for j, explanation in zip(top, explanations, strict=True)
+        for j, explanation in zip(columns, explanations, strict=True)
     ]
+
+
+def mentor_request_status_set(*, mentor: Application, status: str) -> Application:
+    """A mentor of an informal program says whether they take new requests. Full or away
+    takes them out of mentees' suggestions and refuses new requests to them; requests
+    already sent stay for them to answer (or expire). Changes `request_status` only."""
+    if mentor.role != "mentor" or mentor.program.is_formal:
+        raise ValidationError(_("Only mentors of programs where mentees ask them say this."))
+    if status not in RequestStatus.values:
+        raise ValidationError(_("Choose whether you take requests, are full or are away."))
+    mentor.request_status = status
+    mentor.save(update_fields=["request_status"])
+    return mentor
+
+
+def _taking_requests_check(mentor: Application) -> None:
+    """ValidationError saying so when the mentor marked themselves full or away."""
+    if mentor.request_status == RequestStatus.FULL:
+        raise ValidationError(
+            _("%(name)s is full and is not taking requests right now; ask another mentor.")
+            % {"name": mentor.user.name}
+        )
+    if mentor.request_status == RequestStatus.AWAY:
+        raise ValidationError(
+            _("%(name)s is away and is not taking requests right now; ask another mentor.")
+            % {"name": mentor.user.name}
+        )
 
 
 @transaction.atomic
 def request_create(*, mentee: Application, mentor: Application, message: str) -> MatchRequest:
-    """A mentee asks a mentor of the same informal program; the mentor is emailed."""
+    """A mentee asks a mentor of the same informal program; the mentor is emailed. Refused
+    when the mentor is full or away, has no place left, or would not be suggested."""
     program = mentee.program
     if program.is_formal:
         raise ValidationError("In this program the coordinators do the matching.")
@@ -91,8 +259,9 @@ def request_create(*, mentee: Application, mentor: Application, message: str) ->
     if Match.objects.filter(mentee=mentee, status=Match.Status.ACTIVE).exists():
         raise ValidationError("You already have a mentor in this program.")
     training_gate_check(applications=[mentor, mentee])
-    allowed = {s.mentor.pk for s in suggestions_for(mentee=mentee, limit=10**6)}
-    if mentor.pk not in allowed:
+    _taking_requests_check(mentor)
+    ranking = _ranking(mentee)
+    if ranking is None or mentor.pk not in {ranking.features.mentors[j].pk for j in ranking.order}:
         raise ValidationError("This mentor cannot take a request from you right now.")
     if MatchRequest.objects.filter(mentee=mentee, mentor=mentor, status="pending").exists():
         raise ValidationError("You have already asked this mentor; wait for their answer.")

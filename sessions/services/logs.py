@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from notifications.models import Kind
 from notifications.services import notifications_cancel
+from sessions.log_sections import log_sections
 from sessions.models import Meeting, PrivateNote, SessionGuide, SessionLog
 from sessions.services.common import BookingError, is_participant
 from sessions.signals import session_logged
@@ -23,7 +24,7 @@ def session_log_save(
     outcome: str,
     duration_minutes: int | None = None,
     topics=(),
-    goal_progress: dict | None = None,
+    sections: dict | None = None,
     shared_notes: str = "",
     private_note: str = "",
     guide: SessionGuide | None = None,
@@ -33,8 +34,11 @@ def session_log_save(
 
     Shared notes are seen by both sides; the private note is stored apart and shown to its
     author only. `guide` records which of the program's guides the session followed and
-    `reflections` the answers to its prompts, as (prompt, answer) pairs. Cancels the author's
-    pending log nudge and sends `session_logged`.
+    `reflections` the answers to its prompts, as (prompt, answer) pairs. `sections` holds
+    the values of the form's registered sections ({key: {field name: value}}, see
+    `sessions.log_sections`), each saved by its section in this transaction (the pair's goal
+    progress, by relationships); a section that refuses its values refuses the whole log.
+    Cancels the author's pending log nudge and sends `session_logged`.
     """
     if not is_participant(meeting, author):
         raise BookingError("You can only log your own sessions.")
@@ -53,7 +57,6 @@ def session_log_save(
     )
     log.outcome = outcome
     log.duration_minutes = duration_minutes if outcome == SessionLog.Outcome.HELD else None
-    log.goal_progress = goal_progress or {}
     log.shared_notes = shared_notes.strip()
     log.guide = guide
     log.reflections = answers
@@ -63,10 +66,20 @@ def session_log_save(
         raise BookingError(" ".join(exc.messages)) from exc
     log.save()
     log.topics.set(topics)
+    _sections_save(log, sections or {})
     _private_note_set(meeting, author, private_note.strip())
     notifications_cancel(subject=meeting, kinds=[Kind.LOG_NUDGE], recipient=author)
     session_logged.send(sender=SessionLog, log=log)
     return log
+
+
+def _sections_save(log: SessionLog, sections: dict) -> None:
+    for section in log_sections():
+        if section.key in sections:
+            try:
+                section.save(log=log, values=sections[section.key])
+            except ValidationError as exc:
+                raise BookingError(" ".join(exc.messages)) from exc
 
 
 def _reflections_clean(meeting: Meeting, guide, reflections) -> list[dict]:

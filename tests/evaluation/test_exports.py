@@ -3,7 +3,8 @@
 import pytest
 
 from evaluation.selectors.exports import session_rows
-from programs.models import Goal, Topic
+from programs.models import Topic
+from relationships.models import Goal
 from sessions.services import session_log_save
 from tests.evaluation.helpers import make_meeting, make_pair, make_program
 
@@ -12,12 +13,12 @@ pytestmark = pytest.mark.django_db
 
 def _logged(program, sessions: int) -> None:
     topic = Topic.objects.create(program=program, name=f"Topic of {program.slug}")
-    goal = Goal.objects.create(program=program, name=f"Goal of {program.slug}")
     for n in range(sessions):
         pair = make_pair(program, days_ago=10)
+        goal = Goal.objects.create(match=pair, title=f"Goal of {program.slug}")
         session_log_save(
             meeting=make_meeting(pair, days_ago=n + 1), author=pair.mentor.user, outcome="held",
-            duration_minutes=30, topics=[topic], goal_progress={str(goal.pk): "good"},
+            duration_minutes=30, topics=[topic], sections={"goals": {f"goal_{goal.pk}": "good"}},
         )  # fmt: skip
 
 
@@ -28,7 +29,8 @@ def test_session_rows_take_the_same_queries_for_few_and_many_logs(
     program = make_program()
     _logged(program, sessions)
 
-    with django_assert_num_queries(3):  # goals, meetings with their logs, topics of the chunk
+    # meetings with their logs; the chunk's topics and its goal progress
+    with django_assert_num_queries(3):
         rows = list(session_rows([program.pk]))
 
     assert len(rows) == sessions

@@ -64,7 +64,7 @@ def test_the_preview_takes_the_same_queries_for_a_small_and_a_large_program(
     coordinator = make_coordinator(program)
     client.force_login(coordinator)
 
-    with django_assert_num_queries(4):  # session, user, the user's roles, the program
+    with django_assert_num_queries(5):  # session, user, roles, the program, unread messages
         response = client.get(_preview(program))
 
     assert response.status_code == 200

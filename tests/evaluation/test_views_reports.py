@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 
 from evaluation.exporting import BOM
 from evaluation.services import checkin_answer, survey_answer, survey_invitations_for_approval
-from programs.models import Goal, Topic
+from programs.models import Topic
+from relationships.models import Goal
 from sessions.models import PrivateNote
 from sessions.services import session_log_save
 from tests.evaluation.helpers import (
@@ -207,11 +208,12 @@ def _logged_session(pair):
     and a booked one not yet logged."""
     program = pair.program
     cv, interviews = (Topic.objects.create(program=program, name=n) for n in ("CV", "Interviews"))
-    job, network = (Goal.objects.create(program=program, name=n) for n in ("Job", "Network"))
+    job, network = (Goal.objects.create(match=pair, title=n) for n in ("Job", "Network"))
     meeting = make_meeting(pair, days_ago=2)
+    progress = {f"goal_{network.pk}": "done", f"goal_{job.pk}": "some"}
     mentor_log = session_log_save(
         meeting=meeting, author=pair.mentor.user, outcome="held", duration_minutes=50,
-        topics=[interviews, cv], goal_progress={str(network.pk): "done", str(job.pk): "some"},
+        topics=[interviews, cv], sections={"goals": progress},
         shared_notes="SHARED-NOTE-TEXT", private_note="PRIVATE-NOTE-OF-THE-MENTOR",
     )  # fmt: skip
     mentee_log = session_log_save(

@@ -11,7 +11,7 @@ from pathlib import Path
 from mentoring.exporting import ILLEGAL_CHARACTERS_RE
 
 ROOT = Path(__file__).resolve().parent.parent.parent
-DEFERRED = ["numpy", "scipy", "openpyxl", "statsmodels", "pandas", "reportlab", "icalendar"]
+DEFERRED = ["numpy", "scipy", "openpyxl", "statsmodels", "pandas", "reportlab", "icalendar", "PIL"]
 
 PROBE = f"""
 import json, sys

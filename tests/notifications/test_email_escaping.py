@@ -366,6 +366,58 @@ def partner_account_deleted(text):
     return _ledger(Kind.PARTNER_ACCOUNT_DELETED, recipient=match.mentor.user)
 
 
+def _expiry_sweep(text: str, *, days_ago: float, kind: str) -> list[Notification]:
+    # The request (its message, both names, the program carry the text) has waited
+    # `days_ago` days, its reminder (if any) a day; the daily task does the rest.
+    from matching.tasks import matching_daily
+
+    request = _request(text)
+    MatchRequest.objects.filter(pk=request.pk).update(
+        created_at=timezone.now() - timedelta(days=days_ago),
+        reminded_at=timezone.now() - timedelta(days=1) if days_ago >= 7 else None,
+    )
+    matching_daily()
+    return _ledger(kind, program=request.program)
+
+
+def request_expiring(text):
+    return _expiry_sweep(text, days_ago=6.5, kind=Kind.REQUEST_EXPIRING)
+
+
+def request_expired(text):
+    return _expiry_sweep(text, days_ago=8, kind=Kind.REQUEST_EXPIRED)
+
+
+def new_messages(text):
+    from messaging.services import conversation_for_match, message_send
+
+    match = _pair(text)
+    conversation = conversation_for_match(match=match)
+    message_send(conversation=conversation, author=match.mentor.user, text=text)
+    return _ledger(Kind.NEW_MESSAGES, program=match.program)
+
+
+def announcement(text):
+    from messaging.services import announcement_send
+
+    program = _program(text)
+    _application(program, "mentee", text)
+    coordinator = _coordinator(program, text)
+    announcement_send(program=program, author=coordinator, audience="all", text=text)
+    return _ledger(Kind.ANNOUNCEMENT, program=program)
+
+
+def message_reported(text):
+    from messaging.services import conversation_for_match, message_report, message_send
+
+    match = _pair(text)
+    _coordinator(match.program, text)
+    conversation = conversation_for_match(match=match)
+    message = message_send(conversation=conversation, author=match.mentor.user, text=text)
+    message_report(message=message, reporter=match.mentee.user, reason=text)
+    return _ledger(Kind.MESSAGE_REPORTED, program=match.program)
+
+
 # One builder per kind: it queues that kind's emails with `text` in every user field.
 BUILDERS: dict[str, Callable[[str], list[Notification]]] = {
     builder.__name__: builder
@@ -397,6 +449,11 @@ BUILDERS: dict[str, Callable[[str], list[Notification]]] = {
         data_export_ready,
         account_deletion_scheduled,
         partner_account_deleted,
+        new_messages,
+        announcement,
+        message_reported,
+        request_expiring,
+        request_expired,
     )
 }
 

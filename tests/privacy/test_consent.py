@@ -218,7 +218,7 @@ def test_the_settings_page_takes_the_same_queries_for_one_or_five_programs(
         records_consent_set(program=program, user=user, granted=False, source="settings")
     client.force_login(user)
     # session, user, programs, their decisions, roles
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(6):
         response = client.get(SETTINGS)
     assert len(response.context["consents"]) == programs
 

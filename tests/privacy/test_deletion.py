@@ -127,7 +127,7 @@ def test_the_page_takes_the_same_queries_for_one_and_many_matches(
     client.force_login(person)
 
     # session, user, roles (groups); blockers; active matches; open applications
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get(DELETE)
 
     assert response.status_code == 200

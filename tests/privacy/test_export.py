@@ -62,10 +62,10 @@ def _expected(e) -> dict:
                 "last_login": None,
                 "email_visibility": "matches",
                 "email_visibility_display": "My mentors and mentees",
-                "profile_visibility": "coordinators",
-                "profile_visibility_display": "Only coordinators",
-                "photo_visibility": "coordinators",
-                "photo_visibility_display": "Only coordinators",
+                "profile_visibility": "matches",
+                "profile_visibility_display": "My mentors and mentees",
+                "photo_visibility": "matches",
+                "photo_visibility_display": "My mentors and mentees",
             }
         ],
         "account.EmailAddress": [
@@ -806,8 +806,8 @@ def test_the_page_takes_the_same_queries_for_few_and_many_downloads(
         DataExport.objects.create(user=user, status=S.EXPIRED, requested_at=at(n))
     client.force_login(user)
 
-    # session, user, the person's downloads, their roles (the navigation)
-    with django_assert_num_queries(4):
+    # session, user, the person's downloads, their roles and unread messages (the navigation)
+    with django_assert_num_queries(5):
         response = client.get(DATA)
 
     assert response.status_code == 200

@@ -30,6 +30,7 @@ MAPPED_APPS = {
     "matching",
     "mentoring_sessions",
     "relationships",
+    "messaging",
     "outcomes",
     "evaluation",
     "privacy",

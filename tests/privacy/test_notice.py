@@ -398,7 +398,7 @@ def test_no_notice_costs_no_query_and_an_accepted_one_costs_none_after_the_first
     client.force_login(user)
     url = reverse("notifications:preferences")
     client.get(url)
-    with django_assert_num_queries(4) as without:  # session, user, preferences, roles
+    with django_assert_num_queries(5) as without:  # session, user, preferences, roles, unread
         client.get(url)
     notice = publish(version=1)
     NoticeAcceptance.objects.create(user=user, notice=notice)
@@ -422,7 +422,7 @@ def test_the_accept_page_takes_the_same_queries_however_many_versions(
             NoticeAcceptance.objects.create(user=user, notice=notice)
     client.force_login(user)
     # session, user, the current notice, accepted already?, accepted an earlier one?, roles
-    with django_assert_num_queries(6):
+    with django_assert_num_queries(7):
         response = client.get(ACCEPT)
     assert response.status_code == 200
     assert (f"Change {versions}" in response.content.decode()) == (versions > 1)

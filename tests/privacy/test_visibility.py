@@ -45,12 +45,12 @@ def test_each_setting_lets_exactly_its_relations_see(setting, seen_by):
     assert can_see(viewer=person, person=person, detail="email", relation=Relation.NOBODY)
 
 
-def test_the_defaults_share_with_coordinators_only():
+def test_the_defaults_keep_the_email_with_coordinators_and_show_the_profile_to_matches():
     person = UserFactory()
     assert (person.email_visibility, person.profile_visibility, person.photo_visibility) == (
         "coordinators",
-        "coordinators",
-        "coordinators",
+        "matches",
+        "matches",
     )
 
 

@@ -6,7 +6,7 @@ from matching.models import Match
 from notifications.models import Kind, Notification
 from programs.models import Application
 from relationships.demo import demo_relationships_seed
-from relationships.models import Agreement, AgreementTemplate
+from relationships.models import Agreement, AgreementTemplate, Goal
 from relationships.selectors import certificate_status
 from tests.relationships.helpers import make_application, make_pair, make_program, today
 
@@ -30,6 +30,11 @@ def test_the_demo_seeds_an_agreement_an_early_ending_and_a_certificate_and_runs_
 
     template = AgreementTemplate.objects.get(program=program)
     assert template.fields.count() == 1
+    goals = Goal.objects.filter(match=matches[0])
+    assert [(g.title, g.milestones.count(), g.progress.count()) for g in goals] == [
+        ("Get on top of my deadlines", 2, 2),
+        ("Join a society", 0, 0),
+    ]
     assert Agreement.objects.get(match=matches[0]).is_confirmed
     ended = Match.objects.get(pk=matches[1].pk)
     assert (ended.status, ended.end_reason) == ("ended", "schedules")

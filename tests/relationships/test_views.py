@@ -198,7 +198,7 @@ def test_the_agreement_page_takes_the_same_queries_for_few_and_many_fields(
 
     # session, user, roles, the match, the template and its fields, the agreement and its
     # answers
-    with django_assert_num_queries(8):
+    with django_assert_num_queries(9):
         response = client.get(_agreement(match))
 
     assert response.status_code == 200
@@ -230,9 +230,9 @@ def test_the_match_page_takes_the_same_queries_for_few_and_many_sessions(
     client.force_login(match.mentor.user)
 
     # session, user, roles, the match, its open end request; agreement panel: template,
-    # fields, agreement, answers; certificate panel: completed matches, sessions held,
-    # training steps
-    with django_assert_num_queries(12):
+    # fields, agreement, answers; goals panel: goals (no milestones or progress to fetch);
+    # certificate panel: completed matches, sessions held, training steps
+    with django_assert_num_queries(15):
         response = client.get(_match_page(match))
 
     assert response.status_code == 200

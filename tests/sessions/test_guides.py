@@ -8,6 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from programs.services import program_copy
+from relationships.models import Goal, GoalProgress
 from sessions.models import Meeting, SessionGuide, SessionLog
 from sessions.selectors import (
     GuidePlace,
@@ -17,7 +18,7 @@ from sessions.selectors import (
 )
 from sessions.services import BookingError, booking_cancel, session_log_save
 from tests.evaluation.helpers import make_coordinator
-from tests.factories import GoalFactory, UserFactory
+from tests.factories import UserFactory
 from tests.programs.helpers import admin_post_data
 from tests.sessions.helpers import (
     group,
@@ -33,7 +34,9 @@ pytestmark = pytest.mark.django_db
 # Session, user, meeting, logs, their topics, the program's guides, the session number, the
 # private note, topics exist, goals, attendance, the viewer's groups: none grows with the
 # number of guides, prompts or earlier sessions.
-QUERIES_MEETING_PAGE = 12
+# ... and the pair's open goals and their open milestones for the log form (relationships'
+# log section).
+QUERIES_MEETING_PAGE = 15
 # The admin's usual queries, the page's pairs and their counts, and one for the guides they
 # covered, whatever the number of pairs.
 QUERIES_PAIR_LIST = 10
@@ -355,8 +358,7 @@ def test_the_service_refuses_answers_to_prompts_the_guide_does_not_ask():
 def test_guides_leave_goal_progress_and_the_rest_of_the_log_as_before(client):
     match = pair()
     guide = make_guides(match.program, 1)[0]
-    goal = GoalFactory(program=match.program, name="Settle in")
-    match.mentee.goals.add(goal)
+    goal = Goal.objects.create(match=match, title="Settle in")
     meeting = meeting_at(match, hours_from_now=-2)
     client.force_login(match.mentor.user)
 
@@ -368,8 +370,9 @@ def test_guides_leave_goal_progress_and_the_rest_of_the_log_as_before(client):
     )
 
     log = SessionLog.objects.get()
-    assert (log.goal_progress, log.shared_notes, log.duration_minutes) == (
-        {str(goal.pk): "good"},
+    progress = list(GoalProgress.objects.values_list("goal", "level", "log"))
+    assert (progress, log.shared_notes, log.duration_minutes) == (
+        [(goal.pk, "good", log.pk)],
         "Fine",
         45,
     )

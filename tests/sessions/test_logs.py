@@ -3,11 +3,11 @@ from datetime import timedelta
 import pytest
 
 from notifications.models import Notification
+from relationships.models import Goal, GoalProgress
 from sessions.models import PrivateNote, SessionLog
 from sessions.services import BookingError, booking_cancel, private_note_for, session_log_save
 from sessions.services.common import reminders_schedule
 from sessions.signals import session_logged
-from tests.factories import GoalFactory
 from tests.sessions.helpers import meeting_at, pair
 
 pytestmark = pytest.mark.django_db
@@ -51,20 +51,21 @@ def test_each_side_logs_once_the_private_note_is_kept_apart_and_the_signal_is_se
     assert heard == [log.pk, log.pk, log.pk]
 
 
-def test_both_sides_log_separately_with_progress_on_the_mentees_goals():
+def test_both_sides_log_separately_with_progress_on_the_pairs_goals():
     match = pair()
-    goal = GoalFactory(program=match.program, name="Find an internship")
-    match.mentee.goals.add(goal)
+    goal = Goal.objects.create(match=match, title="Find an internship")
     meeting = meeting_at(match, hours_from_now=-2)
     session_log_save(
         meeting=meeting, author=match.mentor.user, outcome="held", duration_minutes=60,
-        goal_progress={str(goal.pk): "some"},
+        sections={"goals": {f"goal_{goal.pk}": "some"}},
     )  # fmt: skip
     session_log_save(meeting=meeting, author=match.mentee.user, outcome="missed")
     logs = dict(SessionLog.objects.values_list("author", "outcome"))
     assert logs == {match.mentor.user.pk: "held", match.mentee.user.pk: "missed"}
     mentor_log = SessionLog.objects.get(author=match.mentor.user)
-    assert mentor_log.goal_progress == {str(goal.pk): "some"}
+    assert list(GoalProgress.objects.values_list("goal", "level", "log", "author")) == [
+        (goal.pk, "some", mentor_log.pk, match.mentor.user.pk)
+    ]
     assert SessionLog.objects.get(author=match.mentee.user).duration_minutes is None
 
 

@@ -77,6 +77,26 @@ def meetings_upcoming(*, user, limit: int, now=None) -> list[Meeting]:
     )
 
 
+def meetings_of_match(*, match: Match, limit: int, now=None) -> tuple[list, list]:
+    """(the next `limit` booked meetings, the last `limit` past or cancelled ones, newest
+    first) of a pair: its own sessions and the mentor's group sessions the mentee is a member
+    of. Two queries, with their logs not read."""
+    now = now or timezone.now()
+    meetings = Meeting.objects.filter(
+        Q(match=match)
+        | Q(
+            kind=Meeting.Kind.GROUP,
+            program_id=match.program_id,
+            pk__in=Attendance.objects.filter(member_id=match.mentee.user_id).values("meeting_id"),
+        )
+    ).select_related("program", "match__mentor__user", "match__mentee__user")
+    upcoming = meetings.filter(status=Meeting.Status.BOOKED, end__gt=now).order_by("start", "pk")
+    past = meetings.filter(Q(end__lte=now) | Q(status=Meeting.Status.CANCELLED)).order_by(
+        "-start", "-pk"
+    )
+    return list(upcoming[:limit]), list(past[:limit])
+
+
 def matches_for_booking(*, user):
     return (
         Match.objects.filter(Q(mentor__user=user) | Q(mentee__user=user), status="active")

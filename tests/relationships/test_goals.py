@@ -544,7 +544,7 @@ def test_the_match_page_with_goals_takes_the_same_queries_for_few_and_many(
     # session, user, roles, the match, its open end request; agreement panel: template,
     # agreement, answers; goals panel: goals, their milestones, their progress with authors
     # (the mentee sees no certificate panel)
-    with django_assert_num_queries(13):
+    with django_assert_num_queries(15):
         response = client.get(_match_page(match))
 
     assert response.status_code == 200

@@ -232,7 +232,7 @@ def test_the_match_page_takes_the_same_queries_for_few_and_many_sessions(
     # session, user, roles, the match, its open end request; agreement panel: template,
     # fields, agreement, answers; goals panel: goals (no milestones or progress to fetch);
     # certificate panel: completed matches, sessions held, training steps
-    with django_assert_num_queries(15):
+    with django_assert_num_queries(17):
         response = client.get(_match_page(match))
 
     assert response.status_code == 200

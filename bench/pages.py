@@ -94,17 +94,20 @@ class Found:
         from mentoring.demo import DEMO_DOMAIN
         from messaging.services import conversation_for_match
         from programs.models import Application, Program
+        from relationships.models import Goal
+        from relationships.services.goals import goal_create
         from sessions.models import Meeting
 
         self.program = Program.objects.get(slug="first-year-success")
-        # The demo's showcase pair (agreement, goals) when it has met: match ids follow no
-        # order of the demo's on PostgreSQL, and a pair without goals reads less.
-        matches = Match.objects.filter(
-            program=self.program, status="active", meetings__isnull=False
-        ).distinct()
         self.match = (
-            matches.filter(goals__isnull=False).order_by("pk").first() or matches.order_by("pk")[0]
+            Match.objects.filter(program=self.program, status="active", meetings__isnull=False)
+            .order_by("pk")
+            .distinct()[0]
         )
+        # A pair with goals at every size (the demo gives goals to one pair, which match ids
+        # on PostgreSQL do not always make this one): pages read more for a pair that has some.
+        if not Goal.objects.filter(match=self.match).exists():
+            goal_create(match=self.match, by=self.match.mentee.user, title="Find an internship")
         self.people = {
             "mentee": self.match.mentee.user,
             "mentor": self.match.mentor.user,

@@ -1,9 +1,9 @@
+from functools import partial
 from pathlib import PurePosixPath
 
 from allauth.account import app_settings as allauth_settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponseNotModified
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -19,6 +19,7 @@ from accounts.services import (
     profile_update,
     user_update_profile,
 )
+from mentoring.submit import form_save
 
 
 def _profile_page(request, *, status=200, **forms):
@@ -57,14 +58,9 @@ def profile_about(request):
     """Save the profile's text. A refused form shows the page again with the errors, nothing
     saved."""
     form = ProfileAboutForm(request.POST)
-    if form.is_valid():
-        try:
-            profile_update(user=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Your profile was saved."))
-            return redirect("accounts:profile")
+    save = partial(profile_update, user=request.user)
+    if form_save(request, form, save, success=_("Your profile was saved.")):
+        return redirect("accounts:profile")
     messages.error(request, _("Your profile was not saved: see the form below."))
     return _profile_page(request, about_form=form, status=400)
 
@@ -75,14 +71,12 @@ def profile_photo(request):
     """Store a new photo (checked, shrunk and stripped of its metadata by the service). A
     refused file shows the page again with the reason; the old photo stays."""
     form = ProfilePhotoForm(request.POST, request.FILES)
-    if form.is_valid():
-        try:
-            profile_photo_set(user=request.user, upload=form.cleaned_data["photo"])
-        except ValidationError as exc:
-            form.add_error("photo", exc)
-        else:
-            messages.success(request, _("Your photo was saved."))
-            return redirect("accounts:profile")
+
+    def save(photo):
+        profile_photo_set(user=request.user, upload=photo)
+
+    if form_save(request, form, save, success=_("Your photo was saved."), field="photo"):
+        return redirect("accounts:profile")
     messages.error(request, _("Your photo was not saved: see the form below."))
     return _profile_page(request, photo_form=form, status=400)
 

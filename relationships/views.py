@@ -1,3 +1,5 @@
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -8,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from mentoring.submit import form_errors_add, form_save
 from relationships.forms import (
     AgreementForm,
     GoalForm,
@@ -27,16 +30,6 @@ from relationships.permissions import (
 from relationships.selectors import certificate_status
 from relationships.services import agreement_save
 from relationships.services import goals as goal_services
-
-
-def _add_errors(form, exc: ValidationError) -> None:
-    if not hasattr(exc, "error_dict"):
-        for message in exc.messages:
-            form.add_error(None, message)
-        return
-    for name, errors in exc.message_dict.items():
-        for message in errors:
-            form.add_error(name if name in form.fields else None, message)
 
 
 def _saved_message(saved) -> str:
@@ -79,7 +72,7 @@ def agreement_edit(request, pk):
                 confirm="confirm" in request.POST,
             )
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_errors_add(form, exc)
         else:
             messages.success(request, _saved_message(saved))
             return redirect("matching:match-detail", pk=match.pk)
@@ -160,7 +153,7 @@ def goal_list(request, pk):
         try:
             goal = goal_services.goal_create(match=match, by=request.user, **form.cleaned_data)
         except ValidationError as exc:
-            _add_errors(form, exc)
+            form_errors_add(form, exc)
         else:
             messages.success(request, _("Goal added. Add its milestones below."))
             return redirect(_goals_url(match.pk, goal.pk))
@@ -175,14 +168,13 @@ def goal_edit(request, pk):
     if request.method == "POST" and _ended(request, match):
         return redirect(_goals_url(match.pk, goal.pk))
     form = GoalForm(request.POST or None, program=match.program, initial=goal_initial(goal))
-    if request.method == "POST" and form.is_valid():
-        try:
-            goal_services.goal_update(goal=goal, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("Goal saved."))
-            return redirect(_goals_url(match.pk, goal.pk))
+    if request.method == "POST" and form_save(
+        request,
+        form,
+        partial(goal_services.goal_update, goal=goal, by=request.user),
+        success=_("Goal saved."),
+    ):
+        return redirect(_goals_url(match.pk, goal.pk))
     status = 400 if request.method == "POST" else 200
     context = {"goal": goal, "match": match, "form": form, "can_edit": match.is_active}
     return render(request, "relationships/goal_edit.html", context, status=status)
@@ -210,23 +202,30 @@ def goal_status(request, pk):
     return redirect(_goals_url(goal.match_id, goal.pk))
 
 
-@login_required
-@require_POST
-def milestone_add(request, pk):
+def _goal_part_add(request, pk, *, form_class, prefix: str, save, success: str, bound: str):
+    """Add a milestone or a progress entry to a goal from its form on the goals page; a
+    refused form shows the page again with the errors next to it."""
     goal = goal_for_member(user=request.user, pk=pk)
     if _ended(request, goal.match):
         return redirect(_goals_url(goal.match_id, goal.pk))
-    form = MilestoneForm(request.POST, prefix=f"m{goal.pk}")
-    if form.is_valid():
-        try:
-            goal_services.milestone_add(goal=goal, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("Milestone added."))
-            return redirect(_goals_url(goal.match_id, goal.pk))
-    bound = (goal.pk, "milestone_form", form)
-    return _goals_page(request, goal.match, bound=bound, status=400)
+    form = form_class(request.POST, prefix=f"{prefix}{goal.pk}")
+    if form_save(request, form, partial(save, goal=goal, by=request.user), success=success):
+        return redirect(_goals_url(goal.match_id, goal.pk))
+    return _goals_page(request, goal.match, bound=(goal.pk, bound, form), status=400)
+
+
+@login_required
+@require_POST
+def milestone_add(request, pk):
+    return _goal_part_add(
+        request,
+        pk,
+        form_class=MilestoneForm,
+        prefix="m",
+        save=goal_services.milestone_add,
+        success=_("Milestone added."),
+        bound="milestone_form",
+    )
 
 
 @login_required
@@ -248,17 +247,12 @@ def milestone_done(request, pk):
 @require_POST
 def goal_progress(request, pk):
     """Record progress on a goal directly, between sessions."""
-    goal = goal_for_member(user=request.user, pk=pk)
-    if _ended(request, goal.match):
-        return redirect(_goals_url(goal.match_id, goal.pk))
-    form = ProgressForm(request.POST, prefix=f"p{goal.pk}")
-    if form.is_valid():
-        try:
-            goal_services.goal_progress_record(goal=goal, by=request.user, **form.cleaned_data)
-        except ValidationError as exc:
-            _add_errors(form, exc)
-        else:
-            messages.success(request, _("Progress recorded."))
-            return redirect(_goals_url(goal.match_id, goal.pk))
-    bound = (goal.pk, "progress_form", form)
-    return _goals_page(request, goal.match, bound=bound, status=400)
+    return _goal_part_add(
+        request,
+        pk,
+        form_class=ProgressForm,
+        prefix="p",
+        save=goal_services.goal_progress_record,
+        success=_("Progress recorded."),
+        bound="progress_form",
+    )

@@ -99,10 +99,22 @@ class Found:
         from sessions.models import Meeting
 
         self.program = Program.objects.get(slug="first-year-success")
+        # The pair of the demo's logged session, and that session: which pair the demo logs
+        # for follows no order of ids on PostgreSQL, and a logged meeting's page reads more.
+        logged = (
+            Meeting.objects.filter(program=self.program, match__status="active", logs__isnull=False)
+            .order_by("start", "pk")
+            .select_related("match")
+            .first()
+        )
         self.match = (
-            Match.objects.filter(program=self.program, status="active", meetings__isnull=False)
-            .order_by("pk")
-            .distinct()[0]
+            logged.match
+            if logged
+            else (
+                Match.objects.filter(program=self.program, status="active", meetings__isnull=False)
+                .order_by("pk")
+                .distinct()[0]
+            )
         )
         # A pair with goals at every size (the demo gives goals to one pair, which match ids
         # on PostgreSQL do not always make this one): pages read more for a pair that has some.
@@ -118,7 +130,7 @@ class Found:
         ).order_by("pk")[0]
         self.informal_application = informal
         self.people["informal"] = informal.user
-        self.meeting = Meeting.objects.filter(match=self.match).order_by("start")[0]
+        self.meeting = logged or Meeting.objects.filter(match=self.match).order_by("start")[0]
         self.conversation = conversation_for_match(match=self.match)
         self.checkin = (  # one the mentee can still answer (a missed one redirects)
             CheckIn.objects.filter(

@@ -86,6 +86,7 @@ class Found:
     """The demo objects the pages are about (the first of each kind, so both scales agree)."""
 
     def __init__(self):
+        from django.db.models import F
         from django.utils import timezone
 
         from accounts.models import User
@@ -99,10 +100,15 @@ class Found:
         from sessions.models import Meeting
 
         self.program = Program.objects.get(slug="first-year-success")
-        # The pair of the demo's logged session, and that session: which pair the demo logs
-        # for follows no order of ids on PostgreSQL, and a logged meeting's page reads more.
+        # A pair with a session its mentee logged, at every size: the demo's logged session
+        # when it is there (which pair it is follows no order of ids on PostgreSQL), else one
+        # made here. A logged meeting's page reads the log's goals.
         logged = (
-            Meeting.objects.filter(program=self.program, match__status="active", logs__isnull=False)
+            Meeting.objects.filter(
+                program=self.program,
+                match__status="active",
+                logs__author=F("match__mentee__user"),
+            )
             .order_by("start", "pk")
             .select_related("match")
             .first()
@@ -110,11 +116,7 @@ class Found:
         self.match = (
             logged.match
             if logged
-            else (
-                Match.objects.filter(program=self.program, status="active", meetings__isnull=False)
-                .order_by("pk")
-                .distinct()[0]
-            )
+            else Match.objects.filter(program=self.program, status="active").order_by("pk")[0]
         )
         # A pair with goals at every size (the demo gives goals to one pair, which match ids
         # on PostgreSQL do not always make this one): pages read more for a pair that has some.
@@ -130,7 +132,7 @@ class Found:
         ).order_by("pk")[0]
         self.informal_application = informal
         self.people["informal"] = informal.user
-        self.meeting = logged or Meeting.objects.filter(match=self.match).order_by("start")[0]
+        self.meeting = logged or self._logged_meeting(self.match)
         self.conversation = conversation_for_match(match=self.match)
         self.checkin = (  # one the mentee can still answer (a missed one redirects)
             CheckIn.objects.filter(
@@ -141,6 +143,29 @@ class Found:
             .order_by("pk")
             .first()
         )
+
+    @staticmethod
+    def _logged_meeting(match):
+        """A session of `match` held a week ago, early in the morning (no demo session is
+        then), and logged by its mentee."""
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        from sessions.models import Meeting
+        from sessions.services import session_log_save
+
+        start = (timezone.now() - timedelta(days=7)).replace(
+            hour=6, minute=30, second=0, microsecond=0
+        )
+        meeting = Meeting.objects.create(
+            program=match.program, mentor=match.mentor.user, match=match, start=start,
+            end=start + timedelta(hours=1), booked_by=match.mentee.user,
+        )  # fmt: skip
+        session_log_save(
+            meeting=meeting, author=match.mentee.user, outcome="held", duration_minutes=60
+        )
+        return meeting
 
 
 def _pages() -> list[Page]:

@@ -12,6 +12,8 @@ COPY . .
 # collectstatic needs settings but no secrets or services: build-only values.
 RUN DEBUG=false SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret-0123456789 \
     ALLOWED_HOSTS=build python manage.py collectstatic --noinput \
+ && DEBUG=false SECRET_KEY=build-only-not-a-secret-build-only-not-a-secret-0123456789 \
+    ALLOWED_HOSTS=build python manage.py compile_translations \
  && useradd --create-home --uid 1000 mentoring && mkdir -p var && chown -R mentoring var
 USER mentoring
 

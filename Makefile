@@ -7,7 +7,7 @@ export DJANGO_SETTINGS_MODULE := mentoring.settings
 # Without -p honcho gives the web process PORT=5000; the README promises 8000 (PORT overrides).
 HONCHO = PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile -p $${PORT:-8000}
 
-.PHONY: run test install lint format migrate demo worker beat web clean-var vendor bench
+.PHONY: run test install lint format migrate demo worker beat web clean-var vendor bench translations messages
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -20,7 +20,16 @@ $(VENV)/.installed: requirements.txt requirements-dev.txt | $(BIN)/python
 
 install: $(VENV)/.installed
 
-migrate: install
+# The compiled translations (.mo) are built here, never committed.
+translations: install
+	$(BIN)/python manage.py compile_translations
+
+# After changing marked strings: bring the Spanish and Arabic catalogues up to date (needs GNU
+# gettext's xgettext; `apt-get install gettext`). Then translate what is new and empty.
+messages: install
+	$(BIN)/python manage.py makemessages --locale es --locale ar --no-obsolete --ignore '.venv/*' --ignore 'tests/*' --ignore 'bench/*' --ignore 'var/*' --ignore 'staticfiles/*'
+
+migrate: translations
 	$(BIN)/python manage.py migrate --noinput
 
 demo: migrate
@@ -40,7 +49,7 @@ run: demo
 web worker beat: demo
 	$(HONCHO) $@
 
-test: install
+test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 lint: install

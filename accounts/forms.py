@@ -1,4 +1,6 @@
 from django import forms
+from django.conf import settings
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import (
@@ -12,6 +14,7 @@ from accounts.models import (
     validate_links,
 )
 from accounts.timezones import TimeZoneField
+from mentoring.middleware import language_supported
 
 
 class SignupProfileForm(forms.Form):
@@ -35,7 +38,9 @@ class SignupProfileForm(forms.Form):
     def signup(self, request, user):
         user.display_name = self.cleaned_data["display_name"]
         user.time_zone = self.cleaned_data["time_zone"]
-        user.save(update_fields=["display_name", "time_zone"])
+        # The language the person signed up in is theirs for pages and emails from now on.
+        user.language = language_supported(translation.get_language()) or ""
+        user.save(update_fields=["display_name", "time_zone", "language"])
 
 
 class ProfileForm(forms.ModelForm):
@@ -43,8 +48,15 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["display_name", "time_zone"]
+        fields = ["display_name", "time_zone", "language"]
         labels = {"display_name": _("Your name")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Each language named in itself; the empty choice follows the browser.
+        self.fields["language"].choices = [("", _("As my browser says"))] + [
+            (code, name) for code, name in settings.LANGUAGES
+        ]
 
 
 def _lines(value: str) -> list[str]:

@@ -46,9 +46,12 @@ class User(AbstractUser):
     """A person: participant, coordinator or reporting staff. Logs in with their email."""
 
     username = None
-    email = models.EmailField("email address", unique=True)
+    email = models.EmailField(_("email address"), unique=True)
     display_name = models.CharField(
-        max_length=80, blank=True, help_text="How your name is shown to mentors and mentees."
+        _("display name"),
+        max_length=80,
+        blank=True,
+        help_text=_("How your name is shown to mentors and mentees."),
     )
     institutional_id = models.CharField(
         _("institutional ID"),
@@ -59,7 +62,16 @@ class User(AbstractUser):
         help_text=_("The student or staff number the institution knows this person by."),
     )
     time_zone = TimeZoneField(
-        default="UTC", help_text="Every time on the site is shown in this time zone."
+        _("time zone"),
+        default="UTC",
+        help_text=_("Every time on the site is shown in this time zone."),
+    )
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_("Pages and emails are in this language. Empty: your browser's language."),
     )
 
     email_visibility = models.CharField(

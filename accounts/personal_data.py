@@ -44,6 +44,7 @@ register(
         "last_name",
         "institutional_id",
         "time_zone",
+        "language",
         "date_joined",
         "last_login",
         "email_visibility",

@@ -8,13 +8,21 @@ from accounts.models import Profile, User, profile_photo_path
 logger = logging.getLogger(__name__)
 
 
-def user_update_profile(*, user: User, display_name: str, time_zone) -> User:
-    """Change the name and time zone shown across the site."""
+def user_update_profile(*, user: User, display_name: str, time_zone, language: str = "") -> User:
+    """Change the name, time zone and language shown across the site (and in emails)."""
     user.display_name = display_name
     user.time_zone = time_zone
+    user.language = language
     user.full_clean(exclude=["password"])
-    user.save(update_fields=["display_name", "time_zone"])
+    user.save(update_fields=["display_name", "time_zone", "language"])
     return user
+
+
+def user_language_set(*, user: User, language: str) -> None:
+    """The person's language for pages and for the emails workers send them."""
+    user.language = language
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["language"])
 
 
 def profile_update(

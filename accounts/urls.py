@@ -10,5 +10,6 @@ urlpatterns = [
     path("profile/photo/delete/", views.profile_photo_delete, name="profile-photo-delete"),
     path("people/<int:pk>/", views.person_detail, name="person-detail"),
     path("people/<int:pk>/photo/", views.person_photo, name="person-photo"),
+    path("language/", views.language_set, name="language"),
     path("email-confirmed/", views.email_confirmed, name="email-confirmed"),
 ]

@@ -6,6 +6,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponseNotModified
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -17,8 +19,10 @@ from accounts.services import (
     profile_photo_remove,
     profile_photo_set,
     profile_update,
+    user_language_set,
     user_update_profile,
 )
+from mentoring.middleware import language_cookie_set, language_supported
 from mentoring.submit import form_save
 
 
@@ -46,6 +50,7 @@ def profile_edit(request):
             user=request.user,
             display_name=form.cleaned_data["display_name"],
             time_zone=form.cleaned_data["time_zone"],
+            language=form.cleaned_data["language"],
         )
         messages.success(request, _("Your profile was saved."))
         return redirect("accounts:profile")
@@ -126,3 +131,24 @@ def email_confirmed(request):
         return redirect("home")
     minutes = allauth_settings.LOGIN_TIMEOUT // 60
     return render(request, "accounts/email_confirmed.html", {"minutes": minutes})
+
+
+@require_POST
+def language_set(request):
+    """The language chooser: remembered in a cookie, and on the account of a signed-in person
+    (so the emails workers send them are in it too). Back to the page the person was on."""
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = "/"
+    code = language_supported(request.POST.get("language"))
+    if code is None:
+        messages.error(request, _("That language is not offered. Nothing was changed."))
+        return redirect(back)
+    translation.activate(code)
+    if request.user.is_authenticated:
+        user_language_set(user=request.user, language=code)
+    response = redirect(back)
+    language_cookie_set(response, code)
+    return response

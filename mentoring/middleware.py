@@ -1,8 +1,9 @@
 import contextlib
 import zoneinfo
 
+from django.conf import settings
 from django.http import QueryDict
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from mentoring.text import nfc
 
@@ -37,6 +38,51 @@ class UserTimezoneMiddleware:
             except (zoneinfo.ZoneInfoNotFoundError, ValueError):
                 return None
         return None
+
+
+def language_supported(code) -> str | None:
+    """`code` as one of settings.LANGUAGES ("es-MX" gives "es"), or None for anything else."""
+    if not code or not isinstance(code, str) or len(code) > 20:
+        return None
+    try:
+        return translation.get_supported_language_variant(code.strip().lower())
+    except LookupError:
+        return None
+
+
+class UserLanguageMiddleware:
+    """The language of the page: `?lang=<code>` in the address (remembered in the language
+    cookie), else the signed-in person's own choice, else what LocaleMiddleware found (the
+    cookie, then the browser's Accept-Language, then LANGUAGE_CODE). An unknown code anywhere
+    is ignored, so the next source decides."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        asked = language_supported(request.GET.get("lang"))
+        code = asked
+        if code is None:
+            user = getattr(request, "user", None)
+            if user is not None and user.is_authenticated and user.language:
+                code = language_supported(user.language)
+        if code and code != getattr(request, "LANGUAGE_CODE", None):
+            translation.activate(code)
+            request.LANGUAGE_CODE = translation.get_language()
+        response = self.get_response(request)
+        if asked:
+            language_cookie_set(response, asked)
+        return response
+
+
+def language_cookie_set(response, code: str) -> None:
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        code,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
 
 
 class NormalizeInputMiddleware:

@@ -77,11 +77,15 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The browser's language (cookie, then Accept-Language); a signed-in person's own choice
+    # and ?lang= in the address override it after authentication (UserLanguageMiddleware).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "mentoring.middleware.NormalizeInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "mentoring.middleware.UserTimezoneMiddleware",
+    "mentoring.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
@@ -101,6 +105,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "mentoring.context_processors.navigation",
@@ -189,6 +194,19 @@ ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
 
 # --- Internationalisation and time ----------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
+# The languages the site is translated into, named in their own language for the chooser.
+# Each has a catalogue in locale/<code>/LC_MESSAGES/django.po, compiled by
+# `manage.py compile_translations` (make run and make test do it). Arabic is written right to
+# left: base.html loads Bootstrap's RTL stylesheet and sets dir="rtl".
+LANGUAGES = [
+    ("en-gb", "English"),
+    ("es", "Español"),
+    ("ar", "العربية"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+LANGUAGE_COOKIE_NAME = "language"
+LANGUAGE_COOKIE_AGE = 365 * 24 * 3600
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
@@ -242,6 +260,12 @@ if _email["EMAIL_BACKEND"].endswith("filebased.EmailBackend") and "EMAIL_FILE_PA
     EMAIL_FILE_PATH = Path(_email["EMAIL_FILE_PATH"])
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", default="Mentoring <noreply@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
+# The accessibility statement (/accessibility/): who answers reports of barriers, and when the
+# statement was last reviewed against the pages (ISO date).
+ACCESSIBILITY_CONTACT_EMAIL = env_str(
+    "ACCESSIBILITY_CONTACT_EMAIL", default="accessibility@localhost"
+)
+ACCESSIBILITY_STATEMENT_REVIEWED = env_str("ACCESSIBILITY_STATEMENT_REVIEWED", default="2026-12-04")
 EMAIL_TIMEOUT = 10
 # A notification left "sending" this long belongs to a worker that died; it is sent again.
 NOTIFICATIONS_CLAIM_TIMEOUT_SECONDS = env_int(

@@ -1,18 +1,20 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
 
 from mentoring import admin_views, views
 
-admin.site.site_header = "Mentoring administration"
-admin.site.site_title = "Mentoring"
-admin.site.index_title = "Programs, matching and evaluation"
+admin.site.site_header = _("Mentoring administration")
+admin.site.site_title = _("Mentoring")
+admin.site.index_title = _("Programs, matching and evaluation")
 # The admin logs in through allauth's pages, so it shares their rate limits.
 admin.site.login = secure_admin_login(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("health/", views.health, name="health"),
+    path("accessibility/", views.accessibility, name="accessibility"),
     path("favicon.ico", views.favicon, name="favicon"),
     # /privacy/, /accounts/privacy/, /accounts/data/, /accounts/delete/ (before allauth's).
     path("", include("privacy.urls")),

@@ -1,3 +1,6 @@
+from datetime import date
+
+from django.conf import settings
 from django.db import connection
 from django.http import HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -44,6 +47,18 @@ def home(request):
         "open_programs": program_list_open().exclude(pk__in=applied_to)[:5],
     }
     return render(request, "home/home.html", context)
+
+
+@require_safe
+def accessibility(request):
+    """The accessibility statement public institutions must publish: the standard the site
+    meets, how that is checked, what is known not to meet it, and whom to tell."""
+    context = {
+        "contact_email": settings.ACCESSIBILITY_CONTACT_EMAIL,
+        "reviewed": date.fromisoformat(settings.ACCESSIBILITY_STATEMENT_REVIEWED),
+        "languages": [name for _code, name in settings.LANGUAGES],
+    }
+    return render(request, "accessibility.html", context)
 
 
 @never_cache

@@ -9,8 +9,9 @@ from privacy.notice import SESSION_KEY, notice_memo_get, notice_status
 
 #: Views a signed-in person reaches without accepting the current notice: the notice itself,
 #: leaving (log out, delete the account) and their other rights (their data, consent), the
-#: email confirmation and password reset flow, and endpoints that are not pages (health,
-#: calendar feeds, unsubscribe links in emails).
+#: email confirmation and password reset flow, the accessibility statement and the language
+#: chooser (a notice must be readable in one's own language), and endpoints that are not
+#: pages (health, calendar feeds, unsubscribe links in emails).
 EXEMPT_VIEWS = frozenset(
     {
         "privacy:notice",
@@ -32,6 +33,8 @@ EXEMPT_VIEWS = frozenset(
         "admin:logout",
         "health",
         "favicon",
+        "accessibility",
+        "accounts:language",
         "sessions:feed",
         "notifications:unsubscribe",
     }

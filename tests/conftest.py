@@ -70,7 +70,18 @@ def pytest_configure(config):
         cache["LOCATION"] = urlunsplit((parts.scheme, parts.netloc, "/14", "", ""))
 
 
-_CHECKS = {"redis": _redis_problem, "postgres": _postgres_problem, "browser": _browser_problem}
+def _gettext_problem() -> str | None:
+    if shutil.which("xgettext") is None or shutil.which("msguniq") is None:
+        return "needs GNU gettext for makemessages (apt-get install gettext)"
+    return None
+
+
+_CHECKS = {
+    "redis": _redis_problem,
+    "postgres": _postgres_problem,
+    "browser": _browser_problem,
+    "gettext": _gettext_problem,
+}
 _cache: dict[str, str | None] = {}
 
 
@@ -151,6 +162,15 @@ def wait_for(predicate, *, timeout: float = 10.0, interval: float = 0.05):
             return value
         time.sleep(interval)
     pytest.fail(f"condition not met within {timeout} s")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_translations():
+    """The Spanish and Arabic catalogues compiled (make test does it too; a bare pytest run
+    must not test yesterday's .mo files)."""
+    from mentoring.management.commands.compile_translations import translations_compile
+
+    translations_compile()
 
 
 @pytest.fixture(autouse=True)

@@ -100,6 +100,8 @@ class User(AbstractUser):
     objects = UserManager()
 
     class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
         ordering = ["email"]
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
@@ -179,6 +181,7 @@ class Profile(models.Model):
         on_delete=models.CASCADE,
         primary_key=True,
         related_name="profile",
+        verbose_name=_("user"),
     )
     pronouns = models.CharField(
         _("pronouns"), max_length=40, blank=True, help_text=_("For example: she/her, they/them.")

@@ -16,6 +16,7 @@ from enum import IntEnum
 
 from django.core.exceptions import ValidationError
 from django.db.models import Exists, OuterRef, Q, Value
+from django.utils.translation import gettext as _
 
 from accounts.models import User, Visibility
 
@@ -137,7 +138,7 @@ def user_visibility_update(
     """Change who sees the person's email, profile and photo."""
     values = (email_visibility, profile_visibility, photo_visibility)
     if any(value not in Visibility.values for value in values):
-        raise ValidationError(f"Unknown visibility in {values!r}.")
+        raise ValidationError(_("Choose who may see each of them from the list."))
     user.email_visibility, user.profile_visibility, user.photo_visibility = values
     user.save(update_fields=["email_visibility", "profile_visibility", "photo_visibility"])
     return user

@@ -60,9 +60,14 @@ class AuditEntry(models.Model):
         related_name="+",
     )
     target_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        ContentType,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("target type"),
     )
-    target_id = models.PositiveBigIntegerField(null=True, blank=True)
+    target_id = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("target id"))
     detail = models.JSONField(_("detail"), default=dict, blank=True)
 
     class Meta:

@@ -1,6 +1,8 @@
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from evaluation.models import CheckIn, Moment, RiskFlag, Survey, SurveyInvitation, SurveyQuestion
 from evaluation.services import survey_copy, survey_send
@@ -59,10 +61,10 @@ class SurveyAdmin(ProgramScopedAdmin):
     fieldsets = [
         (None, {"fields": ["program", "title", "intro"]}),
         (
-            "Who and when",
+            gettext_lazy("Who and when"),
             {"fields": [("moment", "audience"), "anonymous", "is_active"]},
         ),
-        ("Deadline", {"fields": [("answer_days", "reminder_days")]}),
+        (gettext_lazy("Deadline"), {"fields": [("answer_days", "reminder_days")]}),
     ]
 
     def get_queryset(self, request):
@@ -82,19 +84,21 @@ class SurveyAdmin(ProgramScopedAdmin):
             return ["program", "moment", "audience", "anonymous"]
         return []
 
-    @admin.display(description="Questions", ordering="question_count")
+    @admin.display(description=gettext_lazy("Questions"), ordering="question_count")
     def question_count(self, obj):
         return obj.question_count
 
-    @admin.display(description="Invited", ordering="invited")
+    @admin.display(description=gettext_lazy("Invited"), ordering="invited")
     def invited(self, obj):
         return obj.invited
 
-    @admin.display(description="Answered", ordering="answered")
+    @admin.display(description=gettext_lazy("Answered"), ordering="answered")
     def answered(self, obj):
         return obj.answered
 
-    @admin.action(description="Send now to every approved participant not yet invited")
+    @admin.action(
+        description=gettext_lazy("Send now to every approved participant not yet invited")
+    )
     def send_now(self, request, queryset):
         sent = skipped = 0
         for survey in queryset:
@@ -102,15 +106,27 @@ class SurveyAdmin(ProgramScopedAdmin):
                 skipped += 1
                 continue
             sent += survey_send(survey=survey)
-        self.message_user(request, f"{sent} invitation(s) sent.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d invitation(s) sent.", "%(count)d invitation(s) sent.", sent)
+            % {"count": sent},
+            messages.SUCCESS,
+        )
         if skipped:
             self.message_user(
                 request,
-                f"{skipped} survey(s) skipped: inactive, or sent after each session.",
+                ngettext(
+                    "%(count)d survey(s) skipped: inactive, or sent after each session.",
+                    "%(count)d survey(s) skipped: inactive, or sent after each session.",
+                    skipped,
+                )
+                % {"count": skipped},
                 messages.WARNING,
             )
 
-    @admin.action(description="Copy as end-of-program survey (same questions, not yet sent)")
+    @admin.action(
+        description=gettext_lazy("Copy as end-of-program survey (same questions, not yet sent)")
+    )
     def copy_as_end(self, request, queryset):
         try:
             copies = [survey_copy(survey=s, moment=Moment.END) for s in queryset]
@@ -119,7 +135,12 @@ class SurveyAdmin(ProgramScopedAdmin):
             return
         self.message_user(
             request,
-            f"{len(copies)} end-of-program survey(s) created, switched off until you check them.",
+            ngettext(
+                "%(count)d end-of-program survey(s) created, switched off until you check them.",
+                "%(count)d end-of-program survey(s) created, switched off until you check them.",
+                len(copies),
+            )
+            % {"count": len(copies)},
             messages.SUCCESS,
         )
 
@@ -132,11 +153,11 @@ class SurveyInvitationAdmin(ReadOnlyAdmin):
     search_fields = ["application__user__email", "survey__title"]
     list_select_related = ["survey", "application__user", "meeting"]
 
-    @admin.display(description="Person", ordering="application__user__email")
+    @admin.display(description=gettext_lazy("Person"), ordering="application__user__email")
     def person(self, obj):
         return obj.application.user
 
-    @admin.display(description="Role", ordering="application__role")
+    @admin.display(description=gettext_lazy("Role"), ordering="application__role")
     def role(self, obj):
         return obj.application.get_role_display()
 
@@ -155,17 +176,17 @@ class CheckInAdmin(ReadOnlyAdmin):
     ]
     date_hierarchy = "opens_on"
 
-    @admin.display(description="Person", ordering="application__user__email")
+    @admin.display(description=gettext_lazy("Person"), ordering="application__user__email")
     def person(self, obj):
         return obj.application.user
 
 
 class OpenFilter(admin.SimpleListFilter):
-    title = "state"
+    title = gettext_lazy("state")
     parameter_name = "state"
 
     def lookups(self, request, model_admin):
-        return [("open", "Open"), ("cleared", "Cleared")]
+        return [("open", _("Open")), ("cleared", _("Cleared"))]
 
     def queryset(self, request, queryset):
         if self.value() == "open":

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 def _on_session_logged(sender, log, **kwargs):
@@ -23,7 +24,7 @@ def _on_program_copied(sender, source, copy, **kwargs):
 
 class EvaluationConfig(AppConfig):
     name = "evaluation"
-    verbose_name = "Evaluation"
+    verbose_name = _("Evaluation")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

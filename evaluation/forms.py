@@ -1,39 +1,44 @@
 from django import forms
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 
 from evaluation.models import CheckIn, Survey
 from evaluation.questions import question_form_field
 from programs.permissions import programs_reportable_by
 
 BUTTONS = forms.RadioSelect(attrs={"class": "btn-check", "autocomplete": "off"})
-SCORE_CHOICES = [(n, f"{n} – {label}") for n, label in CheckIn.SCORE_LABELS.items()]  # noqa: RUF001
+SCORE_CHOICES = [
+    (n, format_lazy("{} – {}", n, label))  # noqa: RUF001
+    for n, label in CheckIn.SCORE_LABELS.items()
+]
 
 
 class CheckInForm(forms.Form):
     """The built-in check-in: three questions, answerable in seconds on a phone."""
 
     score = forms.TypedChoiceField(
-        label="How is your mentoring relationship going?",
+        label=_("How is your mentoring relationship going?"),
         choices=SCORE_CHOICES,
         coerce=int,
         widget=BUTTONS,
         error_messages={
-            "required": "Choose how it is going, from 1 to 5.",
-            "invalid_choice": "Choose a score from 1 to 5.",
+            "required": _("Choose how it is going, from 1 to 5."),
+            "invalid_choice": _("Choose a score from 1 to 5."),
         },
     )
     met = forms.TypedChoiceField(
-        label="Did you meet since the last check-in?",
-        choices=[("yes", "Yes"), ("no", "No")],
+        label=_("Did you meet since the last check-in?"),
+        choices=[("yes", _("Yes")), ("no", _("No"))],
         coerce=lambda value: value == "yes",
         widget=BUTTONS,
         error_messages={
-            "required": "Say whether you met.",
-            "invalid_choice": "Answer yes or no.",
+            "required": _("Say whether you met."),
+            "invalid_choice": _("Answer yes or no."),
         },
     )
     blocking = forms.CharField(
-        label="Anything blocking you? (optional)",
+        label=_("Anything blocking you? (optional)"),
         required=False,
         max_length=1000,
         widget=forms.Textarea(attrs={"rows": 2, "maxlength": 1000}),
@@ -58,7 +63,7 @@ class ReportScopeForm(forms.Form):
     A program outside the user's reach is an invalid choice (the view answers 404)."""
 
     program = forms.ModelMultipleChoiceField(
-        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label="Programs"
+        queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label=_("Programs")
     )
 
     def __init__(self, *args, user, **kwargs):

@@ -18,44 +18,63 @@ from programs.models import Audience
 
 
 class Moment(models.TextChoices):
-    BASELINE = "baseline", "Baseline (when the application is approved)"
-    MID = "mid", "Mid-program (halfway between the program dates)"
-    END = "end", "End of program (on the end date)"
-    AFTER_SESSION = "after_session", "After each logged session"
+    BASELINE = "baseline", _("Baseline (when the application is approved)")
+    MID = "mid", _("Mid-program (halfway between the program dates)")
+    END = "end", _("End of program (on the end date)")
+    AFTER_SESSION = "after_session", _("After each logged session")
 
 
 class Survey(models.Model):
     """A coordinator's questionnaire, sent to a program's participants at one moment."""
 
     program = models.ForeignKey(
-        "programs.Program", on_delete=models.CASCADE, related_name="surveys"
+        "programs.Program",
+        on_delete=models.CASCADE,
+        related_name="surveys",
+        verbose_name=_("program"),
     )
-    title = models.CharField(max_length=150)
-    intro = models.TextField(blank=True, max_length=2000, help_text="Shown above the questions.")
-    moment = models.CharField(max_length=14, choices=Moment.choices)
-    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.BOTH)
+    title = models.CharField(max_length=150, verbose_name=_("title"))
+    intro = models.TextField(
+        blank=True,
+        max_length=2000,
+        help_text=_("Shown above the questions."),
+        verbose_name=_("intro"),
+    )
+    moment = models.CharField(max_length=14, choices=Moment.choices, verbose_name=_("moment"))
+    audience = models.CharField(
+        max_length=10, choices=Audience.choices, default=Audience.BOTH, verbose_name=_("audience")
+    )
     anonymous = models.BooleanField(
         default=False,
-        help_text="Answers are stored with no link to the person. Anonymous answers cannot be "
-        "compared before/after per person in the impact report. Fixed once sent.",
+        help_text=_(
+            "Answers are stored with no link to the person. Anonymous answers cannot be "
+            "compared before/after per person in the impact report. Fixed once sent."
+        ),
+        verbose_name=_("anonymous"),
     )
     is_active = models.BooleanField(
-        "send it", default=True, help_text="Untick to stop sending new invitations."
+        _("send it"), default=True, help_text=_("Untick to stop sending new invitations.")
     )
     answer_days = models.PositiveSmallIntegerField(
         default=14,
         validators=[MinValueValidator(1), MaxValueValidator(90)],
-        help_text="Days people have to answer.",
+        help_text=_("Days people have to answer."),
+        verbose_name=_("answer days"),
     )
     reminder_days = models.PositiveSmallIntegerField(
         default=3,
         validators=[MaxValueValidator(30)],
-        help_text="Remind people this many days before the due date if they have not answered "
-        "(0: no reminder).",
+        help_text=_(
+            "Remind people this many days before the due date if they have not answered "
+            "(0: no reminder)."
+        ),
+        verbose_name=_("reminder days"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("survey")
+        verbose_name_plural = _("surveys")
         ordering = ["program", "moment", "title"]
         permissions = [
             (
@@ -81,7 +100,9 @@ class Survey(models.Model):
 
     def clean(self):
         if self.answer_days and self.reminder_days >= self.answer_days:
-            raise ValidationError({"reminder_days": "The reminder must come before the due date."})
+            raise ValidationError(
+                {"reminder_days": _("The reminder must come before the due date.")}
+            )
 
     @property
     def roles(self) -> list[str]:
@@ -93,36 +114,57 @@ class Survey(models.Model):
 
 class SurveyQuestion(models.Model):
     class Kind(models.TextChoices):
-        LIKERT = "likert", "Likert scale (1 to 5)"
-        SINGLE_CHOICE = "single_choice", "Single choice"
-        MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
-        NUMBER = "number", "Number"
-        TEXT = "text", "Free text"
+        LIKERT = "likert", _("Likert scale (1 to 5)")
+        SINGLE_CHOICE = "single_choice", _("Single choice")
+        MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
+        NUMBER = "number", _("Number")
+        TEXT = "text", _("Free text")
 
     NUMERIC_KINDS = (Kind.LIKERT, Kind.NUMBER)
     CHOICE_KINDS = (Kind.SINGLE_CHOICE, Kind.MULTIPLE_CHOICE)
 
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="questions")
-    position = models.PositiveSmallIntegerField(default=0)
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="questions", verbose_name=_("survey")
+    )
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
     text = models.CharField(
         max_length=300,
-        help_text="Use exactly the same text in the baseline and end-of-program surveys to "
-        "compare answers in the impact report.",
+        help_text=_(
+            "Use exactly the same text in the baseline and end-of-program surveys to "
+            "compare answers in the impact report."
+        ),
+        verbose_name=_("text"),
     )
-    help_text = models.CharField(max_length=300, blank=True)
-    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.LIKERT)
-    required = models.BooleanField(default=True)
-    choices = models.TextField(blank=True, help_text="Choice questions: one choice per line.")
+    help_text = models.CharField(max_length=300, blank=True, verbose_name=_("help text"))
+    kind = models.CharField(
+        max_length=16, choices=Kind.choices, default=Kind.LIKERT, verbose_name=_("kind")
+    )
+    required = models.BooleanField(default=True, verbose_name=_("required"))
+    choices = models.TextField(
+        blank=True, help_text=_("Choice questions: one choice per line."), verbose_name=_("choices")
+    )
     low_label = models.CharField(
-        max_length=60, blank=True, help_text="Likert: what 1 means, e.g. Strongly disagree."
+        max_length=60,
+        blank=True,
+        help_text=_("Likert: what 1 means, e.g. Strongly disagree."),
+        verbose_name=_("low label"),
     )
     high_label = models.CharField(
-        max_length=60, blank=True, help_text="Likert: what 5 means, e.g. Strongly agree."
+        max_length=60,
+        blank=True,
+        help_text=_("Likert: what 5 means, e.g. Strongly agree."),
+        verbose_name=_("high label"),
     )
-    min_value = models.FloatField(null=True, blank=True, help_text="Number: smallest answer.")
-    max_value = models.FloatField(null=True, blank=True, help_text="Number: largest answer.")
+    min_value = models.FloatField(
+        null=True, blank=True, help_text=_("Number: smallest answer."), verbose_name=_("min value")
+    )
+    max_value = models.FloatField(
+        null=True, blank=True, help_text=_("Number: largest answer."), verbose_name=_("max value")
+    )
 
     class Meta:
+        verbose_name = _("survey question")
+        verbose_name_plural = _("survey questions")
         ordering = ["position", "id"]
         constraints = [
             models.CheckConstraint(
@@ -144,14 +186,14 @@ class SurveyQuestion(models.Model):
 
     def clean(self):
         if self.kind in self.CHOICE_KINDS and len(self.choice_list) < 2:
-            raise ValidationError({"choices": "Give at least two choices, one per line."})
+            raise ValidationError({"choices": _("Give at least two choices, one per line.")})
         if (
             self.min_value is not None
             and self.max_value is not None
             and self.max_value < self.min_value
         ):
             raise ValidationError(
-                {"max_value": "The largest answer must not be below the smallest."}
+                {"max_value": _("The largest answer must not be below the smallest.")}
             )
 
     @property
@@ -168,9 +210,14 @@ class SurveyInvitation(models.Model):
     invite again for each logged meeting. `completed` is all that is kept of the answering:
     no time, so that it cannot be lined up with an anonymous response."""
 
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="invitations")
+    survey = models.ForeignKey(
+        Survey, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("survey")
+    )
     application = models.ForeignKey(
-        "programs.Application", on_delete=models.CASCADE, related_name="survey_invitations"
+        "programs.Application",
+        on_delete=models.CASCADE,
+        related_name="survey_invitations",
+        verbose_name=_("application"),
     )
     meeting = models.ForeignKey(
         "mentoring_sessions.Meeting",
@@ -178,12 +225,15 @@ class SurveyInvitation(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="+",
+        verbose_name=_("meeting"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    due_on = models.DateField()
-    completed = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    due_on = models.DateField(verbose_name=_("due on"))
+    completed = models.BooleanField(default=False, verbose_name=_("completed"))
 
     class Meta:
+        verbose_name = _("survey invitation")
+        verbose_name_plural = _("survey invitations")
         ordering = ["due_on", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -207,9 +257,16 @@ class SurveyResponse(models.Model):
     """The answers of a non-anonymous survey: linked to the person through the invitation."""
 
     invitation = models.OneToOneField(
-        SurveyInvitation, on_delete=models.CASCADE, related_name="response"
+        SurveyInvitation,
+        on_delete=models.CASCADE,
+        related_name="response",
+        verbose_name=_("invitation"),
     )
-    submitted_at = models.DateTimeField()
+    submitted_at = models.DateTimeField(verbose_name=_("submitted at"))
+
+    class Meta:
+        verbose_name = _("survey response")
+        verbose_name_plural = _("survey responses")
 
     def __str__(self):
         return f"Response to {self.invitation}"
@@ -230,13 +287,26 @@ class AnonymousResponse(models.Model):
     staggered invitations (baseline surveys of a rolling enrollment) are the weak spot.
     """
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="anonymous_responses")
-    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
-    moment = models.CharField(max_length=14, choices=Moment.choices)
-    submitted_week = models.DateField(help_text="Monday of the week it was submitted.")
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("id")
+    )
+    survey = models.ForeignKey(
+        Survey,
+        on_delete=models.CASCADE,
+        related_name="anonymous_responses",
+        verbose_name=_("survey"),
+    )
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.CASCADE, related_name="+", verbose_name=_("program")
+    )
+    moment = models.CharField(max_length=14, choices=Moment.choices, verbose_name=_("moment"))
+    submitted_week = models.DateField(
+        help_text=_("Monday of the week it was submitted."), verbose_name=_("submitted week")
+    )
 
     class Meta:
+        verbose_name = _("anonymous response")
+        verbose_name_plural = _("anonymous responses")
         ordering = ["survey", "submitted_week", "id"]
 
     def __str__(self):
@@ -248,9 +318,16 @@ class SurveyAnswer(models.Model):
     Likert and number answers for statistics; `value` the answer as given (text, list of
     choices or number)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    id = models.UUIDField(
+        primary_key=True, default=uuid.uuid4, editable=False, verbose_name=_("id")
+    )
     response = models.ForeignKey(
-        SurveyResponse, null=True, blank=True, on_delete=models.CASCADE, related_name="answers"
+        SurveyResponse,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="answers",
+        verbose_name=_("response"),
     )
     anonymous_response = models.ForeignKey(
         AnonymousResponse,
@@ -258,14 +335,22 @@ class SurveyAnswer(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="answers",
+        verbose_name=_("anonymous response"),
     )
     # RESTRICT: a question with answers cannot be deleted on its own (its answers would lose
     # their meaning), but deleting its whole survey or program takes the answers along.
-    question = models.ForeignKey(SurveyQuestion, on_delete=models.RESTRICT, related_name="answers")
-    value = models.JSONField()
-    number = models.FloatField(null=True, blank=True)
+    question = models.ForeignKey(
+        SurveyQuestion,
+        on_delete=models.RESTRICT,
+        related_name="answers",
+        verbose_name=_("question"),
+    )
+    value = models.JSONField(verbose_name=_("value"))
+    number = models.FloatField(null=True, blank=True, verbose_name=_("number"))
 
     class Meta:
+        verbose_name = _("survey answer")
+        verbose_name_plural = _("survey answers")
         constraints = [
             models.CheckConstraint(
                 condition=Q(response__isnull=False, anonymous_response__isnull=True)
@@ -304,25 +389,45 @@ class CheckIn(models.Model):
     """A short check-in asked of one person in one match, and (once answered) their answer.
     Not anonymous: coordinators act on it."""
 
-    SCORE_LABELS = {1: "Very poorly", 2: "Poorly", 3: "OK", 4: "Well", 5: "Very well"}
+    SCORE_LABELS = {
+        1: _("Very poorly"),
+        2: _("Poorly"),
+        3: _("OK"),
+        4: _("Well"),
+        5: _("Very well"),
+    }
 
-    match = models.ForeignKey("matching.Match", on_delete=models.CASCADE, related_name="checkins")
+    match = models.ForeignKey(
+        "matching.Match", on_delete=models.CASCADE, related_name="checkins", verbose_name=_("match")
+    )
     application = models.ForeignKey(
-        "programs.Application", on_delete=models.CASCADE, related_name="checkins"
+        "programs.Application",
+        on_delete=models.CASCADE,
+        related_name="checkins",
+        verbose_name=_("application"),
     )
-    opens_on = models.DateField()
-    due_on = models.DateField()
-    created_at = models.DateTimeField(auto_now_add=True)
+    opens_on = models.DateField(verbose_name=_("opens on"))
+    due_on = models.DateField(verbose_name=_("due on"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     score = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(5)]
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(5)],
+        verbose_name=_("score"),
     )
-    met = models.BooleanField(null=True, blank=True)
-    blocking = models.TextField(blank=True, max_length=1000, validators=[MaxLengthValidator(1000)])
-    answered_at = models.DateTimeField(null=True, blank=True)
+    met = models.BooleanField(null=True, blank=True, verbose_name=_("met"))
+    blocking = models.TextField(
+        blank=True,
+        max_length=1000,
+        validators=[MaxLengthValidator(1000)],
+        verbose_name=_("blocking"),
+    )
+    answered_at = models.DateTimeField(null=True, blank=True, verbose_name=_("answered at"))
 
     class Meta:
+        verbose_name_plural = _("check-ins")
         ordering = ["-opens_on", "pk"]
-        verbose_name = "check-in"
+        verbose_name = _("check-in")
         constraints = [
             models.UniqueConstraint(
                 fields=["match", "application", "opens_on"], name="checkin_once_per_period"
@@ -359,19 +464,26 @@ class RiskFlag(models.Model):
     cause goes away, so the history stays."""
 
     class Reason(models.TextChoices):
-        LOW_CHECKIN = "low_checkin", "Low check-in score"
-        NO_SESSION = "no_session", "No session for a while"
-        MISSED_SESSION = "missed_session", "Missed session"
+        LOW_CHECKIN = "low_checkin", _("Low check-in score")
+        NO_SESSION = "no_session", _("No session for a while")
+        MISSED_SESSION = "missed_session", _("Missed session")
         NO_AGREEMENT = "no_agreement", _("No confirmed agreement")
         STALE_GOAL = "stale_goal", _("Goal without progress")
 
-    match = models.ForeignKey("matching.Match", on_delete=models.CASCADE, related_name="risk_flags")
-    reason = models.CharField(max_length=16, choices=Reason.choices)
-    detail = models.CharField(max_length=300)
-    raised_at = models.DateTimeField()
-    cleared_at = models.DateTimeField(null=True, blank=True)
+    match = models.ForeignKey(
+        "matching.Match",
+        on_delete=models.CASCADE,
+        related_name="risk_flags",
+        verbose_name=_("match"),
+    )
+    reason = models.CharField(max_length=16, choices=Reason.choices, verbose_name=_("reason"))
+    detail = models.CharField(max_length=300, verbose_name=_("detail"))
+    raised_at = models.DateTimeField(verbose_name=_("raised at"))
+    cleared_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cleared at"))
 
     class Meta:
+        verbose_name = _("risk flag")
+        verbose_name_plural = _("risk flags")
         ordering = ["-raised_at", "pk"]
         constraints = [
             models.UniqueConstraint(

@@ -3,6 +3,7 @@ form and for the service that stores answers."""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from evaluation.models import SurveyQuestion
 
@@ -58,7 +59,10 @@ def answer_clean(question: SurveyQuestion, value):
     try:
         cleaned = question_form_field(question).clean(value)
     except ValidationError as exc:
-        raise ValidationError(f"{question.text}: {' '.join(exc.messages)}") from None
+        raise ValidationError(
+            _("%(question)s: %(problem)s")
+            % {"question": question.text, "problem": " ".join(exc.messages)}
+        ) from None
     if isinstance(cleaned, float) and cleaned.is_integer():
         return int(cleaned)
     return cleaned

@@ -54,7 +54,12 @@ def pending_list(request):
 
 def _closed(request, *, due_on, what: str) -> bool:
     if timezone.localdate() > due_on:
-        messages.warning(request, f"This {what} closed on {date_format(due_on, 'j F Y')}.")
+        values = {"date": date_format(due_on, "j F Y")}
+        if what == "check-in":
+            text = _("This check-in closed on %(date)s.") % values
+        else:
+            text = _("This survey closed on %(date)s.") % values
+        messages.warning(request, text)
         return True
     return False
 
@@ -63,7 +68,7 @@ def _closed(request, *, due_on, what: str) -> bool:
 def checkin_answer_view(request, pk):
     checkin = checkin_for_respondent(user=request.user, pk=pk)
     if checkin.is_answered:
-        messages.info(request, "You have already answered this check-in. Thank you!")
+        messages.info(request, _("You have already answered this check-in. Thank you!"))
         return redirect("evaluation:pending")
     if _closed(request, due_on=checkin.due_on, what="check-in"):
         return redirect("evaluation:pending")
@@ -74,7 +79,7 @@ def checkin_answer_view(request, pk):
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return redirect("evaluation:pending")
-        messages.success(request, "Thank you: your check-in is saved.")
+        messages.success(request, _("Thank you: your check-in is saved."))
         return redirect("evaluation:pending")
     context = {"checkin": checkin, "form": form, "partner": checkin_partner(checkin)}
     return render(request, "evaluation/checkin_form.html", context)
@@ -84,7 +89,7 @@ def checkin_answer_view(request, pk):
 def survey_answer_view(request, pk):
     invitation = invitation_for_respondent(user=request.user, pk=pk)
     if invitation.completed:
-        messages.info(request, "You have already answered this survey. Thank you!")
+        messages.info(request, _("You have already answered this survey. Thank you!"))
         return redirect("evaluation:pending")
     if _closed(request, due_on=invitation.due_on, what="survey"):
         return redirect("evaluation:pending")
@@ -97,7 +102,7 @@ def survey_answer_view(request, pk):
             for message in exc.messages:
                 form.add_error(None, message)
         else:
-            messages.success(request, "Thank you: your answers are saved.")
+            messages.success(request, _("Thank you: your answers are saved."))
             return redirect("evaluation:pending")
     context = {"invitation": invitation, "survey": survey, "form": form}
     return render(request, "evaluation/survey_form.html", context)
@@ -127,15 +132,15 @@ def _health_charts(health) -> dict:
     return {
         "funnel": {
             "type": "bar",
-            "labels": [label for label, _ in health.funnel],
-            "datasets": [{"label": "People", "data": [n for _, n in health.funnel]}],
+            "labels": [label for label, _count in health.funnel],
+            "datasets": [{"label": _("People"), "data": [n for _label, n in health.funnel]}],
             "y": {"beginAtZero": True, "ticks": {"precision": 0}},
         },
         "satisfaction": {
             "type": "line",
             "labels": [w.week.isoformat() for w in health.satisfaction],
             "datasets": [
-                {"label": "Mean check-in score", "data": [w.mean for w in health.satisfaction]}
+                {"label": _("Mean check-in score"), "data": [w.mean for w in health.satisfaction]}
             ],
             "y": {"min": 1, "max": 5, "ticks": {"stepSize": 1}},
         },
@@ -251,7 +256,7 @@ def export(request, dataset, fmt):
     audit_record_export(actor=request.user, programs=programs, report=dataset.slug, fmt=fmt)
     if fmt == "csv":
         return csv_response(header=dataset.header, rows=rows, filename=filename)
-    return xlsx_response(sheets=[(dataset.title, dataset.header, rows)], filename=filename)
+    return xlsx_response(sheets=[(str(dataset.title), dataset.header, rows)], filename=filename)
 
 
 def _impact_chart(report) -> dict:
@@ -265,20 +270,20 @@ def _impact_chart(report) -> dict:
         "labels": [textwrap.wrap(q.text, 28, max_lines=3, placeholder=" …") for q in shown],
         "datasets": [
             {
-                "label": "95% interval of the mean change",
+                "label": _("95% interval of the mean change"),
                 "data": [[c.ci_low, c.ci_high] for c in changes],
                 "backgroundColor": "rgba(31, 95, 139, 0.35)",
                 "grouped": False,
                 "barPercentage": 0.6,
             },
             {
-                "label": "Mean change",
+                "label": _("Mean change"),
                 "type": "scatter",
                 "data": [{"x": c.mean_change, "y": i} for i, c in enumerate(changes)],
                 "pointRadius": 6,
             },
         ],
-        "x": {"title": {"display": True, "text": "Change, end minus baseline"}},
+        "x": {"title": {"display": True, "text": _("Change, end minus baseline")}},
         "height": f"{max(160, 90 * len(shown) + 70)}px",
     }
 
@@ -310,10 +315,10 @@ def impact_export(request, fmt):
     audit_record_export(actor=request.user, programs=programs, report="impact", fmt=fmt)
     if fmt == "csv":
         return csv_response(header=IMPACT_HEADER, rows=rows, filename=filename)
-    method = [[paragraph] for paragraph in IMPACT_METHOD]
+    method = [[str(paragraph)] for paragraph in IMPACT_METHOD]
     sheets = [
-        ("Impact", IMPACT_HEADER, rows),
-        ("Programs", ["program"], [[p.name] for p in programs]),
-        ("Method", ["How to read this report"], method),
+        (_("Impact"), IMPACT_HEADER, rows),
+        (_("Programs"), [_("program")], [[p.name] for p in programs]),
+        (_("Method"), [_("How to read this report")], method),
     ]
     return xlsx_response(sheets=sheets, filename=filename)

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 def _on_program_copied(sender, source, copy, **kwargs):
@@ -38,7 +39,7 @@ def _on_training_finished(sender, application, **kwargs):
 
 class MatchingConfig(AppConfig):
     name = "matching"
-    verbose_name = "Matching"
+    verbose_name = _("Matching")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

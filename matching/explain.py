@@ -9,11 +9,13 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 
 if TYPE_CHECKING:
     from matching.features import ProgramFeatures
 
-FORMAT_WORDS = {0: "online", 1: "in person", 2: "either way"}
+FORMAT_WORDS = {0: _("online"), 1: _("in person"), 2: _("either way")}
 
 
 def _names(indices, names) -> str:
@@ -23,67 +25,100 @@ def _names(indices, names) -> str:
 def _topics(item, f: ProgramFeatures) -> str:
     detail = item["detail"]
     if not detail["wanted"]:
-        return "No topics were asked for."
+        return gettext("No topics were asked for.")
     shared = len(detail["shared"])
     if not shared:
-        return f"Covers none of the {detail['wanted']} topics asked for."
-    return (
-        f"Covers {shared} of {detail['wanted']} topics: {_names(detail['shared'], f.topic_names)}."
-    )
+        return ngettext(
+            "Covers none of the %(wanted)d topics asked for.",
+            "Covers none of the %(wanted)d topics asked for.",
+            int(detail["wanted"]),
+        ) % {"wanted": detail["wanted"]}
+    return ngettext(
+        "Covers %(shared)d of %(wanted)d topics: %(names)s.",
+        "Covers %(shared)d of %(wanted)d topics: %(names)s.",
+        int(detail["wanted"]),
+    ) % {
+        "shared": shared,
+        "wanted": detail["wanted"],
+        "names": _names(detail["shared"], f.topic_names),
+    }
 
 
 def _goals(item, f: ProgramFeatures) -> str:
     detail = item["detail"]
     if not detail["wanted"]:
-        return "No goals were given."
+        return gettext("No goals were given.")
     if not detail["shared"]:
-        return "Shares none of the goals."
-    return f"Shares {len(detail['shared'])} of {detail['wanted']} goals: " + (
-        f"{_names(detail['shared'], f.goal_names)}."
-    )
+        return gettext("Shares none of the goals.")
+    return ngettext(
+        "Shares %(shared)d of %(wanted)d goals: %(names)s.",
+        "Shares %(shared)d of %(wanted)d goals: %(names)s.",
+        int(detail["wanted"]),
+    ) % {
+        "shared": len(detail["shared"]),
+        "wanted": detail["wanted"],
+        "names": _names(detail["shared"], f.goal_names),
+    }
 
 
 def _stage(item, f: ProgramFeatures) -> str:
     mentee, mentor = item["detail"]["mentee"], item["detail"]["mentor"]
     if mentee < 0 or mentor < 0:
-        return "Career stage not given by both."
+        return gettext("Career stage not given by both.")
     gap = mentor - mentee
-    names = f"({f.stage_names[mentor]} mentoring {f.stage_names[mentee]})"
+    names = {"mentor": f.stage_names[mentor], "mentee": f.stage_names[mentee]}
     if gap > 0:
-        return f"Mentor is {gap} stage{'s' if gap > 1 else ''} ahead {names}."
+        return ngettext(
+            "Mentor is %(gap)d stage ahead (%(mentor)s mentoring %(mentee)s).",
+            "Mentor is %(gap)d stages ahead (%(mentor)s mentoring %(mentee)s).",
+            gap,
+        ) % {"gap": gap, **names}
     if gap == 0:
-        return f"Same career stage {names}."
-    return f"Mentor is {-gap} stage{'s' if gap < -1 else ''} behind {names}."
+        return gettext("Same career stage (%(mentor)s mentoring %(mentee)s).") % names
+    return ngettext(
+        "Mentor is %(gap)d stage behind (%(mentor)s mentoring %(mentee)s).",
+        "Mentor is %(gap)d stages behind (%(mentor)s mentoring %(mentee)s).",
+        -gap,
+    ) % {"gap": -gap, **names}
 
 
 def _availability(item, f: ProgramFeatures) -> str:
     hours = item["detail"]["overlap_hours"]
     if not hours:
-        return "No weekly time when both are free."
-    return f"{hours} hour{'s' if hours != 1 else ''} a week when both are free."
+        return gettext("No weekly time when both are free.")
+    return ngettext(
+        "%(hours)s hour a week when both are free.",
+        "%(hours)s hours a week when both are free.",
+        int(hours),
+    ) % {"hours": hours}
 
 
 def _language(item, f: ProgramFeatures) -> str:
     shared = item["detail"]["shared"]
     if shared:
-        return f"Both speak {_names(shared, f.language_names)}."
-    return "Languages not given by both." if item["value"] == 0.5 else "No shared language."
+        return gettext("Both speak %(languages)s.") % {
+            "languages": _names(shared, f.language_names)
+        }
+    if item["value"] == 0.5:
+        return gettext("Languages not given by both.")
+    return gettext("No shared language.")
 
 
 def _format(item, f: ProgramFeatures) -> str:
     mentee, mentor = item["detail"]["mentee"], item["detail"]["mentor"]
+    words = {"mentee": FORMAT_WORDS[mentee], "mentor": FORMAT_WORDS[mentor]}
     if item["value"] == 1.0:
-        return f"Meeting format fits ({FORMAT_WORDS[mentee]} / {FORMAT_WORDS[mentor]})."
-    return f"Different formats ({FORMAT_WORDS[mentee]} vs {FORMAT_WORDS[mentor]})."
+        return gettext("Meeting format fits (%(mentee)s / %(mentor)s).") % words
+    return gettext("Different formats (%(mentee)s vs %(mentor)s).") % words
 
 
 LABELS = {
-    "topics": ("Topics", _topics),
-    "goals": ("Goals", _goals),
-    "stage": ("Career stage", _stage),
-    "availability": ("Availability", _availability),
-    "language": ("Language", _language),
-    "format": ("Format", _format),
+    "topics": (_("Topics"), _topics),
+    "goals": (_("Goals"), _goals),
+    "stage": (_("Career stage"), _stage),
+    "availability": (_("Availability"), _availability),
+    "language": (_("Language"), _language),
+    "format": (_("Format"), _format),
 }
 
 
@@ -109,7 +144,7 @@ def pairs_explanation(*, features: ProgramFeatures, rows, cols) -> list[list[dic
     for items in explained:
         for item in items:
             label, words = LABELS[item["criterion"]]
-            item["label"] = label
+            item["label"] = str(label)  # stored as JSON: the words, not a lazy string
             item["text"] = words(item, features)
     return explained
 
@@ -132,8 +167,11 @@ def pair_score_explanation(
         features.weights = Weights(**weights)
     if features.forbidden[0, 0]:
         raise ValidationError(
-            f"{mentee.user.name} and {mentor.user.name} may not be matched "
-            "(same person, an exclusion, or an earlier match that ended)."
+            gettext(
+                "%(mentee)s and %(mentor)s may not be matched "
+                "(same person, an exclusion, or an earlier match that ended)."
+            )
+            % {"mentee": mentee.user.name, "mentor": mentor.user.name}
         )
     explanation = pair_explanation(features=features, i=0, j=0)
     return round(explanation_score(explanation), 6), explanation

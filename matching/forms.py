@@ -16,8 +16,8 @@ class RequestForm(forms.Form):
     message = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
-        label="Your message",
-        help_text="Say hello and what you hope to get from mentoring.",
+        label=_("Your message"),
+        help_text=_("Say hello and what you hope to get from mentoring."),
     )
 
 
@@ -113,7 +113,7 @@ class AnswerForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         max_length=2000,
         required=False,
-        label="A note (optional)",
+        label=_("A note (optional)"),
     )
 
 

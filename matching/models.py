@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -31,44 +32,68 @@ class Match(models.Model):
     """A mentor-mentee pairing in a program; ended matches stay as history."""
 
     class Status(models.TextChoices):
-        ACTIVE = "active", "Active"
-        ENDED = "ended", "Ended"
+        ACTIVE = "active", _("Active")
+        ENDED = "ended", _("Ended")
 
     class Origin(models.TextChoices):
-        FORMAL = "formal", "Matching run"
-        REQUEST = "request", "Mentee request"
-        MANUAL = "manual", "Added by coordinator"
-        WAITLIST = "waitlist", "From the waitlist"
+        FORMAL = "formal", _("Matching run")
+        REQUEST = "request", _("Mentee request")
+        MANUAL = "manual", _("Added by coordinator")
+        WAITLIST = "waitlist", _("From the waitlist")
 
     program = models.ForeignKey(
-        "programs.Program", on_delete=models.CASCADE, related_name="matches"
+        "programs.Program",
+        on_delete=models.CASCADE,
+        related_name="matches",
+        verbose_name=_("program"),
     )
     mentor = models.ForeignKey(
-        "programs.Application", on_delete=models.CASCADE, related_name="mentor_matches"
+        "programs.Application",
+        on_delete=models.CASCADE,
+        related_name="mentor_matches",
+        verbose_name=_("mentor"),
     )
     mentee = models.ForeignKey(
-        "programs.Application", on_delete=models.CASCADE, related_name="mentee_matches"
+        "programs.Application",
+        on_delete=models.CASCADE,
+        related_name="mentee_matches",
+        verbose_name=_("mentee"),
     )
-    status = models.CharField(max_length=6, choices=Status.choices, default=Status.ACTIVE)
-    origin = models.CharField(max_length=10, choices=Origin.choices, default=Origin.FORMAL)
-    score = models.FloatField(null=True, blank=True)
-    explanation = models.JSONField(default=list, blank=True)
-    started_at = models.DateTimeField(default=timezone.now)
-    ended_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(
+        max_length=6, choices=Status.choices, default=Status.ACTIVE, verbose_name=_("status")
+    )
+    origin = models.CharField(
+        max_length=10, choices=Origin.choices, default=Origin.FORMAL, verbose_name=_("origin")
+    )
+    score = models.FloatField(null=True, blank=True, verbose_name=_("score"))
+    explanation = models.JSONField(default=list, blank=True, verbose_name=_("explanation"))
+    started_at = models.DateTimeField(default=timezone.now, verbose_name=_("started at"))
+    ended_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ended at"))
     ended_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("ended by"),
     )
     end_reason = models.CharField(
         _("end reason"), max_length=20, choices=EndReason.choices, blank=True
     )
     end_reason_text = models.CharField(_("end reason (other)"), max_length=300, blank=True)
     run = models.ForeignKey(
-        "MatchingRun", null=True, blank=True, on_delete=models.SET_NULL, related_name="matches"
+        "MatchingRun",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="matches",
+        verbose_name=_("run"),
     )
 
     class Meta:
+        verbose_name = _("match")
         ordering = ["-started_at"]
-        verbose_name_plural = "matches"
+        verbose_name_plural = _("matches")
         constraints = [
             # In a one-on-one or group program a mentee has one active mentor at a time.
             models.UniqueConstraint(
@@ -95,21 +120,28 @@ class MatchingConfig(models.Model):
     """A program's matching weights and rules, edited by its coordinators."""
 
     class Algorithm(models.TextChoices):
-        OPTIMAL = "optimal", "Best total score (as many mentees as possible first)"
-        STABLE = "stable", "Stable (no pair would both rather be together)"
+        OPTIMAL = "optimal", _("Best total score (as many mentees as possible first)")
+        STABLE = "stable", _("Stable (no pair would both rather be together)")
 
     program = models.OneToOneField(
-        "programs.Program", on_delete=models.CASCADE, related_name="matching_config"
+        "programs.Program",
+        on_delete=models.CASCADE,
+        related_name="matching_config",
+        verbose_name=_("program"),
     )
-    weight_topics = models.FloatField(default=3.0)
-    weight_goals = models.FloatField(default=2.0)
-    weight_stage = models.FloatField(default=2.0)
-    weight_availability = models.FloatField(default=2.0)
-    weight_language = models.FloatField(default=1.0)
-    weight_format = models.FloatField(default=1.0)
-    algorithm = models.CharField(max_length=10, choices=Algorithm.choices, default="optimal")
+    weight_topics = models.FloatField(default=3.0, verbose_name=_("weight topics"))
+    weight_goals = models.FloatField(default=2.0, verbose_name=_("weight goals"))
+    weight_stage = models.FloatField(default=2.0, verbose_name=_("weight stage"))
+    weight_availability = models.FloatField(default=2.0, verbose_name=_("weight availability"))
+    weight_language = models.FloatField(default=1.0, verbose_name=_("weight language"))
+    weight_format = models.FloatField(default=1.0, verbose_name=_("weight format"))
+    algorithm = models.CharField(
+        max_length=10, choices=Algorithm.choices, default="optimal", verbose_name=_("algorithm")
+    )
     allow_rematch_with_ended = models.BooleanField(
-        default=False, help_text="Allow pairs whose earlier match ended to be proposed again."
+        default=False,
+        help_text=_("Allow pairs whose earlier match ended to be proposed again."),
+        verbose_name=_("allow rematch with ended"),
     )
 
     WEIGHT_FIELDS = (
@@ -122,6 +154,8 @@ class MatchingConfig(models.Model):
     )
 
     class Meta:
+        verbose_name = _("matching settings")
+        verbose_name_plural = _("matching settings")
         constraints = [
             models.CheckConstraint(
                 condition=Q(weight_topics__gte=0, weight_topics__lte=10)
@@ -135,7 +169,7 @@ class MatchingConfig(models.Model):
         ]
 
     def __str__(self):
-        return f"Matching settings for {self.program}"
+        return gettext("Matching settings for %(program)s") % {"program": self.program}
 
     def weights(self) -> dict[str, float]:
         return {name.removeprefix("weight_"): getattr(self, name) for name in self.WEIGHT_FIELDS}
@@ -145,31 +179,44 @@ class MatchingRun(models.Model):
     """One run of the solver for a formal program: a draft the coordinator reviews."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        RUNNING = "running", "Running"
-        DRAFT = "draft", "Draft (ready to review)"
-        PUBLISHED = "published", "Published"
-        DISCARDED = "discarded", "Discarded"
-        FAILED = "failed", "Failed"
+        QUEUED = "queued", _("Queued")
+        RUNNING = "running", _("Running")
+        DRAFT = "draft", _("Draft (ready to review)")
+        PUBLISHED = "published", _("Published")
+        DISCARDED = "discarded", _("Discarded")
+        FAILED = "failed", _("Failed")
 
     program = models.ForeignKey(
-        "programs.Program", on_delete=models.CASCADE, related_name="matching_runs"
+        "programs.Program",
+        on_delete=models.CASCADE,
+        related_name="matching_runs",
+        verbose_name=_("program"),
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    algorithm = models.CharField(max_length=10, choices=MatchingConfig.Algorithm.choices)
-    weights = models.JSONField(default=dict)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED, verbose_name=_("status")
+    )
+    algorithm = models.CharField(
+        max_length=10, choices=MatchingConfig.Algorithm.choices, verbose_name=_("algorithm")
+    )
+    weights = models.JSONField(default=dict, verbose_name=_("weights"))
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("created by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    finished_at = models.DateTimeField(null=True, blank=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    progress = models.PositiveSmallIntegerField(default=0)
-    progress_note = models.CharField(max_length=200, blank=True)
-    stats = models.JSONField(default=dict, blank=True)
-    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
+    published_at = models.DateTimeField(null=True, blank=True, verbose_name=_("published at"))
+    progress = models.PositiveSmallIntegerField(default=0, verbose_name=_("progress"))
+    progress_note = models.CharField(max_length=200, blank=True, verbose_name=_("progress note"))
+    stats = models.JSONField(default=dict, blank=True, verbose_name=_("stats"))
+    error = models.TextField(blank=True, verbose_name=_("error"))
 
     class Meta:
+        verbose_name = _("matching run")
+        verbose_name_plural = _("matching runs")
         ordering = ["-created_at"]
         constraints = [
             # One run in progress or in review per program at a time.
@@ -181,7 +228,11 @@ class MatchingRun(models.Model):
         ]
 
     def __str__(self):
-        return f"Matching run {self.pk} for {self.program} ({self.status})"
+        return gettext("Matching run %(number)s for %(program)s (%(status)s)") % {
+            "number": self.pk,
+            "program": self.program,
+            "status": self.status,
+        }
 
     @property
     def is_open(self) -> bool:
@@ -190,19 +241,29 @@ class MatchingRun(models.Model):
 
 class ProposedPair(models.Model):
     class Source(models.TextChoices):
-        SOLVER = "solver", "Solver"
-        MANUAL = "manual", "Coordinator"
-        KEPT = "kept", "Existing match"
+        SOLVER = "solver", _("Solver")
+        MANUAL = "manual", _("Coordinator")
+        KEPT = "kept", _("Existing match")
 
-    run = models.ForeignKey(MatchingRun, on_delete=models.CASCADE, related_name="pairs")
-    mentee = models.ForeignKey("programs.Application", on_delete=models.CASCADE, related_name="+")
-    mentor = models.ForeignKey("programs.Application", on_delete=models.CASCADE, related_name="+")
-    score = models.FloatField()
-    explanation = models.JSONField(default=list)
-    locked = models.BooleanField(default=False)
-    source = models.CharField(max_length=6, choices=Source.choices, default=Source.SOLVER)
+    run = models.ForeignKey(
+        MatchingRun, on_delete=models.CASCADE, related_name="pairs", verbose_name=_("run")
+    )
+    mentee = models.ForeignKey(
+        "programs.Application", on_delete=models.CASCADE, related_name="+", verbose_name=_("mentee")
+    )
+    mentor = models.ForeignKey(
+        "programs.Application", on_delete=models.CASCADE, related_name="+", verbose_name=_("mentor")
+    )
+    score = models.FloatField(verbose_name=_("score"))
+    explanation = models.JSONField(default=list, verbose_name=_("explanation"))
+    locked = models.BooleanField(default=False, verbose_name=_("locked"))
+    source = models.CharField(
+        max_length=6, choices=Source.choices, default=Source.SOLVER, verbose_name=_("source")
+    )
 
     class Meta:
+        verbose_name = _("proposed pair")
+        verbose_name_plural = _("proposed pairs")
         ordering = ["-score", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["run", "mentee"], name="proposed_one_per_mentee"),
@@ -215,22 +276,29 @@ class ProposedPair(models.Model):
 
 class UnmatchedEntry(models.Model):
     class Reason(models.TextChoices):
-        NO_ALLOWED_MENTOR = "no_allowed", "No allowed mentor"
-        CAPACITY = "capacity", "Every compatible mentor is full"
-        OUTSCORED = "outscored", "Outscored for the last places"
-        NO_MENTEE = "no_mentee", "Mentor with spare capacity"
+        NO_ALLOWED_MENTOR = "no_allowed", _("No allowed mentor")
+        CAPACITY = "capacity", _("Every compatible mentor is full")
+        OUTSCORED = "outscored", _("Outscored for the last places")
+        NO_MENTEE = "no_mentee", _("Mentor with spare capacity")
         REMOVED = "removed", _("Removed by the coordinator")
         TRAINING = "training", _("Training not complete")
         SCREENING = "screening", _("Screening not complete")
 
-    run = models.ForeignKey(MatchingRun, on_delete=models.CASCADE, related_name="unmatched")
-    application = models.ForeignKey(
-        "programs.Application", on_delete=models.CASCADE, related_name="+"
+    run = models.ForeignKey(
+        MatchingRun, on_delete=models.CASCADE, related_name="unmatched", verbose_name=_("run")
     )
-    reason = models.CharField(max_length=12, choices=Reason.choices)
-    detail = models.CharField(max_length=300, blank=True)
+    application = models.ForeignKey(
+        "programs.Application",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("application"),
+    )
+    reason = models.CharField(max_length=12, choices=Reason.choices, verbose_name=_("reason"))
+    detail = models.CharField(max_length=300, blank=True, verbose_name=_("detail"))
 
     class Meta:
+        verbose_name = _("unmatched entry")
+        verbose_name_plural = _("unmatched entries")
         constraints = [
             models.UniqueConstraint(fields=["run", "application"], name="unmatched_once_per_run")
         ]
@@ -244,17 +312,32 @@ class Exclusion(models.Model):
     for by a participant)."""
 
     class Source(models.TextChoices):
-        COORDINATOR = "coordinator", "Coordinator"
-        PARTICIPANT = "participant", "Participant"
+        COORDINATOR = "coordinator", _("Coordinator")
+        PARTICIPANT = "participant", _("Participant")
 
     program = models.ForeignKey(
-        "programs.Program", on_delete=models.CASCADE, related_name="exclusions"
+        "programs.Program",
+        on_delete=models.CASCADE,
+        related_name="exclusions",
+        verbose_name=_("program"),
     )
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    other = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    source = models.CharField(max_length=12, choices=Source.choices, default=Source.COORDINATOR)
-    reason = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("person"),
+    )
+    other = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("other"),
+    )
+    source = models.CharField(
+        max_length=12, choices=Source.choices, default=Source.COORDINATOR, verbose_name=_("source")
+    )
+    reason = models.CharField(max_length=300, blank=True, verbose_name=_("reason"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
     request = models.ForeignKey(
         "ExclusionRequest",
         null=True,
@@ -262,9 +345,12 @@ class Exclusion(models.Model):
         on_delete=models.CASCADE,
         related_name="exclusions",
         help_text=_("The participant's request this exclusion comes from (removed with it)."),
+        verbose_name=_("request"),
     )
 
     class Meta:
+        verbose_name = _("exclusion")
+        verbose_name_plural = _("exclusions")
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "person", "other"], name="exclusion_unique_pair"
@@ -273,7 +359,11 @@ class Exclusion(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.person} ≠ {self.other} in {self.program}"
+        return gettext("%(person)s ≠ %(other)s in %(program)s") % {
+            "person": self.person,
+            "other": self.other,
+            "program": self.program,
+        }
 
 
 class ExclusionRequest(models.Model):
@@ -284,14 +374,26 @@ class ExclusionRequest(models.Model):
     now and when someone of that name or email is approved later."""
 
     program = models.ForeignKey(
-        "programs.Program", on_delete=models.CASCADE, related_name="exclusion_requests"
+        "programs.Program",
+        on_delete=models.CASCADE,
+        related_name="exclusion_requests",
+        verbose_name=_("program"),
     )
-    person = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    person = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("person"),
+    )
     named = models.CharField(_("name or email"), max_length=200)
-    key = models.CharField(max_length=200, editable=False)  # lower case, single spaces
-    created_at = models.DateTimeField(auto_now_add=True)
+    key = models.CharField(
+        max_length=200, editable=False, verbose_name=_("key")
+    )  # lower case, single spaces
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("exclusion request")
+        verbose_name_plural = _("exclusion requests")
         ordering = ["created_at", "pk"]
         constraints = [
             models.UniqueConstraint(
@@ -301,7 +403,11 @@ class ExclusionRequest(models.Model):
         indexes = [models.Index(fields=["program", "key"])]
 
     def __str__(self):
-        return f"{self.person} asks not to be matched with {self.named!r} in {self.program}"
+        return gettext("%(person)s asks not to be matched with %(named)r in %(program)s") % {
+            "person": self.person,
+            "named": self.named,
+            "program": self.program,
+        }
 
 
 class WaitlistOffer(models.Model):
@@ -321,22 +427,41 @@ class WaitlistOffer(models.Model):
         MENTOR_APPROVED = "approved", _("The mentor was approved")
 
     program = models.ForeignKey(
-        "programs.Program", on_delete=models.CASCADE, related_name="waitlist_offers"
+        "programs.Program",
+        on_delete=models.CASCADE,
+        related_name="waitlist_offers",
+        verbose_name=_("program"),
     )
-    mentee = models.ForeignKey("programs.Application", on_delete=models.CASCADE, related_name="+")
-    mentor = models.ForeignKey("programs.Application", on_delete=models.CASCADE, related_name="+")
-    score = models.FloatField()
-    explanation = models.JSONField(default=list)
-    trigger = models.CharField(max_length=12, choices=Trigger.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
-    note = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    mentee = models.ForeignKey(
+        "programs.Application", on_delete=models.CASCADE, related_name="+", verbose_name=_("mentee")
+    )
+    mentor = models.ForeignKey(
+        "programs.Application", on_delete=models.CASCADE, related_name="+", verbose_name=_("mentor")
+    )
+    score = models.FloatField(verbose_name=_("score"))
+    explanation = models.JSONField(default=list, verbose_name=_("explanation"))
+    trigger = models.CharField(max_length=12, choices=Trigger.choices, verbose_name=_("trigger"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PROPOSED, verbose_name=_("status")
+    )
+    note = models.CharField(max_length=300, blank=True, verbose_name=_("note"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("decided by"),
     )
     match = models.ForeignKey(
-        Match, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        Match,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("match"),
     )
 
     class Meta:
@@ -361,7 +486,11 @@ class WaitlistOffer(models.Model):
         indexes = [models.Index(fields=["program", "status"])]
 
     def __str__(self):
-        return f"{self.mentee.user} for {self.mentor.user} ({self.get_status_display()})"
+        return gettext("%(mentee)s for %(mentor)s (%(status)s)") % {
+            "mentee": self.mentee.user,
+            "mentor": self.mentor.user,
+            "status": self.get_status_display(),
+        }
 
 
 class MatchRequest(models.Model):
@@ -371,26 +500,37 @@ class MatchRequest(models.Model):
     whichever way."""
 
     class Status(models.TextChoices):
-        PENDING = "pending", "Pending"
-        ACCEPTED = "accepted", "Accepted"
-        DECLINED = "declined", "Declined"
-        WITHDRAWN = "withdrawn", "Withdrawn"
+        PENDING = "pending", _("Pending")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
         EXPIRED = "expired", _("Expired (no answer)")
 
     program = models.ForeignKey(
-        "programs.Program", on_delete=models.CASCADE, related_name="match_requests"
+        "programs.Program",
+        on_delete=models.CASCADE,
+        related_name="match_requests",
+        verbose_name=_("program"),
     )
     mentee = models.ForeignKey(
-        "programs.Application", on_delete=models.CASCADE, related_name="requests_sent"
+        "programs.Application",
+        on_delete=models.CASCADE,
+        related_name="requests_sent",
+        verbose_name=_("mentee"),
     )
     mentor = models.ForeignKey(
-        "programs.Application", on_delete=models.CASCADE, related_name="requests_received"
+        "programs.Application",
+        on_delete=models.CASCADE,
+        related_name="requests_received",
+        verbose_name=_("mentor"),
     )
-    message = models.TextField(max_length=2000)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    response = models.TextField(max_length=2000, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    responded_at = models.DateTimeField(null=True, blank=True)
+    message = models.TextField(max_length=2000, verbose_name=_("message"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
+    response = models.TextField(max_length=2000, blank=True, verbose_name=_("response"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    responded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("responded at"))
     reminded_at = models.DateTimeField(
         _("mentor reminded"),
         null=True,
@@ -399,6 +539,8 @@ class MatchRequest(models.Model):
     )
 
     class Meta:
+        verbose_name = _("match request")
+        verbose_name_plural = _("match requests")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(
@@ -411,7 +553,11 @@ class MatchRequest(models.Model):
         indexes = [models.Index(fields=["status", "created_at"])]
 
     def __str__(self):
-        return f"{self.mentee.user} asks {self.mentor.user} ({self.status})"
+        return gettext("%(mentee)s asks %(mentor)s (%(status)s)") % {
+            "mentee": self.mentee.user,
+            "mentor": self.mentor.user,
+            "status": self.status,
+        }
 
     @property
     def expires_at(self):
@@ -423,20 +569,29 @@ class EndRequest(models.Model):
     """Either side asks to end a match, no-fault; the reason is for the coordinator only."""
 
     class Status(models.TextChoices):
-        OPEN = "open", "Open"
-        DONE = "done", "Match ended"
+        OPEN = "open", _("Open")
+        DONE = "done", _("Match ended")
 
-    match = models.ForeignKey(Match, on_delete=models.CASCADE, related_name="end_requests")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+    match = models.ForeignKey(
+        Match, on_delete=models.CASCADE, related_name="end_requests", verbose_name=_("match")
     )
-    reason = models.TextField(max_length=2000, blank=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("requested by"),
+    )
+    reason = models.TextField(max_length=2000, blank=True, verbose_name=_("reason"))
     end_reason = models.CharField(_("why"), max_length=20, choices=EARLY_END_REASONS, blank=True)
     end_reason_text = models.CharField(_("other reason"), max_length=300, blank=True)
-    status = models.CharField(max_length=5, choices=Status.choices, default=Status.OPEN)
-    created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(
+        max_length=5, choices=Status.choices, default=Status.OPEN, verbose_name=_("status")
+    )
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("end request")
+        verbose_name_plural = _("end requests")
         ordering = ["-created_at"]
         constraints = [
             # Each side may ask once; neither learns that the other asked.
@@ -448,4 +603,4 @@ class EndRequest(models.Model):
         ]
 
     def __str__(self):
-        return f"End request for {self.match}"
+        return gettext("End request for %(match)s") % {"match": self.match}

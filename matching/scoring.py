@@ -34,6 +34,22 @@ import scipy.sparse as sp
 
 HOURS_PER_WEEK = 168
 FMT_ONLINE, FMT_IN_PERSON, FMT_EITHER = 0, 1, 2
+
+
+def _(text: str) -> str:
+    """Marks `text` for translation (makemessages reads `_`): translated when Django is set
+    up, as when a run shows a weights error to the coordinator; as is when used without it."""
+    try:
+        from django.conf import settings
+    except ImportError:
+        return text
+    if not settings.configured:
+        return text
+    from django.utils.translation import gettext
+
+    return gettext(text)
+
+
 CRITERIA = ("topics", "goals", "stage", "availability", "language", "format")
 
 #: A rule marking forbidden pairs: (mentee row indices, n_mentors) -> bool (len(rows), n_mentors).
@@ -54,9 +70,13 @@ class Weights:
     def __post_init__(self) -> None:
         values = self.as_dict().values()
         if any(not np.isfinite(v) or v < 0 for v in values):
-            raise ValueError(f"weights must be finite and non-negative, got {self.as_dict()}")
+            # A run with such weights fails and shows this to the coordinator.
+            raise ValueError(
+                _("weights must be finite and non-negative, got %(weights)s")
+                % {"weights": self.as_dict()}
+            )
         if sum(values) == 0:
-            raise ValueError("at least one weight must be positive")
+            raise ValueError(_("at least one weight must be positive"))
 
     def as_dict(self) -> dict[str, float]:
         return {name: float(getattr(self, name)) for name in CRITERIA}

@@ -8,8 +8,18 @@ the page slices (a run can hold 50,000 pairs).
 from dataclasses import dataclass, field
 
 from django.db.models import Avg, Count, Min, Q, QuerySet, Sum
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 
 from matching.models import MatchingRun, ProposedPair, UnmatchedEntry
+
+
+def _band_label(low: float, high: float) -> str:
+    return gettext("%(low).1f to %(high).1f") % {"low": low, "high": high}
+
+
+# The filter's choices are made when the admin is imported: their words are read when shown.
+_band_label_lazy = lazy(_band_label, str)
 
 
 @dataclass(frozen=True)
@@ -22,7 +32,7 @@ class ScoreBand:
 
     @property
     def label(self) -> str:
-        return f"{self.low:.1f} to {self.high:.1f}"
+        return _band_label_lazy(self.low, self.high)
 
     def q(self) -> Q:
         below = "score__lte" if self.high >= 1 else "score__lt"

@@ -140,7 +140,7 @@ def suggestions(request, pk):
         ).first()
         try:
             if mentor is None:
-                raise ValidationError("You can only ask a mentor of this program.")
+                raise ValidationError(_("You can only ask a mentor of this program."))
             request_create(mentee=mentee, mentor=mentor, message=form.cleaned_data["message"])
         except ValidationError as exc:
             _errors(request, exc)
@@ -232,7 +232,7 @@ def request_answer(request, pk, answer):
     match_request = request_for_mentor(user=request.user, pk=pk)
     form = AnswerForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Keep your note under 2,000 characters.")
+        messages.error(request, _("Keep your note under 2,000 characters."))
         return redirect("matching:requests")
     service = {"accept": request_accept, "decline": request_decline}.get(answer)
     if service is None:
@@ -242,8 +242,12 @@ def request_answer(request, pk, answer):
     except ValidationError as exc:
         _errors(request, exc)
     else:
-        done = "accepted" if answer == "accept" else "declined"
-        messages.success(request, f"You {done} {match_request.mentee.user.name}'s request.")
+        text = (
+            _("You accepted %(name)s's request.")
+            if answer == "accept"
+            else _("You declined %(name)s's request.")
+        )
+        messages.success(request, text % {"name": match_request.mentee.user.name})
     return redirect("matching:requests")
 
 
@@ -256,7 +260,7 @@ def request_withdraw_view(request, pk):
     except ValidationError as exc:
         _errors(request, exc)
     else:
-        messages.success(request, "Your request was withdrawn.")
+        messages.success(request, _("Your request was withdrawn."))
     return redirect("matching:requests")
 
 

@@ -1,5 +1,6 @@
 from django.apps import AppConfig
 from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
 
 
 def _after_migrate(**kwargs):
@@ -14,7 +15,7 @@ def _after_migrate(**kwargs):
 
 class MentoringConfig(AppConfig):
     name = "mentoring"
-    verbose_name = "Mentoring (system)"
+    verbose_name = _("Mentoring (system)")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

@@ -51,6 +51,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sites",
+    # Form widgets render through TEMPLATES (FORM_RENDERER below): Django's own widget
+    # templates come from here, ours from templates/ (admin/widgets/split_datetime.html).
+    "django.forms",
     "allauth",
     "allauth.account",
     "crispy_forms",
@@ -114,6 +117,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render with the project's template engine, so templates/ can fix a widget's markup
+# (the admin's date-and-time widget labels its two inputs: WCAG 1.3.1 / 4.1.2).
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Database -------------------------------------------------------------------------------
 SQLITE_DEFAULT = {

@@ -25,10 +25,18 @@ class Conversation(models.Model):
 
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices)
     program = models.ForeignKey(
-        "programs.Program", on_delete=models.CASCADE, related_name="conversations"
+        "programs.Program",
+        on_delete=models.CASCADE,
+        related_name="conversations",
+        verbose_name=_("program"),
     )
     match = models.ForeignKey(
-        "matching.Match", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        "matching.Match",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("match"),
     )
     mentor = models.ForeignKey(
         "programs.Application",
@@ -37,6 +45,7 @@ class Conversation(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         help_text=_("Group conversations: the mentor whose group it is."),
+        verbose_name=_("mentor"),
     )
     participant = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -45,9 +54,10 @@ class Conversation(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         help_text=_("Conversations with the coordinators: the participant."),
+        verbose_name=_("participant"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    last_message_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    last_message_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last message at"))
 
     class Meta:
         verbose_name = _("conversation")
@@ -80,12 +90,20 @@ class ConversationMember(models.Model):
     """One person's place in a conversation: how far they have read (messages with a larger
     id than `last_read_id` are new to them), and the subject of their batched emails."""
 
-    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="members")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    last_read_id = models.PositiveBigIntegerField(default=0)
-    last_read_at = models.DateTimeField(null=True, blank=True)
+    conversation = models.ForeignKey(
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="members",
+        verbose_name=_("conversation"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    last_read_id = models.PositiveBigIntegerField(default=0, verbose_name=_("last read id"))
+    last_read_at = models.DateTimeField(null=True, blank=True, verbose_name=_("last read at"))
 
     class Meta:
+        verbose_name_plural = _("conversation members")
         verbose_name = _("conversation member")
         constraints = [
             models.UniqueConstraint(fields=["conversation", "user"], name="member_once"),
@@ -123,10 +141,17 @@ class Announcement(models.Model):
         GROUP = "group", _("One mentor's group")
 
     program = models.ForeignKey(
-        "programs.Program", on_delete=models.CASCADE, related_name="announcements"
+        "programs.Program",
+        on_delete=models.CASCADE,
+        related_name="announcements",
+        verbose_name=_("program"),
     )
     author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("author"),
     )
     audience = models.CharField(_("to"), max_length=8, choices=Audience.choices)
     mentor = models.ForeignKey(
@@ -136,10 +161,11 @@ class Announcement(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
         help_text=_("For one group: the mentor whose group it goes to."),
+        verbose_name=_("mentor"),
     )
     text = models.TextField(_("announcement"), max_length=MAX_MESSAGE_LENGTH)
-    recipients = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(default=timezone.now)
+    recipients = models.PositiveIntegerField(default=0, verbose_name=_("recipients"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -162,20 +188,35 @@ class Message(models.Model):
     its text and file are gone, its place in the conversation stays."""
 
     conversation = models.ForeignKey(
-        Conversation, on_delete=models.CASCADE, related_name="messages"
+        Conversation,
+        on_delete=models.CASCADE,
+        related_name="messages",
+        verbose_name=_("conversation"),
     )
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("author"),
+    )
     text = models.TextField(_("message"), max_length=MAX_MESSAGE_LENGTH, blank=True)
     attachment = models.FileField(
         _("attachment"), upload_to=attachment_upload_path, max_length=200, blank=True
     )
-    attachment_name = models.CharField(max_length=200, blank=True)
-    attachment_size = models.PositiveIntegerField(default=0)
-    announcement = models.ForeignKey(
-        Announcement, null=True, blank=True, on_delete=models.CASCADE, related_name="copies"
+    attachment_name = models.CharField(
+        max_length=200, blank=True, verbose_name=_("attachment name")
     )
-    removed = models.BooleanField(default=False)
-    created_at = models.DateTimeField(default=timezone.now)
+    attachment_size = models.PositiveIntegerField(default=0, verbose_name=_("attachment size"))
+    announcement = models.ForeignKey(
+        Announcement,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="copies",
+        verbose_name=_("announcement"),
+    )
+    removed = models.BooleanField(default=False, verbose_name=_("removed"))
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["pk"]
@@ -200,12 +241,17 @@ class Report(models.Model):
     """A member tells the coordinators about a message; they then see it and the messages
     around it, and nothing else of the conversation."""
 
-    message = models.ForeignKey(Message, on_delete=models.CASCADE, related_name="reports")
+    message = models.ForeignKey(
+        Message, on_delete=models.CASCADE, related_name="reports", verbose_name=_("message")
+    )
     reporter = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("reporter"),
     )
     reason = models.TextField(_("what is wrong"), max_length=MAX_REASON_LENGTH)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         ordering = ["-created_at", "-pk"]

@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 from django.contrib.admin import DateFieldListFilter
+from django.utils.translation import gettext_lazy, ngettext
 
 from mentoring.admin_scope import LIST_PER_PAGE, ProgramScopedAdmin, ScopedRelatedFilter
 from notifications.models import Notification
@@ -48,10 +49,15 @@ class NotificationAdmin(ProgramScopedAdmin):
     def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
-    @admin.action(description="Send selected emails again")
+    @admin.action(description=gettext_lazy("Send selected emails again"))
     def resend(self, request, queryset):
         count = 0
         for notification in queryset.exclude(status__in=["queued", "sending", "retrying"]):
             notification_resend(notification=notification)
             count += 1
-        self.message_user(request, f"{count} email(s) queued again.", messages.SUCCESS)
+        self.message_user(
+            request,
+            ngettext("%(count)d email(s) queued again.", "%(count)d email(s) queued again.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )

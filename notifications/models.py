@@ -4,30 +4,31 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
 class Kind(models.TextChoices):
-    APPLICATION_DECISION = "application_decision", "Application decision"
-    PROGRAM_INVITATION = "program_invitation", "Program invitation"
-    MATCH_PUBLISHED = "match_published", "Match published"
-    MATCH_REQUEST = "match_request", "Mentoring request received"
-    REQUEST_ACCEPTED = "request_accepted", "Request accepted"
-    REQUEST_DECLINED = "request_declined", "Request declined"
-    MATCH_ENDED = "match_ended", "Match ended"
-    END_REQUESTED = "end_requested", "Request to end a match (coordinator)"
-    BOOKING_CONFIRMED = "booking_confirmed", "Booking confirmation"
-    BOOKING_RESCHEDULED = "booking_rescheduled", "Booking rescheduled"
-    BOOKING_CANCELLED = "booking_cancelled", "Booking cancelled"
-    GROUP_SESSION_SCHEDULED = "group_session_scheduled", "Group session scheduled"
-    SESSION_REMINDER = "session_reminder", "Session reminder"
-    LOG_NUDGE = "log_nudge", "Log-your-session nudge"
-    CHECKIN_INVITATION = "checkin_invitation", "Check-in invitation"
-    CHECKIN_REMINDER = "checkin_reminder", "Check-in reminder"
-    SURVEY_INVITATION = "survey_invitation", "Survey invitation"
-    SURVEY_REMINDER = "survey_reminder", "Survey reminder"
-    NO_SESSION_NUDGE = "no_session_nudge", "Nudge: no session for a while"
-    COORDINATOR_DIGEST = "coordinator_digest", "Weekly coordinator digest"
+    APPLICATION_DECISION = "application_decision", _("Application decision")
+    PROGRAM_INVITATION = "program_invitation", _("Program invitation")
+    MATCH_PUBLISHED = "match_published", _("Match published")
+    MATCH_REQUEST = "match_request", _("Mentoring request received")
+    REQUEST_ACCEPTED = "request_accepted", _("Request accepted")
+    REQUEST_DECLINED = "request_declined", _("Request declined")
+    MATCH_ENDED = "match_ended", _("Match ended")
+    END_REQUESTED = "end_requested", _("Request to end a match (coordinator)")
+    BOOKING_CONFIRMED = "booking_confirmed", _("Booking confirmation")
+    BOOKING_RESCHEDULED = "booking_rescheduled", _("Booking rescheduled")
+    BOOKING_CANCELLED = "booking_cancelled", _("Booking cancelled")
+    GROUP_SESSION_SCHEDULED = "group_session_scheduled", _("Group session scheduled")
+    SESSION_REMINDER = "session_reminder", _("Session reminder")
+    LOG_NUDGE = "log_nudge", _("Log-your-session nudge")
+    CHECKIN_INVITATION = "checkin_invitation", _("Check-in invitation")
+    CHECKIN_REMINDER = "checkin_reminder", _("Check-in reminder")
+    SURVEY_INVITATION = "survey_invitation", _("Survey invitation")
+    SURVEY_REMINDER = "survey_reminder", _("Survey reminder")
+    NO_SESSION_NUDGE = "no_session_nudge", _("Nudge: no session for a while")
+    COORDINATOR_DIGEST = "coordinator_digest", _("Weekly coordinator digest")
     WAITLIST_OFFER = "waitlist_offer", _("Waitlist proposal (coordinator)")
     TRAINING_REMINDER = "training_reminder", _("Training reminder")
     AGREEMENT_REMINDER = "agreement_reminder", _("Mentorship agreement reminder")
@@ -63,46 +64,59 @@ class Notification(models.Model):
     """One email the system means to send: written in the same transaction as its cause."""
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Queued"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        RETRYING = "retrying", "Retrying"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
+        QUEUED = "queued", _("Queued")
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        RETRYING = "retrying", _("Retrying")
+        FAILED = "failed", _("Failed")
+        CANCELLED = "cancelled", _("Cancelled")
 
-    kind = models.CharField(max_length=40, choices=Kind.choices)
-    idempotency_key = models.CharField(max_length=255, unique=True)
+    kind = models.CharField(max_length=40, choices=Kind.choices, verbose_name=_("kind"))
+    idempotency_key = models.CharField(
+        max_length=255, unique=True, verbose_name=_("idempotency key")
+    )
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+        verbose_name=_("recipient"),
     )
-    to_email = models.EmailField()
+    to_email = models.EmailField(verbose_name=_("to email"))
     program = models.ForeignKey(
         "programs.Program",
         null=True,
         blank=True,
         on_delete=models.CASCADE,
         related_name="notifications",
+        verbose_name=_("program"),
     )
     subject_type = models.ForeignKey(
-        ContentType, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+        ContentType,
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("subject type"),
     )
-    subject_id = models.PositiveBigIntegerField(null=True, blank=True)
+    subject_id = models.PositiveBigIntegerField(null=True, blank=True, verbose_name=_("subject id"))
     subject = GenericForeignKey("subject_type", "subject_id")
-    context = models.JSONField(default=dict, blank=True)
-    due_at = models.DateTimeField(default=timezone.now)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    claim_token = models.CharField(max_length=32, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    context = models.JSONField(default=dict, blank=True, verbose_name=_("context"))
+    due_at = models.DateTimeField(default=timezone.now, verbose_name=_("due at"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.QUEUED, verbose_name=_("status")
+    )
+    attempts = models.PositiveSmallIntegerField(default=0, verbose_name=_("attempts"))
+    claim_token = models.CharField(max_length=32, blank=True, verbose_name=_("claim token"))
+    claimed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("claimed at"))
+    sent_at = models.DateTimeField(null=True, blank=True, verbose_name=_("sent at"))
+    last_error = models.TextField(blank=True, verbose_name=_("last error"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
         ordering = ["-due_at"]
         indexes = [
             models.Index(fields=["status", "due_at"]),
@@ -122,7 +136,11 @@ class Notification(models.Model):
             kind = Kind(self.kind).label
         except ValueError:
             kind = self.kind
-        return f"{kind} to {self.to_email} ({self.status})"
+        return gettext("%(kind)s to %(email)s (%(status)s)") % {
+            "kind": kind,
+            "email": self.to_email,
+            "status": self.status,
+        }
 
     @property
     def is_optional(self) -> bool:
@@ -133,12 +151,17 @@ class NotificationPreference(models.Model):
     """A person's choice to stop an optional kind of email."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notification_prefs"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notification_prefs",
+        verbose_name=_("user"),
     )
-    kind = models.CharField(max_length=40, choices=Kind.choices)
-    enabled = models.BooleanField(default=True)
+    kind = models.CharField(max_length=40, choices=Kind.choices, verbose_name=_("kind"))
+    enabled = models.BooleanField(default=True, verbose_name=_("enabled"))
 
     class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
         constraints = [
             models.UniqueConstraint(fields=["user", "kind"], name="notification_pref_unique")
         ]

@@ -2,8 +2,8 @@
 
 Each kind has two templates, `notifications/email/<kind>.subject.txt` and `<kind>.txt`; the
 HTML version wraps the escaped text in the product's email layout, links made clickable.
-Times render in the recipient's time zone. Apps register attachment builders (e.g. the
-sessions app's .ics files).
+Times render in the recipient's time zone, words in the recipient's language. Apps register
+attachment builders (e.g. the sessions app's .ics files).
 """
 
 import functools
@@ -15,7 +15,7 @@ from django.core import signing
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 
 Attachment = tuple[str, str | bytes, str]
@@ -65,7 +65,10 @@ def notification_render(*, notification) -> EmailMultiAlternatives | None:
         ),
     }
     zone = recipient.time_zone if recipient is not None else UTC
-    with timezone.override(zone):
+    # Each email is in its recipient's language (their own choice, else the site's), whoever
+    # queued it and whatever language the worker happens to run in.
+    language = (recipient.language if recipient is not None else "") or settings.LANGUAGE_CODE
+    with timezone.override(zone), translation.override(language):
         title = render_to_string(f"notifications/email/{notification.kind}.subject.txt", context)
         text = render_to_string(f"notifications/email/{notification.kind}.txt", context)
         # The text templates render with autoescape off (they are plain text), and
@@ -84,7 +87,8 @@ def notification_render(*, notification) -> EmailMultiAlternatives | None:
     )
     message.attach_alternative(html, "text/html")
     builder = _BUILDERS.get(notification.kind)
-    attachment = builder(notification, subject) if builder else None
+    with translation.override(language):
+        attachment = builder(notification, subject) if builder else None
     if attachment:
         message.attach(*attachment)
     return message

@@ -4,6 +4,8 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils import translation
+from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
 from notifications.forms import PreferencesForm
@@ -18,7 +20,7 @@ def preferences(request):
     if request.method == "POST" and form.is_valid():
         for kind, enabled in form.cleaned_data.items():
             preference_set(user=request.user, kind=kind, enabled=enabled)
-        messages.success(request, "Your email preferences were saved.")
+        messages.success(request, _("Your email preferences were saved."))
         return redirect("notifications:preferences")
     return render(request, "notifications/preferences_edit.html", {"form": form})
 
@@ -36,6 +38,11 @@ def unsubscribe(request, token):
     done = request.method == "POST"
     if done:
         preference_set(user=user, kind=kind, enabled=False)
+    if user.language and "lang" not in request.GET:
+        # The link comes from an email in the person's language; the page follows it even
+        # when they are not signed in on this browser.
+        translation.activate(user.language)
+        request.LANGUAGE_CODE = translation.get_language()
     return render(
         request, "notifications/unsubscribe.html", {"kind": Kind(kind).label, "done": done}
     )

@@ -29,7 +29,10 @@ class OutcomePerson(models.Model):
     """Someone whose outcomes a program holds: an account, or an institutional ID alone."""
 
     program = models.ForeignKey(
-        "programs.Program", on_delete=models.CASCADE, related_name="outcome_people"
+        "programs.Program",
+        on_delete=models.CASCADE,
+        related_name="outcome_people",
+        verbose_name=_("program"),
     )
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -37,6 +40,7 @@ class OutcomePerson(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="outcome_people",
+        verbose_name=_("user"),
     )
     institutional_id = models.CharField(_("institutional ID"), max_length=64, blank=True)
     career_stage = models.ForeignKey(
@@ -46,8 +50,9 @@ class OutcomePerson(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("From the outcome file; a participant's application says it otherwise."),
+        verbose_name=_("career stage"),
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
 
     class Meta:
         verbose_name = _("outcome person")
@@ -89,39 +94,46 @@ class OutcomeImport(models.Model):
         DISCARDED = "discarded", _("Discarded")
 
     program = models.ForeignKey(
-        "programs.Program", on_delete=models.CASCADE, related_name="outcome_imports"
+        "programs.Program",
+        on_delete=models.CASCADE,
+        related_name="outcome_imports",
+        verbose_name=_("program"),
     )
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         on_delete=models.SET_NULL,
         related_name="outcome_imports",
+        verbose_name=_("uploaded by"),
     )
     original_name = models.CharField(_("file name"), max_length=255)
-    file = models.FileField(upload_to=import_upload_path, blank=True)
-    size_bytes = models.PositiveBigIntegerField(default=0)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.UPLOADED)
+    file = models.FileField(upload_to=import_upload_path, blank=True, verbose_name=_("file"))
+    size_bytes = models.PositiveBigIntegerField(default=0, verbose_name=_("size bytes"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.UPLOADED, verbose_name=_("status")
+    )
     rows = models.PositiveIntegerField(_("rows"), default=0)
     people = models.PositiveIntegerField(_("people"), default=0)
     participants = models.PositiveIntegerField(_("participants"), default=0)
     new_people = models.PositiveIntegerField(_("new comparison students"), default=0)
-    terms = models.JSONField(default=list, blank=True)
-    measures = models.JSONField(default=list, blank=True)
-    error_count = models.PositiveIntegerField(default=0)
-    errors = models.JSONField(default=list, blank=True)
+    terms = models.JSONField(default=list, blank=True, verbose_name=_("terms"))
+    measures = models.JSONField(default=list, blank=True, verbose_name=_("measures"))
+    error_count = models.PositiveIntegerField(default=0, verbose_name=_("error count"))
+    errors = models.JSONField(default=list, blank=True, verbose_name=_("errors"))
     created = models.PositiveIntegerField(_("records added"), default=0)
     updated = models.PositiveIntegerField(_("records updated"), default=0)
-    created_at = models.DateTimeField(default=timezone.now)
-    started_at = models.DateTimeField(null=True, blank=True)
-    checked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, verbose_name=_("created at"))
+    started_at = models.DateTimeField(null=True, blank=True, verbose_name=_("started at"))
+    checked_at = models.DateTimeField(null=True, blank=True, verbose_name=_("checked at"))
     confirmed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("confirmed by"),
     )
-    finished_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True, verbose_name=_("finished at"))
 
     class Meta:
         ordering = ["-created_at", "-pk"]
@@ -163,12 +175,19 @@ class OutcomeRecord(models.Model):
     """One measure of one person in one term. Uploading the same person, term and measure
     again replaces the value."""
 
-    person = models.ForeignKey(OutcomePerson, on_delete=models.CASCADE, related_name="records")
+    person = models.ForeignKey(
+        OutcomePerson, on_delete=models.CASCADE, related_name="records", verbose_name=_("person")
+    )
     term = models.CharField(_("term"), max_length=32)
     measure = models.CharField(_("measure"), max_length=MEASURE_MAX)
     value = models.FloatField(_("value"))
     source = models.ForeignKey(
-        OutcomeImport, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        OutcomeImport,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("source"),
     )
 
     class Meta:

@@ -331,7 +331,10 @@ def _measure(measure: MeasureResult, first: int, styles) -> list:
     if measure.dose:
         flow.append(_para(_("Dose and response"), styles["h3"]))
         for dose in measure.dose:
-            text = f"{tables.dose_label(dose)}: {dose.sentence}"
+            text = _("%(label)s: %(sentence)s") % {
+                "label": tables.dose_label(dose),
+                "sentence": dose.sentence,
+            }
             flow.append(_para(text, styles["body"]))
     return flow
 

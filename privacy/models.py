@@ -37,7 +37,7 @@ class PrivacyNotice(models.Model):
         blank=True,
         help_text=_("Empty while a draft. From this moment everyone is asked to accept it."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     objects = PrivacyNoticeQuerySet.as_manager()
 
@@ -58,12 +58,22 @@ class NoticeAcceptance(models.Model):
     """That a person accepted a version of the notice, and when."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notice_acceptances"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="notice_acceptances",
+        verbose_name=_("user"),
     )
-    notice = models.ForeignKey(PrivacyNotice, on_delete=models.PROTECT, related_name="acceptances")
-    accepted_at = models.DateTimeField(default=timezone.now)
+    notice = models.ForeignKey(
+        PrivacyNotice,
+        on_delete=models.PROTECT,
+        related_name="acceptances",
+        verbose_name=_("notice"),
+    )
+    accepted_at = models.DateTimeField(default=timezone.now, verbose_name=_("accepted at"))
 
     class Meta:
+        verbose_name = _("notice acceptance")
+        verbose_name_plural = _("notice acceptances")
         ordering = ["-accepted_at"]
         constraints = [
             models.UniqueConstraint(fields=["user", "notice"], name="privacy_accept_once"),
@@ -89,17 +99,26 @@ class DataExport(models.Model):
         FAILED = "failed", _("Failed")
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="data_exports"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="data_exports",
+        verbose_name=_("user"),
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    requested_at = models.DateTimeField(default=timezone.now)
-    ready_at = models.DateTimeField(null=True, blank=True)
-    expires_at = models.DateTimeField(null=True, blank=True)
-    downloaded_at = models.DateTimeField(null=True, blank=True)
-    file = models.CharField(max_length=200, blank=True, help_text="Storage name of the ZIP.")
-    size = models.PositiveBigIntegerField(default=0)
-    token_hash = models.CharField(max_length=64, blank=True, db_index=True)
-    error = models.TextField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.PENDING, verbose_name=_("status")
+    )
+    requested_at = models.DateTimeField(default=timezone.now, verbose_name=_("requested at"))
+    ready_at = models.DateTimeField(null=True, blank=True, verbose_name=_("ready at"))
+    expires_at = models.DateTimeField(null=True, blank=True, verbose_name=_("expires at"))
+    downloaded_at = models.DateTimeField(null=True, blank=True, verbose_name=_("downloaded at"))
+    file = models.CharField(
+        max_length=200, blank=True, help_text=_("Storage name of the ZIP."), verbose_name=_("file")
+    )
+    size = models.PositiveBigIntegerField(default=0, verbose_name=_("size"))
+    token_hash = models.CharField(
+        max_length=64, blank=True, db_index=True, verbose_name=_("token hash")
+    )
+    error = models.TextField(blank=True, verbose_name=_("error"))
 
     class Meta:
         ordering = ["-requested_at", "-id"]
@@ -126,17 +145,24 @@ class ErasureRequest(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         DONE = "done", _("Erased")
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.SCHEDULED)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.SCHEDULED, verbose_name=_("status")
+    )
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("requested by"),
     )
     on_behalf = models.BooleanField(
-        default=False, help_text=_("Processed by a coordinator for the person.")
+        default=False,
+        help_text=_("Processed by a coordinator for the person."),
+        verbose_name=_("on behalf"),
     )
     note = models.CharField(
         _("note"),
@@ -144,11 +170,11 @@ class ErasureRequest(models.Model):
         blank=True,
         help_text=_("How the request reached you (e.g. 'email of 3 March'). No personal details."),
     )
-    requested_at = models.DateTimeField(default=timezone.now)
-    due_at = models.DateTimeField()
-    cancelled_at = models.DateTimeField(null=True, blank=True)
-    done_at = models.DateTimeField(null=True, blank=True)
-    summary = models.JSONField(default=dict, blank=True)
+    requested_at = models.DateTimeField(default=timezone.now, verbose_name=_("requested at"))
+    due_at = models.DateTimeField(verbose_name=_("due at"))
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cancelled at"))
+    done_at = models.DateTimeField(null=True, blank=True, verbose_name=_("done at"))
+    summary = models.JSONField(default=dict, blank=True, verbose_name=_("summary"))
 
     class Meta:
         ordering = ["-requested_at", "-id"]
@@ -170,11 +196,14 @@ class RetentionRun(models.Model):
     """A program anonymised after its retention period: what was purged, and when."""
 
     program = models.ForeignKey(
-        "programs.Program", on_delete=models.CASCADE, related_name="retention_runs"
+        "programs.Program",
+        on_delete=models.CASCADE,
+        related_name="retention_runs",
+        verbose_name=_("program"),
     )
-    ran_at = models.DateTimeField(default=timezone.now)
-    people = models.PositiveIntegerField(default=0)
-    summary = models.JSONField(default=dict, blank=True)
+    ran_at = models.DateTimeField(default=timezone.now, verbose_name=_("ran at"))
+    people = models.PositiveIntegerField(default=0, verbose_name=_("people"))
+    summary = models.JSONField(default=dict, blank=True, verbose_name=_("summary"))
 
     class Meta:
         ordering = ["-ran_at"]

@@ -34,6 +34,7 @@ from django.db import transaction
 from django.db.models import BigIntegerField, CharField, Expression, F, Q, Subquery, Value
 from django.db.models.functions import Cast, Concat
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from audit.models import Action
@@ -99,7 +100,7 @@ def program_anonymise(*, program: Program) -> RetentionRun:
     if program.anonymised_at is not None:
         return program.retention_runs.order_by("ran_at", "pk").first()
     if program.status != Program.Status.CLOSED:
-        raise ValidationError("Only a closed program can be anonymised.")
+        raise ValidationError(_("Only a closed program can be anonymised."))
     pseudonyms = _pseudonyms_create(program)
     program_declarations = [d for d in declarations() if d.program]
     summary = {d.label: _zero() for d in program_declarations}
@@ -170,7 +171,7 @@ def _rows(declaration: Declaration, program: Program):
 def _rows_delete(declaration: Declaration, program: Program, summary: dict) -> None:
     """Delete the program's rows of a DELETE model, counting what cascades with them under its
     own model; refuse (rolling the run back) if the cascade would take rows retention keeps."""
-    _, removed = _rows(declaration, program).delete()
+    _total, removed = _rows(declaration, program).delete()
     for label, count in removed.items():
         if not count:
             continue

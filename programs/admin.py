@@ -10,6 +10,7 @@ from django.urls import path, reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext, ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
@@ -94,10 +95,37 @@ class QuestionInline(ProgramScopedInline, admin.StackedInline):
 
 
 TRANSITION_LABELS = {
-    Program.Status.ENROLLING: "Open enrollment",
-    Program.Status.RUNNING: "Start the program",
-    Program.Status.CLOSED: "Close the program",
-    Program.Status.DRAFT: "Back to draft",
+    Program.Status.ENROLLING: _("Open enrollment"),
+    Program.Status.RUNNING: _("Start the program"),
+    Program.Status.CLOSED: _("Close the program"),
+    Program.Status.DRAFT: _("Back to draft"),
+}
+
+#: What the lifecycle buttons say once they have moved a program (one whole sentence each).
+TRANSITION_DONE = {
+    Program.Status.DRAFT: _("%(name)s is now draft."),
+    Program.Status.ENROLLING: _("%(name)s is now enrolling."),
+    Program.Status.RUNNING: _("%(name)s is now running."),
+    Program.Status.CLOSED: _("%(name)s is now closed."),
+}
+
+#: What a bulk decision says, per status (the number of applications decided is `n`).
+DECIDED_MESSAGES = {
+    Application.Status.APPROVED: ngettext_lazy(
+        "%(n)s application(s) approved; applicants are emailed.",
+        "%(n)s application(s) approved; applicants are emailed.",
+        "n",
+    ),
+    Application.Status.WAITLISTED: ngettext_lazy(
+        "%(n)s application(s) waitlisted; applicants are emailed.",
+        "%(n)s application(s) waitlisted; applicants are emailed.",
+        "n",
+    ),
+    Application.Status.DECLINED: ngettext_lazy(
+        "%(n)s application(s) declined; applicants are emailed.",
+        "%(n)s application(s) declined; applicants are emailed.",
+        "n",
+    ),
 }
 
 
@@ -133,13 +161,13 @@ class ProgramAdmin(ProgramScopedAdmin):
     change_form_template = "admin/programs/program/change_form.html"
     fieldsets = [
         (None, {"fields": ["name", "slug", "description", "status"]}),
-        ("Format", {"fields": ["kind", "format", "group_size", "allow_dual_role"]}),
+        (_("Format"), {"fields": ["kind", "format", "group_size", "allow_dual_role"]}),
         (
-            "Dates",
+            _("Dates"),
             {"fields": [("enrollment_opens", "enrollment_closes"), ("starts_on", "ends_on")]},
         ),
         (
-            "Rhythm and rules",
+            _("Rhythm and rules"),
             {
                 "fields": [
                     "cadence_days",
@@ -182,7 +210,7 @@ class ProgramAdmin(ProgramScopedAdmin):
                 ]
             },
         ),
-        ("People", {"fields": ["coordinators", "reporting_staff"]}),
+        (_("People"), {"fields": ["coordinators", "reporting_staff"]}),
     ]
 
     def get_queryset(self, request):
@@ -197,11 +225,11 @@ class ProgramAdmin(ProgramScopedAdmin):
             )
         )
 
-    @admin.display(description="Applications", ordering="applicants")
+    @admin.display(description=_("Applications"), ordering="applicants")
     def applicant_count(self, obj):
         return obj.applicants
 
-    @admin.display(description="Approved", ordering="approved")
+    @admin.display(description=_("Approved"), ordering="approved")
     def approved_count(self, obj):
         return obj.approved
 
@@ -217,7 +245,7 @@ class ProgramAdmin(ProgramScopedAdmin):
     def get_form(self, request, obj=None, **kwargs):
         form = super().get_form(request, obj, **kwargs)
         if not obj and "status" in form.base_fields:
-            form.base_fields["status"].choices = [("draft", "Draft")]
+            form.base_fields["status"].choices = [("draft", Program.Status.DRAFT.label)]
         return form
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
@@ -256,10 +284,14 @@ class ProgramAdmin(ProgramScopedAdmin):
         try:
             program_transition(program=program, to=to)
         except (ValidationError, KeyError, ValueError) as exc:
-            text = " ".join(exc.messages) if isinstance(exc, ValidationError) else "Unknown status."
+            text = (
+                " ".join(exc.messages)
+                if isinstance(exc, ValidationError)
+                else _t("Unknown status.")
+            )
             messages.error(request, text)
         else:
-            messages.success(request, f"{program.name} is now {Program.Status(to).label.lower()}.")
+            messages.success(request, TRANSITION_DONE[to] % {"name": program.name})
         return redirect("admin:programs_program_change", object_id=program.pk)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
@@ -275,16 +307,25 @@ class ProgramAdmin(ProgramScopedAdmin):
             extra["can_match"] = program.is_formal and program.status in ("enrolling", "running")
         return super().change_view(request, object_id, form_url, extra)
 
-    @admin.action(description="Copy for the next cohort (new draft program)")
+    @admin.action(description=_("Copy for the next cohort (new draft program)"))
     def copy_for_next_cohort(self, request, queryset):
         copies = []
         for program in queryset:
-            name, slug, n = f"{program.name} (copy)", f"{program.slug}-copy", 1
+            name = _t("%(name)s (copy)") % {"name": program.name}
+            slug, n = f"{program.slug}-copy", 1
             while Program.objects.filter(slug=slug).exists():
                 n += 1
                 slug = f"{program.slug}-copy-{n}"
             copies.append(program_copy(program=program, name=name, slug=slug, by=request.user))
-        self.message_user(request, f"Created {len(copies)} draft program(s) to edit.")
+        self.message_user(
+            request,
+            ngettext(
+                "Created %(n)s draft program(s) to edit.",
+                "Created %(n)s draft program(s) to edit.",
+                len(copies),
+            )
+            % {"n": len(copies)},
+        )
         if len(copies) == 1:
             return HttpResponseRedirect(
                 reverse("admin:programs_program_change", args=[copies[0].pk])
@@ -449,19 +490,19 @@ class ApplicationAdmin(ProgramScopedAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(description="Applicant", ordering="user__display_name")
+    @admin.display(description=_("Applicant"), ordering="user__display_name")
     def applicant(self, obj):
         return obj.user.name
 
-    @admin.display(description="Email", ordering="user__email")
+    @admin.display(description=_("Email"), ordering="user__email")
     def email(self, obj):
         return obj.user.email
 
-    @admin.display(description="Topics")
+    @admin.display(description=_("Topics"))
     def topic_list(self, obj):
         return ", ".join(t.name for t in obj.topics.all()) or "—"
 
-    @admin.display(description="Goals")
+    @admin.display(description=_("Goals"))
     def goal_list(self, obj):
         return ", ".join(g.name for g in obj.goals.all()) or "—"
 
@@ -476,11 +517,8 @@ class ApplicationAdmin(ProgramScopedAdmin):
         except ValidationError as exc:
             self.message_user(request, " ".join(exc.messages), messages.ERROR)
             return
-        label = Application.Status(status).label.lower()
         if decisions.changed or not decisions.refused:
-            self.message_user(
-                request, f"{decisions.changed} application(s) {label}; applicants are emailed."
-            )
+            self.message_user(request, DECIDED_MESSAGES[status] % {"n": decisions.changed})
         if decisions.refused:
             self.message_user(
                 request,
@@ -492,22 +530,22 @@ class ApplicationAdmin(ProgramScopedAdmin):
                 messages.WARNING,
             )
 
-    @admin.action(description="Export selected applications (CSV)")
+    @admin.action(description=_("Export selected applications (CSV)"))
     def export_csv(self, request, queryset):
         header = [
-            "Program",
-            "Name",
-            "Email",
-            "Role",
-            "Status",
-            "Career stage",
-            "Capacity",
-            "Topics",
-            "Goals",
-            "Languages",
-            "Format",
-            "Time zone",
-            "Submitted",
+            _t("Program"),
+            _t("Name"),
+            _t("Email"),
+            _t("Role"),
+            _t("Status"),
+            _t("Career stage"),
+            _t("Capacity"),
+            _t("Topics"),
+            _t("Goals"),
+            _t("Languages"),
+            _t("Format"),
+            _t("Time zone"),
+            _t("Submitted"),
         ]
         rows = (
             [
@@ -541,15 +579,15 @@ class ApplicationAdmin(ProgramScopedAdmin):
         response["Content-Disposition"] = 'attachment; filename="applications.csv"'
         return response
 
-    @admin.action(description="Approve selected applications")
+    @admin.action(description=_("Approve selected applications"))
     def approve(self, request, queryset):
         self._decide(request, queryset, Application.Status.APPROVED)
 
-    @admin.action(description="Put selected applications on the waitlist")
+    @admin.action(description=_("Put selected applications on the waitlist"))
     def waitlist(self, request, queryset):
         self._decide(request, queryset, Application.Status.WAITLISTED)
 
-    @admin.action(description="Decline selected applications (with a reason)")
+    @admin.action(description=_("Decline selected applications (with a reason)"))
     def decline(self, request, queryset):
         form = DecisionReasonForm(request.POST if "reason" in request.POST else None)
         if form.is_bound and form.is_valid():
@@ -559,7 +597,7 @@ class ApplicationAdmin(ProgramScopedAdmin):
             return None
         context = {
             **self.admin_site.each_context(request),
-            "title": "Decline applications",
+            "title": _t("Decline applications"),
             "form": form,
             "applications": queryset.select_related("user", "program"),
             "opts": self.model._meta,
@@ -580,7 +618,7 @@ class InvitationAdmin(ProgramScopedAdmin):
         # People are invited by roster import, which validates and emails them.
         return False
 
-    @admin.display(description="Link")
+    @admin.display(description=_("Link"))
     def link(self, obj):
         return format_html("<code>{}</code>", reverse("programs:invitation", args=[obj.token]))
 

@@ -13,7 +13,7 @@ from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_lazy, ngettext
 
 from programs.models import Program
 from programs.permissions import program_for_coordinator
@@ -26,13 +26,14 @@ TEMPLATE = "admin/programs/program/roster_import.html"
 
 
 class RosterUploadForm(forms.Form):
-    file = forms.FileField(label="CSV file")
+    file = forms.FileField(label=gettext_lazy("CSV file"))
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         if upload.size > MAX_BYTES:
             raise ValidationError(
-                f"The file is larger than {MAX_BYTES // 2**20} MB; split it into smaller files."
+                gettext("The file is larger than %(mb)s MB; split it into smaller files.")
+                % {"mb": MAX_BYTES // 2**20}
             )
         return upload
 
@@ -99,37 +100,47 @@ def _confirm(model_admin, request, program: Program):
             raise signing.BadSignature("No payload.")
         data = payload_loads(program=program, payload=form.cleaned_data["payload"])
     except signing.SignatureExpired:
-        messages.error(request, "This preview is more than an hour old; upload the file again.")
+        messages.error(
+            request, gettext("This preview is more than an hour old; upload the file again.")
+        )
         return redirect(request.path)
     except signing.BadSignature:
         messages.error(
             request,
-            "The confirmation could not be verified (it was altered or belongs to another "
-            "program); nothing was imported. Upload the file again.",
+            gettext(
+                "The confirmation could not be verified (it was altered or belongs to another "
+                "program); nothing was imported. Upload the file again."
+            ),
         )
         return redirect(request.path)
     preview = roster_parse(program=program, data=data)
     if not preview.ok:
         messages.error(
             request,
-            "Nothing was imported: the program changed since the preview and some rows have "
-            "problems now. Fix them and upload the file again.",
+            gettext(
+                "Nothing was imported: the program changed since the preview and some rows have "
+                "problems now. Fix them and upload the file again."
+            ),
         )
         return _render(model_admin, request, program, form=RosterUploadForm(), preview=preview)
     try:
         invitations = roster_import(program=program, preview=preview, invited_by=request.user)
     except ValidationError as exc:
-        messages.error(request, f"Nothing was imported. {' '.join(exc.messages)}")
+        messages.error(
+            request,
+            gettext("Nothing was imported. %(problems)s") % {"problems": " ".join(exc.messages)},
+        )
         return _render(model_admin, request, program, form=RosterUploadForm(), preview=preview)
     count = len(invitations)
-    plural = "s" if count != 1 else ""
     if program.enrollment_is_open():
-        messages.success(request, f"Sent {count} invitation{plural}.")
+        text = ngettext("Sent %(n)s invitation.", "Sent %(n)s invitations.", count)
     else:
-        messages.success(
-            request,
-            f"Added {count} invitation{plural}; they will be emailed when enrollment opens.",
+        text = ngettext(
+            "Added %(n)s invitation; they will be emailed when enrollment opens.",
+            "Added %(n)s invitations; they will be emailed when enrollment opens.",
+            count,
         )
+    messages.success(request, text % {"n": count})
     return redirect("admin:programs_program_change", object_id=program.pk)
 
 
@@ -146,7 +157,7 @@ def _render(
     shown = [row for index, row in enumerate(rows) if row.errors or index < PREVIEW_ROWS]
     context = {
         **model_admin.admin_site.each_context(request),
-        "title": f"Import a roster into {program.name}",
+        "title": gettext("Import a roster into %(name)s") % {"name": program.name},
         "opts": Program._meta,
         "program": program,
         "form": form,

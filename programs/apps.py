@@ -1,9 +1,10 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 class ProgramsConfig(AppConfig):
     name = "programs"
-    verbose_name = "Programs and enrollment"
+    verbose_name = _("Programs and enrollment")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

@@ -2,66 +2,73 @@ from itertools import pairwise
 
 from django import forms
 from django.core.exceptions import ValidationError
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneFormField
 
 from programs.models import Application, AvailabilityWindow, Program
 from programs.questions import question_form_field
 from programs.services import ApplicationData
 
-LANGUAGES = [
-    "English",
-    "Arabic",
-    "Bengali",
-    "Chinese (Mandarin)",
-    "Dutch",
-    "French",
-    "German",
-    "Hindi",
-    "Italian",
-    "Japanese",
-    "Korean",
-    "Polish",
-    "Portuguese",
-    "Russian",
-    "Spanish",
-    "Swahili",
-    "Turkish",
-    "Urdu",
-    "Vietnamese",
-    "Yoruba",
+#: The languages an applicant can tick: the stored value (English) and the label shown.
+LANGUAGE_CHOICES = [
+    ("English", _("English")),
+    ("Arabic", _("Arabic")),
+    ("Bengali", _("Bengali")),
+    ("Chinese (Mandarin)", _("Chinese (Mandarin)")),
+    ("Dutch", _("Dutch")),
+    ("French", _("French")),
+    ("German", _("German")),
+    ("Hindi", _("Hindi")),
+    ("Italian", _("Italian")),
+    ("Japanese", _("Japanese")),
+    ("Korean", _("Korean")),
+    ("Polish", _("Polish")),
+    ("Portuguese", _("Portuguese")),
+    ("Russian", _("Russian")),
+    ("Spanish", _("Spanish")),
+    ("Swahili", _("Swahili")),
+    ("Turkish", _("Turkish")),
+    ("Urdu", _("Urdu")),
+    ("Vietnamese", _("Vietnamese")),
+    ("Yoruba", _("Yoruba")),
 ]
+LANGUAGES = [value for value, _label in LANGUAGE_CHOICES]
 
 
 class ApplicationForm(forms.Form):
     """The application to a program in one role, with the program's own questions."""
 
-    career_stage = forms.ModelChoiceField(queryset=None, label="Your career stage")
-    topics = forms.ModelMultipleChoiceField(queryset=None, widget=forms.CheckboxSelectMultiple)
+    career_stage = forms.ModelChoiceField(queryset=None, label=_("Your career stage"))
+    topics = forms.ModelMultipleChoiceField(
+        queryset=None, widget=forms.CheckboxSelectMultiple, label=_("Topics")
+    )
     goals = forms.ModelMultipleChoiceField(
-        queryset=None, widget=forms.CheckboxSelectMultiple, required=False
+        queryset=None, widget=forms.CheckboxSelectMultiple, required=False, label=_("Goals")
     )
     languages = forms.MultipleChoiceField(
-        choices=[(name, name) for name in LANGUAGES],
+        choices=LANGUAGE_CHOICES,
         widget=forms.CheckboxSelectMultiple,
         initial=["English"],
-        help_text="Languages you are happy to meet in.",
+        label=_("Languages"),
+        help_text=_("Languages you are happy to meet in."),
     )
     format_preference = forms.ChoiceField(
         choices=Application.Format.choices,
         widget=forms.RadioSelect,
         initial=Application.Format.EITHER,
-        label="How would you like to meet?",
+        label=_("How would you like to meet?"),
     )
-    time_zone = TimeZoneFormField(help_text="Your availability below is in this time zone.")
+    time_zone = TimeZoneFormField(
+        label=_("Time zone"), help_text=_("Your availability below is in this time zone.")
+    )
     capacity = forms.IntegerField(
-        min_value=1, max_value=50, required=False, label="How many mentees can you take?"
+        min_value=1, max_value=50, required=False, label=_("How many mentees can you take?")
     )
     motivation = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         max_length=4000,
         required=False,
-        label="Why do you want to take part?",
+        label=_("Why do you want to take part?"),
     )
 
     def __init__(self, *args, program: Program, role: str, **kwargs):
@@ -72,11 +79,11 @@ class ApplicationForm(forms.Form):
         self.fields["career_stage"].required = program.career_stages.exists()
         self.fields["topics"].queryset = program.topics.all()
         self.fields["topics"].label = (
-            "Topics you can help with" if mentor else "Topics you want help with"
+            _("Topics you can help with") if mentor else _("Topics you want help with")
         )
         self.fields["topics"].required = program.topics.exists()
         self.fields["goals"].queryset = program.goals.all()
-        self.fields["goals"].label = "Goals you can support" if mentor else "Your goals"
+        self.fields["goals"].label = _("Goals you can support") if mentor else _("Your goals")
         if mentor:
             self.fields["capacity"].required = True
             self.fields["capacity"].initial = program.group_size or program.default_mentor_capacity
@@ -89,11 +96,11 @@ class ApplicationForm(forms.Form):
             self.fields["records_consent"] = forms.BooleanField(
                 required=False,
                 initial=False,
-                label=gettext_lazy(
+                label=_(
                     "I agree that this program may use my academic records (grades, credits, "
                     "enrolment) to measure its impact."
                 ),
-                help_text=gettext_lazy("Optional; you can withdraw it at any time under Privacy."),
+                help_text=_("Optional; you can withdraw it at any time under Privacy."),
             )
 
     def records_consent(self) -> bool | None:
@@ -138,15 +145,19 @@ class ApplicationForm(forms.Form):
 
 class AvailabilityForm(forms.Form):
     weekday = forms.TypedChoiceField(
-        choices=AvailabilityWindow.Weekday.choices, coerce=int, label="Day"
+        choices=AvailabilityWindow.Weekday.choices, coerce=int, label=_("Day")
     )
-    start = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
-    end = forms.TimeField(widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M"))
+    start = forms.TimeField(
+        label=_("Start"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
+    end = forms.TimeField(
+        label=_("End"), widget=forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
+    )
 
     def clean(self):
         data = super().clean()
         if data.get("start") and data.get("end") and data["end"] <= data["start"]:
-            raise ValidationError("The window must end after it starts.")
+            raise ValidationError(_("The window must end after it starts."))
         return data
 
 
@@ -156,10 +167,10 @@ class BaseAvailabilityFormSet(forms.BaseFormSet):
             return
         windows = sorted(self.windows())
         if not windows:
-            raise ValidationError("Add at least one weekly time when you can meet.")
-        for (day, _, end), (next_day, next_start, _) in pairwise(windows):
+            raise ValidationError(_("Add at least one weekly time when you can meet."))
+        for (day, _start, end), (next_day, next_start, _end) in pairwise(windows):
             if day == next_day and next_start < end:
-                raise ValidationError("Two of your windows overlap; merge them into one.")
+                raise ValidationError(_("Two of your windows overlap; merge them into one."))
 
     def windows(self) -> list[tuple]:
         return [
@@ -195,5 +206,6 @@ class DecisionReasonForm(forms.Form):
     reason = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=2000,
-        help_text="Sent to each applicant in the decision email.",
+        label=_("Reason"),
+        help_text=_("Sent to each applicant in the decision email."),
     )

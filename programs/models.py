@@ -18,56 +18,70 @@ def validate_reminder_hours(value: str) -> None:
         hours = [int(part) for part in value.split(",") if part.strip()]
     except ValueError:
         raise ValidationError(
-            "Use whole numbers of hours separated by commas, e.g. 24,1."
+            _("Use whole numbers of hours separated by commas, e.g. 24,1.")
         ) from None
     if len(hours) > 5 or any(h < 1 or h > 24 * 14 for h in hours):
-        raise ValidationError("Up to five reminders, each between 1 and 336 hours before.")
+        raise ValidationError(_("Up to five reminders, each between 1 and 336 hours before."))
 
 
 class Program(models.Model):
     class Kind(models.TextChoices):
-        FORMAL = "formal", "Formal (coordinator matches a fixed cohort)"
-        INFORMAL = "informal", "Informal (participants find each other)"
+        FORMAL = "formal", _("Formal (coordinator matches a fixed cohort)")
+        INFORMAL = "informal", _("Informal (participants find each other)")
 
     class Format(models.TextChoices):
-        ONE_ON_ONE = "one_on_one", "One-on-one"
-        GROUP = "group", "Group"
+        ONE_ON_ONE = "one_on_one", _("One-on-one")
+        GROUP = "group", _("Group")
 
     class Status(models.TextChoices):
-        DRAFT = "draft", "Draft"
-        ENROLLING = "enrolling", "Enrolling"
-        RUNNING = "running", "Running"
-        CLOSED = "closed", "Closed"
+        DRAFT = "draft", _("Draft")
+        ENROLLING = "enrolling", _("Enrolling")
+        RUNNING = "running", _("Running")
+        CLOSED = "closed", _("Closed")
 
-    name = models.CharField(max_length=120)
-    slug = models.SlugField(max_length=80, unique=True)
-    description = models.TextField(blank=True)
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.FORMAL)
-    format = models.CharField(max_length=12, choices=Format.choices, default=Format.ONE_ON_ONE)
+    name = models.CharField(max_length=120, verbose_name=_("name"))
+    slug = models.SlugField(max_length=80, unique=True, verbose_name=_("slug"))
+    description = models.TextField(blank=True, verbose_name=_("description"))
+    kind = models.CharField(
+        max_length=10, choices=Kind.choices, default=Kind.FORMAL, verbose_name=_("kind")
+    )
+    format = models.CharField(
+        max_length=12, choices=Format.choices, default=Format.ONE_ON_ONE, verbose_name=_("format")
+    )
     group_size = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         validators=[MinValueValidator(2), MaxValueValidator(50)],
-        help_text="Mentees per mentor in a group program.",
+        help_text=_("Mentees per mentor in a group program."),
+        verbose_name=_("group size"),
     )
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.DRAFT)
-    enrollment_opens = models.DateField(null=True, blank=True)
-    enrollment_closes = models.DateField(null=True, blank=True)
-    starts_on = models.DateField(null=True, blank=True)
-    ends_on = models.DateField(null=True, blank=True)
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.DRAFT, verbose_name=_("status")
+    )
+    enrollment_opens = models.DateField(null=True, blank=True, verbose_name=_("enrollment opens"))
+    enrollment_closes = models.DateField(null=True, blank=True, verbose_name=_("enrollment closes"))
+    starts_on = models.DateField(null=True, blank=True, verbose_name=_("starts on"))
+    ends_on = models.DateField(null=True, blank=True, verbose_name=_("ends on"))
     cadence_days = models.PositiveSmallIntegerField(
         default=14,
         validators=[MinValueValidator(1), MaxValueValidator(90)],
-        help_text="Expected days between meetings; check-ins follow this cadence.",
+        help_text=_("Expected days between meetings; check-ins follow this cadence."),
+        verbose_name=_("cadence days"),
     )
     default_mentor_capacity = models.PositiveSmallIntegerField(
-        default=2, validators=[MinValueValidator(1), MaxValueValidator(50)]
+        default=2,
+        validators=[MinValueValidator(1), MaxValueValidator(50)],
+        verbose_name=_("default mentor capacity"),
     )
     min_booking_notice_hours = models.PositiveSmallIntegerField(
-        default=12, validators=[MaxValueValidator(24 * 30)]
+        default=12,
+        validators=[MaxValueValidator(24 * 30)],
+        verbose_name=_("min booking notice hours"),
     )
     cancellation_cutoff_hours = models.PositiveSmallIntegerField(
-        default=12, validators=[MaxValueValidator(24 * 30)]
+        default=12,
+        validators=[MaxValueValidator(24 * 30)],
+        verbose_name=_("cancellation cutoff hours"),
     )
     booking_horizon_weeks = models.PositiveSmallIntegerField(
         _("booking horizon (weeks)"),
@@ -79,16 +93,19 @@ class Program(models.Model):
         max_length=40,
         default="24,1",
         validators=[validate_reminder_hours],
-        help_text="When to remind people of a session, in hours before it (comma-separated).",
+        help_text=_("When to remind people of a session, in hours before it (comma-separated)."),
+        verbose_name=_("reminder hours"),
     )
     no_session_alert_days = models.PositiveSmallIntegerField(
         default=30,
         validators=[MinValueValidator(3), MaxValueValidator(365)],
-        help_text="Flag a pair, and nudge it, after this many days without a session.",
+        help_text=_("Flag a pair, and nudge it, after this many days without a session."),
+        verbose_name=_("no session alert days"),
     )
     allow_dual_role = models.BooleanField(
         default=False,
-        help_text="Reciprocal/peer program: a person may be both mentor and mentee in it.",
+        help_text=_("Reciprocal/peer program: a person may be both mentor and mentee in it."),
+        verbose_name=_("allow dual role"),
     )
     # Program structure (training, agreement, session guides, closure). Each app reads
     # the settings it owns; they live here so a copy of the program carries them along.
@@ -217,21 +234,32 @@ class Program(models.Model):
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True, editable=False)
     anonymised_at = models.DateTimeField(_("anonymised"), null=True, blank=True, editable=False)
     coordinators = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, related_name="coordinated_programs", blank=True
+        settings.AUTH_USER_MODEL,
+        related_name="coordinated_programs",
+        blank=True,
+        verbose_name=_("coordinators"),
     )
     reporting_staff = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
         related_name="reported_programs",
         blank=True,
-        help_text="Staff who may see this program's dashboard and download its reports.",
+        help_text=_("Staff who may see this program's dashboard and download its reports."),
+        verbose_name=_("reporting staff"),
     )
     copied_from = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="copies"
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="copies",
+        verbose_name=_("copied from"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("program")
+        verbose_name_plural = _("programs")
         ordering = ["-created_at", "name"]
         constraints = [
             models.CheckConstraint(
@@ -322,8 +350,8 @@ class Program(models.Model):
 
 
 class _Vocabulary(models.Model):
-    program = models.ForeignKey(Program, on_delete=models.CASCADE)
-    name = models.CharField(max_length=80)
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, verbose_name=_("program"))
+    name = models.CharField(max_length=80, verbose_name=_("name"))
 
     class Meta:
         abstract = True
@@ -337,6 +365,8 @@ class Topic(_Vocabulary):
     """An expertise area: mentors offer it, mentees want it."""
 
     class Meta(_Vocabulary.Meta):
+        verbose_name = _("topic")
+        verbose_name_plural = _("topics")
         default_related_name = "topics"
         constraints = [
             models.UniqueConstraint(fields=["program", "name"], name="topic_unique_per_program")
@@ -345,6 +375,8 @@ class Topic(_Vocabulary):
 
 class Goal(_Vocabulary):
     class Meta(_Vocabulary.Meta):
+        verbose_name = _("goal")
+        verbose_name_plural = _("goals")
         default_related_name = "goals"
         constraints = [
             models.UniqueConstraint(fields=["program", "name"], name="goal_unique_per_program")
@@ -354,9 +386,11 @@ class Goal(_Vocabulary):
 class CareerStage(_Vocabulary):
     """One step of the program's ordered career ladder (first-year ... senior)."""
 
-    position = models.PositiveSmallIntegerField()
+    position = models.PositiveSmallIntegerField(verbose_name=_("position"))
 
     class Meta(_Vocabulary.Meta):
+        verbose_name = _("career stage")
+        verbose_name_plural = _("career stages")
         default_related_name = "career_stages"
         ordering = ["position"]
         constraints = [
@@ -368,41 +402,55 @@ class CareerStage(_Vocabulary):
 
 
 class Role(models.TextChoices):
-    MENTOR = "mentor", "Mentor"
-    MENTEE = "mentee", "Mentee"
+    MENTOR = "mentor", _("Mentor")
+    MENTEE = "mentee", _("Mentee")
 
 
 class Audience(models.TextChoices):
-    MENTORS = "mentors", "Mentors"
-    MENTEES = "mentees", "Mentees"
-    BOTH = "both", "Mentors and mentees"
+    MENTORS = "mentors", _("Mentors")
+    MENTEES = "mentees", _("Mentees")
+    BOTH = "both", _("Mentors and mentees")
 
 
 class Question(models.Model):
     """A custom application question; `is_selection_criterion` marks mentor criteria."""
 
     class Kind(models.TextChoices):
-        SHORT_TEXT = "short_text", "Short text"
-        LONG_TEXT = "long_text", "Long text"
-        SINGLE_CHOICE = "single_choice", "Single choice"
-        MULTIPLE_CHOICE = "multiple_choice", "Multiple choice"
-        NUMBER = "number", "Number"
+        SHORT_TEXT = "short_text", _("Short text")
+        LONG_TEXT = "long_text", _("Long text")
+        SINGLE_CHOICE = "single_choice", _("Single choice")
+        MULTIPLE_CHOICE = "multiple_choice", _("Multiple choice")
+        NUMBER = "number", _("Number")
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="questions")
-    text = models.CharField(max_length=300)
-    help_text = models.CharField(max_length=300, blank=True)
-    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.SHORT_TEXT)
-    choices = models.TextField(blank=True, help_text="One choice per line (choice questions).")
-    min_value = models.IntegerField(null=True, blank=True)
-    max_value = models.IntegerField(null=True, blank=True)
-    required = models.BooleanField(default=True)
-    audience = models.CharField(max_length=10, choices=Audience.choices, default=Audience.BOTH)
-    is_selection_criterion = models.BooleanField(
-        default=False, help_text="A mentor selection criterion coordinators review."
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="questions", verbose_name=_("program")
     )
-    position = models.PositiveSmallIntegerField(default=0)
+    text = models.CharField(max_length=300, verbose_name=_("text"))
+    help_text = models.CharField(max_length=300, blank=True, verbose_name=_("help text"))
+    kind = models.CharField(
+        max_length=20, choices=Kind.choices, default=Kind.SHORT_TEXT, verbose_name=_("kind")
+    )
+    choices = models.TextField(
+        blank=True,
+        help_text=_("One choice per line (choice questions)."),
+        verbose_name=_("choices"),
+    )
+    min_value = models.IntegerField(null=True, blank=True, verbose_name=_("min value"))
+    max_value = models.IntegerField(null=True, blank=True, verbose_name=_("max value"))
+    required = models.BooleanField(default=True, verbose_name=_("required"))
+    audience = models.CharField(
+        max_length=10, choices=Audience.choices, default=Audience.BOTH, verbose_name=_("audience")
+    )
+    is_selection_criterion = models.BooleanField(
+        default=False,
+        help_text=_("A mentor selection criterion coordinators review."),
+        verbose_name=_("is selection criterion"),
+    )
+    position = models.PositiveSmallIntegerField(default=0, verbose_name=_("position"))
 
     class Meta:
+        verbose_name = _("question")
+        verbose_name_plural = _("questions")
         ordering = ["position", "id"]
         constraints = [
             models.CheckConstraint(
@@ -436,41 +484,63 @@ class Application(models.Model):
     """One person's application to one program in one role."""
 
     class Status(models.TextChoices):
-        APPLIED = "applied", "Applied"
-        APPROVED = "approved", "Approved"
-        DECLINED = "declined", "Declined"
-        WITHDRAWN = "withdrawn", "Withdrawn"
-        WAITLISTED = "waitlisted", "Waitlisted"
+        APPLIED = "applied", _("Applied")
+        APPROVED = "approved", _("Approved")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+        WAITLISTED = "waitlisted", _("Waitlisted")
 
     class Format(models.TextChoices):
-        ONLINE = "online", "Online"
-        IN_PERSON = "in_person", "In person"
-        EITHER = "either", "Either"
+        ONLINE = "online", _("Online")
+        IN_PERSON = "in_person", _("In person")
+        EITHER = "either", _("Either")
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="applications")
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="applications", verbose_name=_("program")
+    )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="applications"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="applications",
+        verbose_name=_("user"),
     )
-    role = models.CharField(max_length=6, choices=Role.choices)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.APPLIED)
-    decision_reason = models.TextField(blank=True, max_length=2000)
+    role = models.CharField(max_length=6, choices=Role.choices, verbose_name=_("role"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.APPLIED, verbose_name=_("status")
+    )
+    decision_reason = models.TextField(
+        blank=True, max_length=2000, verbose_name=_("decision reason")
+    )
     career_stage = models.ForeignKey(
-        CareerStage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        CareerStage,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("career stage"),
     )
-    topics = models.ManyToManyField(Topic, blank=True, related_name="applications")
-    goals = models.ManyToManyField(Goal, blank=True, related_name="applications")
-    languages = models.JSONField(default=list, blank=True)
+    topics = models.ManyToManyField(
+        Topic, blank=True, related_name="applications", verbose_name=_("topics")
+    )
+    goals = models.ManyToManyField(
+        Goal, blank=True, related_name="applications", verbose_name=_("goals")
+    )
+    languages = models.JSONField(default=list, blank=True, verbose_name=_("languages"))
     format_preference = models.CharField(
-        max_length=10, choices=Format.choices, default=Format.EITHER
+        max_length=10,
+        choices=Format.choices,
+        default=Format.EITHER,
+        verbose_name=_("format preference"),
     )
-    time_zone = TimeZoneField(default="UTC")
+    time_zone = TimeZoneField(default="UTC", verbose_name=_("time zone"))
     capacity = models.PositiveSmallIntegerField(
         null=True,
         blank=True,
         validators=[MinValueValidator(1), MaxValueValidator(50)],
-        help_text="Mentors: how many mentees you can take.",
+        help_text=_("Mentors: how many mentees you can take."),
+        verbose_name=_("capacity"),
     )
-    motivation = models.TextField(blank=True, max_length=4000)
+    motivation = models.TextField(blank=True, max_length=4000, verbose_name=_("motivation"))
     request_status = models.CharField(
         _("taking requests"),
         max_length=12,
@@ -478,18 +548,21 @@ class Application(models.Model):
         default=RequestStatus.OPEN,
         help_text=_("Mentors in informal programs: full or away drops you out of suggestions."),
     )
-    submitted_at = models.DateTimeField(default=timezone.now)
-    updated_at = models.DateTimeField(auto_now=True)
-    decided_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(default=timezone.now, verbose_name=_("submitted at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    decided_at = models.DateTimeField(null=True, blank=True, verbose_name=_("decided at"))
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
         on_delete=models.SET_NULL,
         related_name="+",
+        verbose_name=_("decided by"),
     )
 
     class Meta:
+        verbose_name = _("application")
+        verbose_name_plural = _("applications")
         ordering = ["-submitted_at"]
         constraints = [
             models.UniqueConstraint(
@@ -505,7 +578,11 @@ class Application(models.Model):
         indexes = [models.Index(fields=["program", "role", "status"])]
 
     def __str__(self):
-        return f"{self.user} as {self.get_role_display().lower()} in {self.program}"
+        return _("%(user)s as %(role)s in %(program)s") % {
+            "user": self.user,
+            "role": self.get_role_display().lower(),
+            "program": self.program,
+        }
 
     @property
     def is_mentor(self) -> bool:
@@ -516,22 +593,27 @@ class AvailabilityWindow(models.Model):
     """A weekly window when the applicant can meet, in the application's time zone."""
 
     class Weekday(models.IntegerChoices):
-        MONDAY = 0, "Monday"
-        TUESDAY = 1, "Tuesday"
-        WEDNESDAY = 2, "Wednesday"
-        THURSDAY = 3, "Thursday"
-        FRIDAY = 4, "Friday"
-        SATURDAY = 5, "Saturday"
-        SUNDAY = 6, "Sunday"
+        MONDAY = 0, _("Monday")
+        TUESDAY = 1, _("Tuesday")
+        WEDNESDAY = 2, _("Wednesday")
+        THURSDAY = 3, _("Thursday")
+        FRIDAY = 4, _("Friday")
+        SATURDAY = 5, _("Saturday")
+        SUNDAY = 6, _("Sunday")
 
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="availability"
+        Application,
+        on_delete=models.CASCADE,
+        related_name="availability",
+        verbose_name=_("application"),
     )
-    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
-    start = models.TimeField()
-    end = models.TimeField()
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices, verbose_name=_("weekday"))
+    start = models.TimeField(verbose_name=_("start"))
+    end = models.TimeField(verbose_name=_("end"))
 
     class Meta:
+        verbose_name = _("availability window")
+        verbose_name_plural = _("availability windows")
         ordering = ["weekday", "start"]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="window_end_after_start"),
@@ -543,11 +625,17 @@ class AvailabilityWindow(models.Model):
 
 
 class Answer(models.Model):
-    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="answers")
-    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
-    value = models.JSONField()
+    application = models.ForeignKey(
+        Application, on_delete=models.CASCADE, related_name="answers", verbose_name=_("application")
+    )
+    question = models.ForeignKey(
+        Question, on_delete=models.CASCADE, related_name="answers", verbose_name=_("question")
+    )
+    value = models.JSONField(verbose_name=_("value"))
 
     class Meta:
+        verbose_name = _("answer")
+        verbose_name_plural = _("answers")
         constraints = [
             models.UniqueConstraint(
                 fields=["application", "question"], name="answer_one_per_question"
@@ -567,24 +655,37 @@ class Answer(models.Model):
 class Invitation(models.Model):
     """A person invited to a program by roster import; they sign up through a link."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="invitations")
-    email = models.EmailField()
-    name = models.CharField(max_length=120, blank=True)
-    role = models.CharField(max_length=6, choices=Role.choices)
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="invitations", verbose_name=_("program")
+    )
+    email = models.EmailField(verbose_name=_("email"))
+    name = models.CharField(max_length=120, blank=True, verbose_name=_("name"))
+    role = models.CharField(max_length=6, choices=Role.choices, verbose_name=_("role"))
     career_stage = models.ForeignKey(
-        CareerStage, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        CareerStage,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("career stage"),
     )
-    token = models.CharField(max_length=64, unique=True)
+    token = models.CharField(max_length=64, unique=True, verbose_name=_("token"))
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("invited by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    emailed_at = models.DateTimeField(null=True, blank=True)
-    accepted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    emailed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("emailed at"))
+    accepted_at = models.DateTimeField(null=True, blank=True, verbose_name=_("accepted at"))
     # Copied onto the account when the invitation is accepted (never over an existing one).
     institutional_id = models.CharField(_("institutional ID"), max_length=64, blank=True)
 
     class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
         ordering = ["email"]
         constraints = [
             models.UniqueConstraint(
@@ -593,14 +694,20 @@ class Invitation(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.email} ({self.role}) to {self.program}"
+        return _("%(email)s (%(role)s) to %(program)s") % {
+            "email": self.email,
+            "role": self.get_role_display().lower(),
+            "program": self.program,
+        }
 
 
 class ScreeningItem(models.Model):
     """A step coordinators check off before approving someone (interview held, reference
     checked, ...); it applies to mentors, mentees or both."""
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="screening_items")
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="screening_items", verbose_name=_("program")
+    )
     label = models.CharField(_("label"), max_length=200)
     audience = models.CharField(
         _("for"), max_length=10, choices=Audience.choices, default=Audience.BOTH
@@ -634,22 +741,37 @@ class ScreeningCheck(models.Model):
     """One checklist item ticked for one application: by whom and when."""
 
     application = models.ForeignKey(
-        Application, on_delete=models.CASCADE, related_name="screening_checks"
+        Application,
+        on_delete=models.CASCADE,
+        related_name="screening_checks",
+        verbose_name=_("application"),
     )
-    item = models.ForeignKey(ScreeningItem, on_delete=models.CASCADE, related_name="checks")
+    item = models.ForeignKey(
+        ScreeningItem, on_delete=models.CASCADE, related_name="checks", verbose_name=_("item")
+    )
     checked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("checked by"),
     )
-    checked_at = models.DateTimeField(default=timezone.now)
+    checked_at = models.DateTimeField(default=timezone.now, verbose_name=_("checked at"))
 
     class Meta:
+        verbose_name = _("screening check")
+        verbose_name_plural = _("screening checks")
         ordering = ["item__position", "item_id"]
         constraints = [
             models.UniqueConstraint(fields=["application", "item"], name="screening_check_once")
         ]
 
     def __str__(self):
-        return f"{self.item} for {self.application}"
+        return _("%(item)s for %(application)s") % {
+            "item": self.item,
+            "application": self.application,
+        }
 
 
 class ScreeningNote(models.Model):
@@ -658,16 +780,28 @@ class ScreeningNote(models.Model):
     page, a data export) carries it by accident."""
 
     application = models.OneToOneField(
-        Application, on_delete=models.CASCADE, related_name="screening_note"
+        Application,
+        on_delete=models.CASCADE,
+        related_name="screening_note",
+        verbose_name=_("application"),
     )
-    text = models.TextField(max_length=4000)
+    text = models.TextField(max_length=4000, verbose_name=_("text"))
     updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("updated by"),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+
+    class Meta:
+        verbose_name = _("screening note")
+        verbose_name_plural = _("screening notes")
 
     def __str__(self):
-        return f"Screening note {self.pk}"
+        return _("Screening note %(pk)s") % {"pk": self.pk}
 
 
 class RecordsConsent(models.Model):
@@ -679,11 +813,18 @@ class RecordsConsent(models.Model):
         APPLICATION = "application", _("When applying")
         SETTINGS = "settings", _("Privacy settings")
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="records_consents")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.CASCADE,
+        related_name="records_consents",
+        verbose_name=_("program"),
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", verbose_name=_("user")
+    )
     granted = models.BooleanField(_("consent given"))
-    decided_at = models.DateTimeField(default=timezone.now)
-    source = models.CharField(max_length=12, choices=Source.choices)
+    decided_at = models.DateTimeField(default=timezone.now, verbose_name=_("decided at"))
+    source = models.CharField(max_length=12, choices=Source.choices, verbose_name=_("source"))
 
     class Meta:
         ordering = ["-decided_at", "-id"]

@@ -2,6 +2,7 @@
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from programs.models import Question
 
@@ -38,7 +39,10 @@ def answer_clean(question: Question, value):
     try:
         return question_form_field(question).clean(value)
     except ValidationError as exc:
-        raise ValidationError(f"{question.text}: {' '.join(exc.messages)}") from None
+        raise ValidationError(
+            _("%(question)s: %(problems)s")
+            % {"question": question.text, "problems": " ".join(exc.messages)}
+        ) from None
 
 
 def answer_is_empty(value) -> bool:

@@ -29,7 +29,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import gettext, ngettext
 
 from accounts.models import User
 from mentoring.text import nfc
@@ -132,21 +132,28 @@ def roster_parse(*, program: Program, data: bytes) -> RosterPreview:
         return RosterPreview(errors=[problem])
     text = nfc(_decode(data))  # cells in one Unicode form, as everything typed into forms
     if "\x00" in text:
-        return RosterPreview(errors=["This file contains binary data; it is not a CSV file."])
+        return RosterPreview(
+            errors=[gettext("This file contains binary data; it is not a CSV file.")]
+        )
     try:
         records = list(_records(text))
     except csv.Error as exc:
-        return RosterPreview(errors=[f"This does not look like a CSV file ({exc})."])
+        return RosterPreview(
+            errors=[gettext("This does not look like a CSV file (%(error)s).") % {"error": exc}]
+        )
     if not records:
-        return RosterPreview(errors=["The file is empty."])
+        return RosterPreview(errors=[gettext("The file is empty.")])
     columns, problem = _columns(records[0][1])
     if problem:
         return RosterPreview(errors=[problem])
     if len(records) == 1:
-        return RosterPreview(errors=["The file has a header line but no rows below it."])
+        return RosterPreview(errors=[gettext("The file has a header line but no rows below it.")])
     if len(records) - 1 > MAX_ROWS:
         return RosterPreview(
-            errors=[f"The file has more than {MAX_ROWS:,} rows; split it into smaller files."]
+            errors=[
+                gettext("The file has more than %(max)s rows; split it into smaller files.")
+                % {"max": f"{MAX_ROWS:,}"}
+            ]
         )
     known = _known(program)
     if "institutional_id" in columns:
@@ -160,11 +167,13 @@ def roster_parse(*, program: Program, data: bytes) -> RosterPreview:
 
 def _file_problem(data: bytes) -> str | None:
     if len(data) > MAX_BYTES:
-        return f"The file is larger than {MAX_BYTES // 2**20} MB; split it into smaller files."
+        return gettext("The file is larger than %(mb)s MB; split it into smaller files.") % {
+            "mb": MAX_BYTES // 2**20
+        }
     if not data.strip(b" \t\r\n" + codecs.BOM_UTF8):
-        return "The file is empty."
+        return gettext("The file is empty.")
     if data.startswith(_ZIP_MAGIC):
-        return (
+        return gettext(
             "This is a spreadsheet workbook, not a CSV file. Save or download it as CSV "
             "(comma-separated values) and upload that file."
         )
@@ -211,15 +220,20 @@ def _columns(header: list[str]) -> tuple[dict[str, int], str | None]:
             continue  # extra columns are the spreadsheet's business
         if name in columns:
             first, second = columns[name] + 1, index + 1
-            return columns, f"The {name} column appears twice (columns {first} and {second})."
+            return columns, gettext(
+                "The %(name)s column appears twice (columns %(first)s and %(second)s)."
+            ) % {"name": name, "first": first, "second": second}
         columns[name] = index
     missing = [name for name in REQUIRED_COLUMNS if name not in columns]
     if missing:
-        plural = "s" if len(missing) > 1 else ""
-        return columns, (
-            f"Missing column{plural}: {', '.join(missing)}. The first line must name the "
-            "columns email, name and role (career_stage is optional)."
+        text = ngettext(
+            "Missing column: %(columns)s. The first line must name the columns email, name "
+            "and role (career_stage is optional).",
+            "Missing columns: %(columns)s. The first line must name the columns email, name "
+            "and role (career_stage is optional).",
+            len(missing),
         )
+        return columns, text % {"columns": ", ".join(missing)}
     return columns, None
 
 
@@ -273,37 +287,44 @@ def _quote(raw: str) -> str:
 
 def _email_errors(raw: str) -> list[str]:
     if not raw:
-        return ["Email is missing."]
+        return [gettext("Email is missing.")]
     try:
         validate_email(raw)
     except ValidationError:
-        return [f"{_quote(raw)} is not a valid email address."]
+        return [gettext("%(value)s is not a valid email address.") % {"value": _quote(raw)}]
     if len(raw) > EMAIL_MAX:
-        return [f"The email address is longer than {EMAIL_MAX} characters."]
+        return [
+            gettext("The email address is longer than %(max)d characters.") % {"max": EMAIL_MAX}
+        ]
     return []
 
 
 def _name_errors(name: str) -> list[str]:
     if not name:
-        return ["Name is missing."]
+        return [gettext("Name is missing.")]
     if len(name) > NAME_MAX:
-        return [f"Name is longer than {NAME_MAX} characters."]
+        return [gettext("Name is longer than %(max)d characters.") % {"max": NAME_MAX}]
     return []
 
 
 def _role_errors(raw: str) -> list[str]:
     if not raw:
-        return ["Role is missing; use mentor or mentee."]
+        return [gettext("Role is missing; use mentor or mentee.")]
     if raw.lower() not in Role.values:
-        return [f"Role must be mentor or mentee, not {_quote(raw)}."]
+        return [gettext("Role must be mentor or mentee, not %(value)s.") % {"value": _quote(raw)}]
     return []
 
 
 def _unknown_stage(raw: str, known: _Known) -> str:
     if not known.stages:
-        return f"Unknown career stage {_quote(raw)}: this program has none; leave the cell empty."
+        return gettext(
+            "Unknown career stage %(value)s: this program has none; leave the cell empty."
+        ) % {"value": _quote(raw)}
     names = ", ".join(stage.name for stage in known.stages.values())
-    return f"Unknown career stage {_quote(raw)}; use one of: {names}."
+    return gettext("Unknown career stage %(value)s; use one of: %(names)s.") % {
+        "value": _quote(raw),
+        "names": names,
+    }
 
 
 def _institutional_id_errors(row: RosterRow, known: _Known) -> list[str]:
@@ -376,15 +397,23 @@ def _membership_errors(row: RosterRow, known: _Known) -> list[str]:
     when the program does not allow both roles, in the other one."""
     errors = []
     key = (row.email, row.role)
-    label = Role(row.role).label.lower()
+    mentor = row.role == Role.MENTOR
     if key in known.seen:
-        errors.append(f"Duplicate of line {known.seen[key]}.")
+        errors.append(gettext("Duplicate of line %(line)s.") % {"line": known.seen[key]})
     else:
         known.seen[key] = row.line
     if key in known.invited:
-        errors.append(f"Already invited to this program as a {label}.")
+        errors.append(
+            gettext("Already invited to this program as a mentor.")
+            if mentor
+            else gettext("Already invited to this program as a mentee.")
+        )
     if key in known.applied:
-        errors.append(f"Already applied to this program as a {label}.")
+        errors.append(
+            gettext("Already applied to this program as a mentor.")
+            if mentor
+            else gettext("Already applied to this program as a mentee.")
+        )
     if not known.allow_dual_role:
         other = Role.MENTEE if row.role == Role.MENTOR else Role.MENTOR
         errors.extend(_other_role_errors((row.email, other), known))
@@ -392,14 +421,45 @@ def _membership_errors(row: RosterRow, known: _Known) -> list[str]:
 
 
 def _other_role_errors(other: tuple[str, str], known: _Known) -> list[str]:
-    label = Role(other[1]).label.lower()
-    rule = "this program does not allow being both mentor and mentee."
+    """`other` is (email, the role this row is not); one whole sentence per role."""
+    mentor = other[1] == Role.MENTOR
     if other in known.seen:
-        return [f"Also listed as a {label} on line {known.seen[other]}; {rule}"]
+        text = (
+            gettext(
+                "Also listed as a mentor on line %(line)s; "
+                "this program does not allow being both mentor and mentee."
+            )
+            if mentor
+            else gettext(
+                "Also listed as a mentee on line %(line)s; "
+                "this program does not allow being both mentor and mentee."
+            )
+        )
+        return [text % {"line": known.seen[other]}]
     if other in known.invited:
-        return [f"Already invited as a {label}; {rule}"]
+        return [
+            gettext(
+                "Already invited as a mentor; "
+                "this program does not allow being both mentor and mentee."
+            )
+            if mentor
+            else gettext(
+                "Already invited as a mentee; "
+                "this program does not allow being both mentor and mentee."
+            )
+        ]
     if other in known.applied:
-        return [f"Already applied as a {label}; {rule}"]
+        return [
+            gettext(
+                "Already applied as a mentor; "
+                "this program does not allow being both mentor and mentee."
+            )
+            if mentor
+            else gettext(
+                "Already applied as a mentee; "
+                "this program does not allow being both mentor and mentee."
+            )
+        ]
     return []
 
 
@@ -414,9 +474,9 @@ def roster_import(
     program, or someone in it was invited meanwhile.
     """
     if not preview.ok:
-        raise ValidationError("The roster has problems; fix them and upload it again.")
+        raise ValidationError(gettext("The roster has problems; fix them and upload it again."))
     if any(row.career_stage and row.career_stage.program_id != program.pk for row in preview.rows):
-        raise ValidationError("This roster was checked against another program.")
+        raise ValidationError(gettext("This roster was checked against another program."))
     invitations = [
         Invitation(
             program=program,
@@ -439,7 +499,9 @@ def roster_import(
                 _invitations_email(program=program, invitations=invitations)
     except IntegrityError:
         raise ValidationError(
-            "Some of these people were invited meanwhile; upload the file again to see who."
+            gettext(
+                "Some of these people were invited meanwhile; upload the file again to see who."
+            )
         ) from None
     return invitations
 

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 
 from audit.models import Action
 from audit.services import audit_record
@@ -67,11 +68,13 @@ def program_transition(*, program: Program, to: str) -> Program:
     draft while nobody has applied). Opening enrollment emails pending roster invitations."""
     program = Program.objects.select_for_update().get(pk=program.pk)
     if to not in TRANSITIONS[program.status]:
+        # Translators: both are program statuses, lower case (draft, enrolling, running, closed).
         raise ValidationError(
-            f"A {program.get_status_display().lower()} program cannot become {P(to).label.lower()}."
+            _("A %(status)s program cannot become %(to)s.")
+            % {"status": program.get_status_display().lower(), "to": P(to).label.lower()}
         )
     if to == P.DRAFT and program.applications.exists():
-        raise ValidationError("People have applied already; close the program instead.")
+        raise ValidationError(_("People have applied already; close the program instead."))
     program.status = to
     fields = ["status", "updated_at"]
     if to == P.CLOSED:
@@ -170,16 +173,23 @@ class ApplicationData:
 
 def _check_can_apply(*, program: Program, user, role: str) -> None:
     if not program.enrollment_is_open():
-        raise ValidationError(f"{program.name} is not open for enrollment.")
+        raise ValidationError(_("%(name)s is not open for enrollment.") % {"name": program.name})
     mine = Application.objects.filter(program=program, user=user).exclude(
         status=Application.Status.WITHDRAWN
     )
     if mine.filter(role=role).exists():
-        raise ValidationError(f"You have already applied to {program.name} as a {role}.")
+        if role == Role.MENTOR:
+            text = _("You have already applied to %(name)s as a mentor.")
+        else:
+            text = _("You have already applied to %(name)s as a mentee.")
+        raise ValidationError(text % {"name": program.name})
     if not program.allow_dual_role and mine.exists():
         raise ValidationError(
-            f"You have already applied to {program.name} in the other role; "
-            "this program does not allow being both mentor and mentee."
+            _(
+                "You have already applied to %(name)s in the other role; "
+                "this program does not allow being both mentor and mentee."
+            )
+            % {"name": program.name}
         )
 
 
@@ -227,7 +237,7 @@ def application_update(*, application: Application, data: ApplicationData) -> Ap
     `application_updated` (matching offers a raised capacity to the waitlist)."""
     application = Application.objects.select_for_update().get(pk=application.pk)
     if not application_is_editable(application):
-        raise ValidationError("This application can no longer be changed.")
+        raise ValidationError(_("This application can no longer be changed."))
     data.role = application.role
     capacity_before = application.capacity
     _fill_application(application=application, data=data)
@@ -244,7 +254,7 @@ def application_withdraw(*, application: Application) -> Application:
     if application.status == Application.Status.WITHDRAWN:
         return application
     if _has_active_match(application):
-        raise ValidationError("You are matched already: ask to end the match instead.")
+        raise ValidationError(_("You are matched already: ask to end the match instead."))
     application.status = Application.Status.WITHDRAWN
     application.save(update_fields=["status", "updated_at"])
     return application
@@ -277,7 +287,7 @@ def _fill_application(*, application: Application, data: ApplicationData) -> Non
         with transaction.atomic():
             application.save()
     except IntegrityError:
-        raise ValidationError("You have already applied in this role.") from None
+        raise ValidationError(_("You have already applied in this role.")) from None
     application.topics.set(data.topics)
     application.goals.set(data.goals)
     _replace_availability(application, data.availability)
@@ -290,7 +300,7 @@ def _fill_application(*, application: Application, data: ApplicationData) -> Non
 def _check_vocabulary(program: Program, data: ApplicationData) -> None:
     items = [*data.topics, *data.goals, *([data.career_stage] if data.career_stage else [])]
     if any(item.program_id != program.pk for item in items):
-        raise ValidationError("Topics, goals and career stage must come from this program.")
+        raise ValidationError(_("Topics, goals and career stage must come from this program."))
 
 
 def _replace_availability(application: Application, windows) -> None:
@@ -301,7 +311,7 @@ def _replace_availability(application: Application, windows) -> None:
     ]
     for row in rows:
         if row.end <= row.start:
-            raise ValidationError("Each availability window must end after it starts.")
+            raise ValidationError(_("Each availability window must end after it starts."))
         row.full_clean(exclude=["application"])
     AvailabilityWindow.objects.bulk_create(rows)
 
@@ -323,15 +333,15 @@ def application_decide(
     (ScreeningIncomplete) while any of the program's screening items for the applicant's
     role is unchecked."""
     if status not in DECISIONS:
-        raise ValidationError(f"Unknown decision {status!r}.")
+        raise ValidationError(_("Unknown decision %(status)r.") % {"status": status})
     reason = reason.strip()
     if status == Application.Status.DECLINED and not reason:
-        raise ValidationError("A reason is required to decline an application.")
+        raise ValidationError(_("A reason is required to decline an application."))
     if len(reason) > 2000:
-        raise ValidationError("Keep the reason under 2,000 characters.")
+        raise ValidationError(_("Keep the reason under 2,000 characters."))
     application = Application.objects.select_for_update().get(pk=application.pk)
     if application.status == Application.Status.WITHDRAWN:
-        raise ValidationError("This application was withdrawn.")
+        raise ValidationError(_("This application was withdrawn."))
     if status == Application.Status.APPROVED:
         missing = screening_missing(application=application)
         if missing:

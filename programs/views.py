@@ -6,6 +6,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from programs.consent import records_consent_in_force, records_consent_set
@@ -70,6 +71,7 @@ def _render_form(request, *, program, role, form, formset, application=None):
     context = {
         "program": program,
         "role": role,
+        "role_label": Role(role).label,
         "form": form,
         "formset": formset,
         "application": application,
@@ -82,7 +84,7 @@ def application_create(request, slug, role):
     program = program_visible(slug=slug)
     role = _role_or_404(role)
     if not program.enrollment_is_open():
-        messages.error(request, f"{program.name} is not open for enrollment.")
+        messages.error(request, _("%(name)s is not open for enrollment.") % {"name": program.name})
         return redirect(program)
     initial = {
         "time_zone": request.user.time_zone,
@@ -103,7 +105,9 @@ def application_create(request, slug, role):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Your application was sent. We will email you the decision.")
+            messages.success(
+                request, _("Your application was sent. We will email you the decision.")
+            )
             return redirect("programs:application-detail", pk=application.pk)
     return _render_form(request, program=program, role=role, form=form, formset=formset)
 
@@ -125,7 +129,7 @@ def application_detail(request, pk):
 def application_edit(request, pk):
     application = application_for_owner(user=request.user, pk=pk)
     if not application_is_editable(application):
-        messages.error(request, "This application can no longer be changed.")
+        messages.error(request, _("This application can no longer be changed."))
         return redirect("programs:application-detail", pk=pk)
     program, role = application.program, application.role
     initial = ApplicationForm.initial_from(application)
@@ -145,7 +149,7 @@ def application_edit(request, pk):
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, "Your application was updated.")
+            messages.success(request, _("Your application was updated."))
             return redirect("programs:application-detail", pk=pk)
     return _render_form(
         request, program=program, role=role, form=form, formset=formset, application=application
@@ -161,7 +165,7 @@ def application_withdraw_view(request, pk):
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
-        messages.success(request, "Your application was withdrawn.")
+        messages.success(request, _("Your application was withdrawn."))
     return redirect("programs:application-detail", pk=pk)
 
 

@@ -29,6 +29,11 @@ from relationships.services.goals import (
 )
 
 DEMO_SESSIONS = 4
+# Seed data, typed by a coordinator in real life: stored as entered, never translated.
+DEMO_FIELD = {
+    "label": "One thing we will try by the end of the first term",
+    "help_text": "For example: a study plan, a society to join, an internship application.",
+}
 
 
 def _agreement_template(program: Program) -> AgreementTemplate:
@@ -42,10 +47,9 @@ def _agreement_template(program: Program) -> AgreementTemplate:
     if created:
         AgreementField.objects.create(
             template=template,
-            label="One thing we will try by the end of the first term",
-            help_text="For example: a study plan, a society to join, an internship application.",
             kind=AgreementField.Kind.LONG_TEXT,
             required=True,
+            **DEMO_FIELD,
         )
     return template
 

@@ -6,16 +6,18 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.utils.translation import gettext_lazy as _
 
-DEFAULT_CONFIDENTIALITY = (
+DEFAULT_CONFIDENTIALITY = gettext_noop(
     "What we talk about stays between the two of us. The one exception: if someone's safety "
     "is at risk, the program coordinators are told."
 )
 
 
 def default_confidentiality() -> str:
-    return DEFAULT_CONFIDENTIALITY
+    """The standard statement, in the language of whoever creates the template."""
+    return gettext(DEFAULT_CONFIDENTIALITY)
 
 
 class Frequency(models.TextChoices):
@@ -55,7 +57,7 @@ class AgreementTemplate(models.Model):
         default=default_confidentiality,
         help_text=_("Each side ticks a box agreeing to this before confirming."),
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("agreement template")
@@ -72,7 +74,12 @@ class AgreementField(models.Model):
         SHORT_TEXT = "short_text", _("Short text")
         LONG_TEXT = "long_text", _("Long text")
 
-    template = models.ForeignKey(AgreementTemplate, on_delete=models.CASCADE, related_name="fields")
+    template = models.ForeignKey(
+        AgreementTemplate,
+        on_delete=models.CASCADE,
+        related_name="fields",
+        verbose_name=_("template"),
+    )
     label = models.CharField(_("label"), max_length=200)
     help_text = models.CharField(_("help text"), max_length=300, blank=True)
     kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.SHORT_TEXT)
@@ -114,7 +121,10 @@ class Agreement(models.Model):
     other side's confirmation, so both have always confirmed the same terms."""
 
     match = models.OneToOneField(
-        "matching.Match", on_delete=models.CASCADE, related_name="agreement"
+        "matching.Match",
+        on_delete=models.CASCADE,
+        related_name="agreement",
+        verbose_name=_("match"),
     )
     meeting_frequency = models.CharField(
         _("how often we meet"), max_length=16, choices=Frequency.choices, blank=True
@@ -140,11 +150,16 @@ class Agreement(models.Model):
     mentor_confirmed_at = models.DateTimeField(_("mentor confirmed"), null=True, blank=True)
     mentee_confirmed_at = models.DateTimeField(_("mentee confirmed"), null=True, blank=True)
     changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("changed by"),
     )
-    changed_fields = models.JSONField(default=list, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    changed_fields = models.JSONField(default=list, blank=True, verbose_name=_("changed fields"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         verbose_name = _("mentorship agreement")
@@ -176,11 +191,17 @@ class Agreement(models.Model):
 class AgreementAnswer(models.Model):
     """A pair's answer to one of the template's own fields."""
 
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="answers")
-    field = models.ForeignKey(AgreementField, on_delete=models.CASCADE, related_name="answers")
-    value = models.TextField(max_length=4000, blank=True)
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="answers", verbose_name=_("agreement")
+    )
+    field = models.ForeignKey(
+        AgreementField, on_delete=models.CASCADE, related_name="answers", verbose_name=_("field")
+    )
+    value = models.TextField(max_length=4000, blank=True, verbose_name=_("value"))
 
     class Meta:
+        verbose_name = _("agreement answer")
+        verbose_name_plural = _("agreement answers")
         ordering = ["field__position", "field_id"]
         constraints = [
             models.UniqueConstraint(fields=["agreement", "field"], name="agreement_answer_once")
@@ -212,7 +233,9 @@ class Goal(models.Model):
         ACHIEVED = "achieved", _("Achieved")
         DROPPED = "dropped", _("Dropped")
 
-    match = models.ForeignKey("matching.Match", on_delete=models.CASCADE, related_name="goals")
+    match = models.ForeignKey(
+        "matching.Match", on_delete=models.CASCADE, related_name="goals", verbose_name=_("match")
+    )
     vocabulary = models.ForeignKey(
         "programs.Goal",
         null=True,
@@ -229,9 +252,9 @@ class Goal(models.Model):
     status = models.CharField(
         _("status"), max_length=8, choices=Status.choices, default=Status.OPEN
     )
-    closed_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    closed_at = models.DateTimeField(null=True, blank=True, verbose_name=_("closed at"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["start_on", "pk"]
@@ -263,7 +286,9 @@ class Milestone(models.Model):
         OPEN = "open", _("Open")
         DONE = "done", _("Done")
 
-    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="milestones")
+    goal = models.ForeignKey(
+        Goal, on_delete=models.CASCADE, related_name="milestones", verbose_name=_("goal")
+    )
     title = models.CharField(_("milestone"), max_length=200)
     due_on = models.DateField(_("due date"))
     status = models.CharField(
@@ -295,7 +320,9 @@ class GoalProgress(models.Model):
     """A dated entry in a goal's timeline: a level, a note, or both; from a session log
     (`log`) or written directly on the goals page."""
 
-    goal = models.ForeignKey(Goal, on_delete=models.CASCADE, related_name="progress")
+    goal = models.ForeignKey(
+        Goal, on_delete=models.CASCADE, related_name="progress", verbose_name=_("goal")
+    )
     level = models.CharField(_("progress"), max_length=4, choices=Level.choices, blank=True)
     note = models.TextField(_("note"), max_length=2000, blank=True)
     author = models.ForeignKey(
@@ -304,6 +331,7 @@ class GoalProgress(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="goal_progress",
+        verbose_name=_("author"),
     )
     log = models.ForeignKey(
         "mentoring_sessions.SessionLog",
@@ -311,6 +339,7 @@ class GoalProgress(models.Model):
         blank=True,
         on_delete=models.CASCADE,
         related_name="goal_entries",
+        verbose_name=_("log"),
     )
     # Not auto_now_add: entries migrated from session logs keep the log's date.
     created_at = models.DateTimeField(_("recorded"), default=timezone.now)

@@ -7,7 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from matching.models import Match
-from relationships.models import DEFAULT_CONFIDENTIALITY, Agreement
+from relationships.models import Agreement, default_confidentiality
 from relationships.selectors import (
     agreement_answers,
     agreement_for_match,
@@ -51,7 +51,7 @@ def agreement_context(*, match: Match, user) -> dict:
         "agreement": agreement,
         "side": side,
         "template": template,
-        "statement": template.confidentiality_statement if template else DEFAULT_CONFIDENTIALITY,
+        "statement": template.confidentiality_statement if template else default_confidentiality(),
         "answers": [(field, answers.get(field.pk, "")) for field in fields],
         "answer_values": answers,
         "fields": fields,

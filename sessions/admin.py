@@ -139,7 +139,7 @@ class SessionLogInline(_ReadOnly, admin.TabularInline):
             .prefetch_related("topics")
         )
 
-    @admin.display(description="Topics")
+    @admin.display(description=_("Topics"))
     def topic_names(self, obj):
         return ", ".join(t.name for t in obj.topics.all()) or "—"
 
@@ -203,13 +203,13 @@ class MeetingAdmin(_ReadOnly, ProgramScopedAdmin):
         )
         return super().get_queryset(request).annotate(log_count=Coalesce(Subquery(logs), 0))
 
-    @admin.display(description="Who")
+    @admin.display(description=_("Who"))
     def who(self, obj):
         if obj.kind == Meeting.Kind.GROUP:
-            return f"{obj.mentor.name} (group)"
+            return _t("%(mentor)s (group)") % {"mentor": obj.mentor.name}
         return f"{obj.mentor.name} & {obj.match.mentee.user.name}"
 
-    @admin.display(description="Logs", ordering="log_count")
+    @admin.display(description=_("Logs"), ordering="log_count")
     def logged(self, obj):
         return obj.log_count
 
@@ -257,27 +257,27 @@ class PairSessionsAdmin(_ReadOnly, ProgramScopedAdmin):
             "<ul>{}</ul>", format_html_join("", "<li>{}: {}</li>", ((str(g), w) for g, w in rows))
         )
 
-    @admin.display(description="Pair")
+    @admin.display(description=_("Pair"))
     def pair(self, obj):
         return f"{obj.mentor.user.name} & {obj.mentee.user.name}"
 
-    @admin.display(description="Booked", ordering="sessions_booked")
+    @admin.display(description=_("Booked"), ordering="sessions_booked")
     def sessions_booked(self, obj):
         return obj.sessions_booked
 
-    @admin.display(description="Held (logged)", ordering="sessions_held")
+    @admin.display(description=_("Held (logged)"), ordering="sessions_held")
     def sessions_held(self, obj):
         return obj.sessions_held
 
-    @admin.display(description="Cancelled", ordering="sessions_cancelled")
+    @admin.display(description=_("Cancelled"), ordering="sessions_cancelled")
     def sessions_cancelled(self, obj):
         return obj.sessions_cancelled
 
-    @admin.display(description="Booked hours", ordering="booked_time")
+    @admin.display(description=_("Booked hours"), ordering="booked_time")
     def hours(self, obj):
         return round(obj.booked_time.total_seconds() / 3600, 1) if obj.booked_time else 0
 
-    @admin.display(description="Sessions")
+    @admin.display(description=_("Sessions"))
     def meetings_link(self, obj):
         url = reverse("admin:mentoring_sessions_meeting_changelist") + f"?match__exact={obj.pk}"
-        return format_html('<a href="{}">Sessions</a>', url)
+        return format_html('<a href="{}">{}</a>', url, _t("Sessions"))

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
 
 
 def _on_program_copied(sender, source, copy, **kwargs):
@@ -11,7 +12,7 @@ class SessionsConfig(AppConfig):
     name = "sessions"
     # Our own label: the default "sessions" collides with django.contrib.sessions.
     label = "mentoring_sessions"
-    verbose_name = "Mentoring sessions"
+    verbose_name = _("Mentoring sessions")
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

@@ -6,6 +6,7 @@ from django.core.validators import URLValidator
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
@@ -17,7 +18,13 @@ from sessions.wallclock import gap_around, instants, utc_offset_label
 
 LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 TIME = forms.TimeInput(attrs={"type": "time"}, format="%H:%M")
-NOTES_TOO_LONG = f"Notes can be at most {NOTES_LIMIT:,} characters."
+
+
+def _notes_too_long() -> str:
+    return _t("Notes can be at most %(limit)s characters.") % {"limit": f"{NOTES_LIMIT:,}"}
+
+
+NOTES_TOO_LONG = lazy(_notes_too_long, str)()
 REFLECTION_TOO_LONG = _("Each reflection can be at most 2,000 characters.")
 
 
@@ -161,31 +168,38 @@ class AvailabilityRuleForm(forms.ModelForm):
         model = AvailabilityRule
         fields = ["weekday", "start_time", "end_time", "session_minutes", "location", "online_link"]
         widgets = {"start_time": TIME, "end_time": TIME}
-        labels = {"session_minutes": "Session length (minutes)", "online_link": "Online link"}
+        labels = {
+            "weekday": _("Weekday"),
+            "start_time": _("Start time"),
+            "end_time": _("End time"),
+            "session_minutes": _("Session length (minutes)"),
+            "location": _("Location"),
+            "online_link": _("Online link"),
+        }
 
     def clean(self):
         data = super().clean()
         start, end = data.get("start_time"), data.get("end_time")
         if start and end and end <= start:
-            raise ValidationError("The window must end after it starts (on the same day).")
+            raise ValidationError(_t("The window must end after it starts (on the same day)."))
         minutes = data.get("session_minutes")
         if minutes is not None and not 15 <= minutes <= 240:
-            self.add_error("session_minutes", "Sessions last between 15 and 240 minutes.")
+            self.add_error("session_minutes", _t("Sessions last between 15 and 240 minutes."))
         return data
 
 
 class OneOffSlotForm(LocalTimesForm):
     local_fields = ("start", "end")
 
-    start = LocalDateTimeField(label="Starts")
-    end = LocalDateTimeField(label="Ends")
-    location = forms.CharField(max_length=200, required=False)
+    start = LocalDateTimeField(label=_("Starts"))
+    end = LocalDateTimeField(label=_("Ends"))
+    location = forms.CharField(max_length=200, required=False, label=_("Location"))
     online_link = OnlineLinkField()
 
     def clean(self):
         data = super().clean()
         if data.get("start") and data.get("end") and data["end"] <= data["start"]:
-            raise ValidationError("The end must be after the start.")
+            raise ValidationError(_t("The end must be after the start."))
         return data
 
 
@@ -197,18 +211,20 @@ class SlotChoiceForm(forms.Form):
 
 class CancelForm(forms.Form):
     reason = forms.CharField(
-        max_length=500, required=False, label="Reason (optional, the other side sees it)"
+        max_length=500, required=False, label=_("Reason (optional, the other side sees it)")
     )
 
 
 class GroupSessionForm(LocalTimesForm):
     local_fields = ("start",)
 
-    program = forms.ModelChoiceField(queryset=None)
-    title = forms.CharField(max_length=200, required=False)
-    start = LocalDateTimeField(label="Starts")
-    minutes = forms.IntegerField(min_value=15, max_value=480, initial=60, label="Length (minutes)")
-    location = forms.CharField(max_length=200, required=False)
+    program = forms.ModelChoiceField(queryset=None, label=_("Program"))
+    title = forms.CharField(max_length=200, required=False, label=_("Title"))
+    start = LocalDateTimeField(label=_("Starts"))
+    minutes = forms.IntegerField(
+        min_value=15, max_value=480, initial=60, label=_("Length (minutes)")
+    )
+    location = forms.CharField(max_length=200, required=False, label=_("Location"))
     online_link = OnlineLinkField()
 
     def __init__(self, *args, programs, **kwargs):
@@ -230,23 +246,23 @@ class RsvpForm(forms.Form):
 
 class SessionLogForm(forms.Form):
     outcome = forms.ChoiceField(
-        choices=SessionLog.Outcome.choices, widget=forms.RadioSelect, label="Did it happen?"
+        choices=SessionLog.Outcome.choices, widget=forms.RadioSelect, label=_("Did it happen?")
     )
     duration_minutes = forms.IntegerField(
-        min_value=1, max_value=600, required=False, label="How long (minutes)"
+        min_value=1, max_value=600, required=False, label=_("How long (minutes)")
     )
     topics = forms.ModelMultipleChoiceField(
         queryset=Topic.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
-        label="Topics covered",
+        label=_("Topics covered"),
     )
     shared_notes = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 4}),
         required=False,
         max_length=NOTES_LIMIT,
         error_messages={"max_length": NOTES_TOO_LONG},
-        label="Shared notes (both of you see these)",
+        label=_("Shared notes (both of you see these)"),
         help_text=_("Your program's coordinators can read them too, in the admin and in exports."),
     )
     private_note = forms.CharField(
@@ -254,7 +270,7 @@ class SessionLogForm(forms.Form):
         required=False,
         max_length=NOTES_LIMIT,
         error_messages={"max_length": NOTES_TOO_LONG},
-        label="Private note (only you, ever)",
+        label=_("Private note (only you, ever)"),
     )
 
     guide = forms.ModelChoiceField(
@@ -307,7 +323,7 @@ class SessionLogForm(forms.Form):
     def clean(self):
         data = super().clean()
         if data.get("outcome") == SessionLog.Outcome.HELD and not data.get("duration_minutes"):
-            self.add_error("duration_minutes", "Say how long the session lasted.")
+            self.add_error("duration_minutes", _t("Say how long the session lasted."))
         data["sections"] = {
             key: {name: data.get(name) for name in names}
             for key, names in self.section_fields.items()
@@ -350,6 +366,8 @@ class GuidePickForm(forms.Form):
     )
 
     def __init__(self, *args, guides, **kwargs):
+        # The session log form on the same page has a "guide" field too: ids must differ.
+        kwargs.setdefault("auto_id", "id_pick_%s")
         super().__init__(*args, **kwargs)
         self.guides = {str(guide.pk): guide for guide in guides}
         self.fields["guide"].choices = [

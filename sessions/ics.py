@@ -15,6 +15,7 @@ from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from accounts.visibility import Relation, can_see
 from notifications.models import Kind
@@ -34,9 +35,9 @@ def _uid(meeting: Meeting) -> str:
 
 def _title(meeting: Meeting) -> str:
     if meeting.kind == Meeting.Kind.GROUP:
-        return meeting.title or "Group mentoring session"
+        return meeting.title or _("Group mentoring session")
     pair = f"{meeting.match.mentor.user.name} & {meeting.match.mentee.user.name}"
-    return f"Mentoring: {pair}"
+    return _("Mentoring: %(pair)s") % {"pair": pair}
 
 
 def _shows_email(person, viewer) -> bool:

@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.utils.dates import WEEKDAYS
 from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneField
 
@@ -21,27 +22,29 @@ class AvailabilityRule(models.Model):
     """A recurring weekly window in which a mentor offers sessions of a fixed length."""
 
     mentor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="availability_rules"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="availability_rules",
+        verbose_name=_("mentor"),
     )
     weekday = models.PositiveSmallIntegerField(
-        choices=[
-            (i, d)
-            for i, d in enumerate(
-                ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"]
-            )
-        ]
+        choices=list(WEEKDAYS.items()), verbose_name=_("weekday")
     )
-    start_time = models.TimeField()
-    end_time = models.TimeField()
-    time_zone = TimeZoneField()
-    session_minutes = models.PositiveSmallIntegerField(default=60)
-    location = models.CharField(max_length=200, blank=True)
-    online_link = models.URLField(max_length=500, blank=True)
-    valid_from = models.DateField(null=True, blank=True)
-    valid_until = models.DateField(null=True, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    start_time = models.TimeField(verbose_name=_("start time"))
+    end_time = models.TimeField(verbose_name=_("end time"))
+    time_zone = TimeZoneField(verbose_name=_("time zone"))
+    session_minutes = models.PositiveSmallIntegerField(
+        default=60, verbose_name=_("session minutes")
+    )
+    location = models.CharField(max_length=200, blank=True, verbose_name=_("location"))
+    online_link = models.URLField(max_length=500, blank=True, verbose_name=_("online link"))
+    valid_from = models.DateField(null=True, blank=True, verbose_name=_("valid from"))
+    valid_until = models.DateField(null=True, blank=True, verbose_name=_("valid until"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("availability rule")
+        verbose_name_plural = _("availability rules")
         ordering = ["weekday", "start_time"]
         constraints = [
             models.CheckConstraint(
@@ -65,15 +68,20 @@ class OneOffSlot(models.Model):
     """A single extra time a mentor offers."""
 
     mentor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="one_off_slots"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="one_off_slots",
+        verbose_name=_("mentor"),
     )
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    location = models.CharField(max_length=200, blank=True)
-    online_link = models.URLField(max_length=500, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    start = models.DateTimeField(verbose_name=_("start"))
+    end = models.DateTimeField(verbose_name=_("end"))
+    location = models.CharField(max_length=200, blank=True, verbose_name=_("location"))
+    online_link = models.URLField(max_length=500, blank=True, verbose_name=_("online link"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
 
     class Meta:
+        verbose_name = _("one-off slot")
+        verbose_name_plural = _("one-off slots")
         ordering = ["start"]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="slot_end_after_start"),
@@ -87,43 +95,71 @@ class Meeting(models.Model):
     """A booked mentoring session: one pair's, or a group session for a mentor's group."""
 
     class Status(models.TextChoices):
-        BOOKED = "booked", "Booked"
-        CANCELLED = "cancelled", "Cancelled"
+        BOOKED = "booked", _("Booked")
+        CANCELLED = "cancelled", _("Cancelled")
 
     class Kind(models.TextChoices):
-        ONE_ON_ONE = "one_on_one", "One-on-one"
-        GROUP = "group", "Group"
+        ONE_ON_ONE = "one_on_one", _("One-on-one")
+        GROUP = "group", _("Group")
 
     program = models.ForeignKey(
-        "programs.Program", on_delete=models.CASCADE, related_name="meetings"
+        "programs.Program",
+        on_delete=models.CASCADE,
+        related_name="meetings",
+        verbose_name=_("program"),
     )
     mentor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="meetings_as_mentor"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="meetings_as_mentor",
+        verbose_name=_("mentor"),
     )
     match = models.ForeignKey(
-        "matching.Match", null=True, blank=True, on_delete=models.CASCADE, related_name="meetings"
+        "matching.Match",
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="meetings",
+        verbose_name=_("match"),
     )
-    kind = models.CharField(max_length=10, choices=Kind.choices, default=Kind.ONE_ON_ONE)
-    title = models.CharField(max_length=200, blank=True)
-    start = models.DateTimeField()
-    end = models.DateTimeField()
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.BOOKED)
-    location = models.CharField(max_length=200, blank=True)
-    online_link = models.URLField(max_length=500, blank=True)
-    uid = models.CharField(max_length=64, unique=True, default=secrets.token_hex)
-    sequence = models.PositiveIntegerField(default=0)
+    kind = models.CharField(
+        max_length=10, choices=Kind.choices, default=Kind.ONE_ON_ONE, verbose_name=_("kind")
+    )
+    title = models.CharField(max_length=200, blank=True, verbose_name=_("title"))
+    start = models.DateTimeField(verbose_name=_("start"))
+    end = models.DateTimeField(verbose_name=_("end"))
+    status = models.CharField(
+        max_length=10, choices=Status.choices, default=Status.BOOKED, verbose_name=_("status")
+    )
+    location = models.CharField(max_length=200, blank=True, verbose_name=_("location"))
+    online_link = models.URLField(max_length=500, blank=True, verbose_name=_("online link"))
+    uid = models.CharField(
+        max_length=64, unique=True, default=secrets.token_hex, verbose_name=_("uid")
+    )
+    sequence = models.PositiveIntegerField(default=0, verbose_name=_("sequence"))
     booked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("booked by"),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    cancelled_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
+    cancelled_at = models.DateTimeField(null=True, blank=True, verbose_name=_("cancelled at"))
     cancelled_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("cancelled by"),
     )
-    cancel_reason = models.CharField(max_length=500, blank=True)
+    cancel_reason = models.CharField(max_length=500, blank=True, verbose_name=_("cancel reason"))
 
     class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
         ordering = ["start"]
         constraints = [
             models.CheckConstraint(condition=Q(end__gt=F("start")), name="meeting_end_after_start"),
@@ -158,19 +194,28 @@ class Attendance(models.Model):
     """A group member's RSVP and, afterwards, whether they attended."""
 
     class Rsvp(models.TextChoices):
-        UNKNOWN = "unknown", "No answer"
-        YES = "yes", "Going"
-        NO = "no", "Not going"
-        MAYBE = "maybe", "Maybe"
+        UNKNOWN = "unknown", _("No answer")
+        YES = "yes", _("Going")
+        NO = "no", _("Not going")
+        MAYBE = "maybe", _("Maybe")
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="attendance")
-    member = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="attendance"
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="attendance", verbose_name=_("meeting")
     )
-    rsvp = models.CharField(max_length=8, choices=Rsvp.choices, default=Rsvp.UNKNOWN)
-    attended = models.BooleanField(null=True, blank=True)
+    member = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="attendance",
+        verbose_name=_("member"),
+    )
+    rsvp = models.CharField(
+        max_length=8, choices=Rsvp.choices, default=Rsvp.UNKNOWN, verbose_name=_("rsvp")
+    )
+    attended = models.BooleanField(null=True, blank=True, verbose_name=_("attended"))
 
     class Meta:
+        verbose_name = _("attendance")
+        verbose_name_plural = _("attendances")
         constraints = [
             models.UniqueConstraint(fields=["meeting", "member"], name="attendance_once")
         ]
@@ -191,7 +236,10 @@ class SessionGuide(models.Model):
     Program.guides_follow) is about, and the reflection prompts its log form asks."""
 
     program = models.ForeignKey(
-        "programs.Program", on_delete=models.CASCADE, related_name="session_guides"
+        "programs.Program",
+        on_delete=models.CASCADE,
+        related_name="session_guides",
+        verbose_name=_("program"),
     )
     number = models.PositiveSmallIntegerField(
         _("number"),
@@ -258,37 +306,53 @@ class SessionLog(models.Model):
     """What one side records after a session. Shared notes are seen by both sides."""
 
     class Outcome(models.TextChoices):
-        HELD = "held", "Held"
-        MISSED = "missed", "Missed"
+        HELD = "held", _("Held")
+        MISSED = "missed", _("Missed")
 
     class Progress(models.TextChoices):
-        NONE = "none", "No progress yet"
-        SOME = "some", "Some progress"
-        GOOD = "good", "Good progress"
-        DONE = "done", "Achieved"
+        NONE = "none", _("No progress yet")
+        SOME = "some", _("Some progress")
+        GOOD = "good", _("Good progress")
+        DONE = "done", _("Achieved")
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="logs")
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="session_logs"
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="logs", verbose_name=_("meeting")
     )
-    outcome = models.CharField(max_length=6, choices=Outcome.choices)
-    duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
-    topics = models.ManyToManyField("programs.Topic", blank=True, related_name="+")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="session_logs",
+        verbose_name=_("author"),
+    )
+    outcome = models.CharField(max_length=6, choices=Outcome.choices, verbose_name=_("outcome"))
+    duration_minutes = models.PositiveSmallIntegerField(
+        null=True, blank=True, verbose_name=_("duration minutes")
+    )
+    topics = models.ManyToManyField(
+        "programs.Topic", blank=True, related_name="+", verbose_name=_("topics")
+    )
     # History only: {program goal id: level} as logs recorded it before pairs had goals of
     # their own. Migrated into relationships' GoalProgress (linked to the log); nothing
     # writes it any more.
-    goal_progress = models.JSONField(default=dict, blank=True)
+    goal_progress = models.JSONField(default=dict, blank=True, verbose_name=_("goal progress"))
     guide = models.ForeignKey(
-        SessionGuide, null=True, blank=True, on_delete=models.SET_NULL, related_name="logs"
+        SessionGuide,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="logs",
+        verbose_name=_("guide"),
     )
     # [{"prompt": the prompt's text when answered, "answer": ...}] in the guide's order: the
     # prompt is kept with its answer, so editing the guide later does not relabel answers.
-    reflections = models.JSONField(default=list, blank=True)
-    shared_notes = models.TextField(blank=True, max_length=10000)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    reflections = models.JSONField(default=list, blank=True, verbose_name=_("reflections"))
+    shared_notes = models.TextField(blank=True, max_length=10000, verbose_name=_("shared notes"))
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
+        verbose_name = _("session log")
+        verbose_name_plural = _("session logs")
         ordering = ["-created_at"]
         constraints = [
             models.UniqueConstraint(fields=["meeting", "author"], name="log_once_per_author"),
@@ -305,13 +369,22 @@ class SessionLog(models.Model):
 class PrivateNote(models.Model):
     """Only its author ever sees it: not the partner, the coordinator, the admin or exports."""
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="+")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    text = models.TextField(max_length=10000)
-    updated_at = models.DateTimeField(auto_now=True)
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.CASCADE, related_name="+", verbose_name=_("meeting")
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("author"),
+    )
+    text = models.TextField(max_length=10000, verbose_name=_("text"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         # No model permissions at all: no role, group or admin grant can ever reach these.
+        verbose_name = _("private note")
+        verbose_name_plural = _("private notes")
         default_permissions = ()
         constraints = [
             models.UniqueConstraint(fields=["meeting", "author"], name="private_note_once")
@@ -329,10 +402,19 @@ class CalendarFeed(models.Model):
     """A personal iCalendar feed URL; resetting the token revokes old subscriptions."""
 
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+        verbose_name=_("user"),
     )
-    token = models.CharField(max_length=64, unique=True, default=_feed_token)
-    created_at = models.DateTimeField(auto_now=True)
+    token = models.CharField(
+        max_length=64, unique=True, default=_feed_token, verbose_name=_("token")
+    )
+    created_at = models.DateTimeField(auto_now=True, verbose_name=_("created at"))
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
 
     def __str__(self):
         return f"Calendar feed of {self.user}"
@@ -343,5 +425,5 @@ class PairSessions(Match):
 
     class Meta:
         proxy = True
-        verbose_name = "pair's sessions"
-        verbose_name_plural = "sessions per pair"
+        verbose_name = _("pair's sessions")
+        verbose_name_plural = _("sessions per pair")

@@ -1,13 +1,16 @@
 from datetime import timedelta
 from itertools import groupby
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from programs.models import Program
@@ -64,7 +67,7 @@ def availability_edit(request):
         rule_form = AvailabilityRuleForm(request.POST, prefix="rule")
         if rule_form.is_valid():
             services.availability_rule_create(mentor=user, **rule_form.cleaned_data)
-            messages.success(request, "Weekly window added.")
+            messages.success(request, _("Weekly window added."))
             return redirect("sessions:availability")
     elif request.method == "POST":
         slot_form = OneOffSlotForm(request.POST, prefix="slot")
@@ -74,7 +77,7 @@ def availability_edit(request):
             except ValidationError as exc:
                 slot_form.add_error(None, exc.messages[0])
             else:
-                messages.success(request, "Extra slot added.")
+                messages.success(request, _("Extra slot added."))
                 return redirect("sessions:availability")
     context = {
         "rules": AvailabilityRule.objects.filter(mentor=user),
@@ -90,7 +93,7 @@ def availability_edit(request):
 @require_POST
 def availability_delete(request, kind, pk):
     services.availability_remove(item=availability_for_owner(user=request.user, kind=kind, pk=pk))
-    messages.success(request, "Removed. Sessions already booked stay booked.")
+    messages.success(request, _("Removed. Sessions already booked stay booked."))
     return redirect("sessions:availability")
 
 
@@ -107,10 +110,10 @@ def booking_create(request, match_id):
             except BookingError as exc:
                 messages.error(request, exc.message)
             else:
-                messages.success(request, "Booked. You both have a confirmation email.")
+                messages.success(request, _("Booked. You both have a confirmation email."))
                 return redirect("sessions:meeting-detail", pk=meeting.pk)
         else:
-            messages.error(request, "Choose one of the listed times.")
+            messages.error(request, _("Choose one of the listed times."))
     slots = services.slots_free(mentor=match.mentor.user, program=match.program)
     context = {"match": match, "days": _days(slots)}
     return render(request, "sessions/booking_create.html", context, status=_status(request))
@@ -220,7 +223,7 @@ def meeting_reschedule(request, pk):
     if meeting.kind != Meeting.Kind.ONE_ON_ONE:
         raise Http404
     if not form.is_valid():
-        messages.error(request, "Choose one of the listed times.")
+        messages.error(request, _("Choose one of the listed times."))
         return redirect("sessions:meeting-detail", pk=pk)
     try:
         services.booking_reschedule(
@@ -229,7 +232,7 @@ def meeting_reschedule(request, pk):
     except BookingError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Moved. You both have an updated calendar invitation.")
+        messages.success(request, _("Moved. You both have an updated calendar invitation."))
     return redirect("sessions:meeting-detail", pk=pk)
 
 
@@ -249,7 +252,7 @@ def meeting_cancel(request, pk):
     except BookingError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Cancelled. Everyone taking part has been told.")
+        messages.success(request, _("Cancelled. Everyone taking part has been told."))
     return redirect("sessions:meeting-detail", pk=pk)
 
 
@@ -277,7 +280,7 @@ def meeting_log(request, pk):
     except BookingError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Your log is saved.")
+        messages.success(request, _("Your log is saved."))
     return redirect("sessions:meeting-detail", pk=pk)
 
 
@@ -296,9 +299,9 @@ def meeting_rsvp(request, pk):
         except BookingError as exc:
             messages.error(request, exc.message)
         else:
-            messages.success(request, "Thanks, your answer is saved.")
+            messages.success(request, _("Thanks, your answer is saved."))
     else:
-        messages.error(request, "Choose going, not going or maybe.")
+        messages.error(request, _("Choose going, not going or maybe."))
     return redirect("sessions:meeting-detail", pk=pk)
 
 
@@ -314,7 +317,11 @@ def meeting_attendance(request, pk):
     except BookingError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, f"Attendance saved: {came} came.")
+        messages.success(
+            request,
+            ngettext("Attendance saved: %(came)s came.", "Attendance saved: %(came)s came.", came)
+            % {"came": came},
+        )
     return redirect("sessions:meeting-detail", pk=pk)
 
 
@@ -357,7 +364,7 @@ def group_session_create(request):
         except BookingError as exc:
             form.add_error(None, exc.message)
         else:
-            messages.success(request, "Scheduled. Your group has been invited.")
+            messages.success(request, _("Scheduled. Your group has been invited."))
             return redirect("sessions:meeting-detail", pk=meeting.pk)
     context = {"form": form}
     return render(request, "sessions/group_session_create.html", context, status=_status(request))
@@ -367,7 +374,7 @@ def group_session_create(request):
 def calendar_feed(request):
     if request.method == "POST":
         services.calendar_feed_reset(user=request.user)
-        messages.success(request, "New feed address made; the old one no longer works.")
+        messages.success(request, _("New feed address made; the old one no longer works."))
         return redirect("sessions:calendar")
     feed = services.calendar_feed_for(user=request.user)
     url = request.build_absolute_uri(reverse("sessions:feed", args=[feed.token]))
@@ -379,5 +386,7 @@ def calendar_feed_ics(request, token):
     if feed is None:
         raise Http404
     meetings = services.feed_meetings(user=feed.user)
-    body = calendar_bytes(meetings, method=None, name="Mentoring sessions", viewer=feed.user)
+    # A calendar app fetches the feed without signing in: its words are in the owner's language.
+    with translation.override(feed.user.language or settings.LANGUAGE_CODE):
+        body = calendar_bytes(meetings, method=None, name=_("Mentoring sessions"), viewer=feed.user)
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")

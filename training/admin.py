@@ -52,7 +52,7 @@ class QuizQuestionInline(ProgramScopedInline, admin.StackedInline):
     def get_formset(self, request, obj=None, **kwargs):
         formset = super().get_formset(request, obj, **kwargs)
         formset.form.base_fields["choices"].widget.attrs.update(rows=5)
-        formset.form.base_fields["choices"].widget.attrs["placeholder"] = (
+        formset.form.base_fields["choices"].widget.attrs["placeholder"] = _(
             "*The right answer\nA wrong answer\nAnother wrong answer"
         )
         return formset

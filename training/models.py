@@ -46,7 +46,9 @@ class TrainingStep(models.Model):
         QUIZ = "quiz", _("Quiz")
         WORKSHOP = "workshop", _("Live workshop")
 
-    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="training_steps")
+    program = models.ForeignKey(
+        Program, on_delete=models.CASCADE, related_name="training_steps", verbose_name=_("program")
+    )
     position = models.PositiveSmallIntegerField(
         _("position"), default=1, help_text=_("Steps are shown in this order.")
     )
@@ -79,7 +81,9 @@ class TrainingStep(models.Model):
             "can open it."
         ),
     )
-    file_name = models.CharField(max_length=200, blank=True, editable=False)
+    file_name = models.CharField(
+        max_length=200, blank=True, editable=False, verbose_name=_("file name")
+    )
     statement = models.CharField(
         _("statement to tick"),
         max_length=300,
@@ -122,8 +126,8 @@ class TrainingStep(models.Model):
         validators=[MaxValueValidator(365)],
         help_text=_("Leave empty for no due date."),
     )
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = models.DateTimeField(auto_now_add=True, verbose_name=_("created at"))
+    updated_at = models.DateTimeField(auto_now=True, verbose_name=_("updated at"))
 
     class Meta:
         ordering = ["program", "position", "pk"]
@@ -219,7 +223,9 @@ class QuizQuestion(models.Model):
         SINGLE = "single", _("One answer")
         MULTIPLE = "multiple", _("Several answers")
 
-    step = models.ForeignKey(TrainingStep, on_delete=models.CASCADE, related_name="questions")
+    step = models.ForeignKey(
+        TrainingStep, on_delete=models.CASCADE, related_name="questions", verbose_name=_("step")
+    )
     position = models.PositiveSmallIntegerField(_("position"), default=1)
     text = models.CharField(_("question"), max_length=500)
     kind = models.CharField(_("answers"), max_length=8, choices=Kind.choices, default=Kind.SINGLE)
@@ -270,18 +276,27 @@ class QuizQuestion(models.Model):
 class QuizAttempt(models.Model):
     """One submission of a quiz, scored on the server when it was submitted."""
 
-    step = models.ForeignKey(TrainingStep, on_delete=models.CASCADE, related_name="attempts")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="quiz_attempts"
+    step = models.ForeignKey(
+        TrainingStep, on_delete=models.CASCADE, related_name="attempts", verbose_name=_("step")
     )
-    number = models.PositiveSmallIntegerField()
-    answers = models.JSONField(default=dict)  # question id -> chosen choice indexes
-    wrong = models.JSONField(default=list)  # ids of the questions answered wrongly
-    correct = models.PositiveSmallIntegerField()
-    total = models.PositiveSmallIntegerField()
-    score = models.PositiveSmallIntegerField()  # percent, rounded down
-    passed = models.BooleanField()
-    submitted_at = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="quiz_attempts",
+        verbose_name=_("user"),
+    )
+    number = models.PositiveSmallIntegerField(verbose_name=_("number"))
+    answers = models.JSONField(
+        default=dict, verbose_name=_("answers")
+    )  # question id -> chosen choice indexes
+    wrong = models.JSONField(
+        default=list, verbose_name=_("wrong")
+    )  # ids of the questions answered wrongly
+    correct = models.PositiveSmallIntegerField(verbose_name=_("correct"))
+    total = models.PositiveSmallIntegerField(verbose_name=_("total"))
+    score = models.PositiveSmallIntegerField(verbose_name=_("score"))  # percent, rounded down
+    passed = models.BooleanField(verbose_name=_("passed"))
+    submitted_at = models.DateTimeField(verbose_name=_("submitted at"))
 
     class Meta:
         ordering = ["step", "user", "number"]
@@ -304,13 +319,23 @@ class QuizAttempt(models.Model):
 class StepCompletion(models.Model):
     """A person finished a step: read it, ticked it, passed it, or came to the workshop."""
 
-    step = models.ForeignKey(TrainingStep, on_delete=models.CASCADE, related_name="completions")
-    user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="step_completions"
+    step = models.ForeignKey(
+        TrainingStep, on_delete=models.CASCADE, related_name="completions", verbose_name=_("step")
     )
-    completed_at = models.DateTimeField()
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="step_completions",
+        verbose_name=_("user"),
+    )
+    completed_at = models.DateTimeField(verbose_name=_("completed at"))
     attempt = models.OneToOneField(
-        QuizAttempt, null=True, blank=True, on_delete=models.SET_NULL, related_name="completion"
+        QuizAttempt,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="completion",
+        verbose_name=_("attempt"),
     )
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -319,6 +344,7 @@ class StepCompletion(models.Model):
         on_delete=models.SET_NULL,
         related_name="+",
         help_text=_("The coordinator who recorded workshop attendance."),
+        verbose_name=_("recorded by"),
     )
 
     class Meta:

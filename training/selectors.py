@@ -11,6 +11,7 @@ from datetime import date, datetime, timedelta
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from programs.models import Application, Program
 from training.models import ROLE_AUDIENCES, StepCompletion, TrainingStep
@@ -53,7 +54,7 @@ def training_progress(
         **{role: Count("pk", filter=_role_filter(role)) for role in roles}
     )
     if not any(required.values()):
-        return {a: (0, 0) for a, _, role in _people(applications) if role in roles}
+        return {a: (0, 0) for a, _user, role in _people(applications) if role in roles}
     people = _people(applications)
     done = {
         row["user_id"]: row
@@ -234,8 +235,9 @@ def completion_export(*, program: Program) -> tuple[list[str], list[list[object]
     """The completion table as a header and rows for CSV/XLSX: a completion time, "" when
     not done yet, "n/a" when the step is not for that person's role."""
     table = completion_table(program=program)
-    header = ["Name", "Email", "Role", "Required done", "Required steps"]
+    header = [_("Name"), _("Email"), _("Role"), _("Required done"), _("Required steps")]
     header += [f"{n}. {step.title}" for n, step in enumerate(table.steps, start=1)]
+    not_applicable = _("n/a")
     rows = [
         [
             row.application.user.name,
@@ -243,7 +245,10 @@ def completion_export(*, program: Program) -> tuple[list[str], list[list[object]
             row.application.role,
             row.done,
             row.required,
-            *[(at if at is not None else "") if applies else "n/a" for applies, at in row.cells],
+            *[
+                (at if at is not None else "") if applies else not_applicable
+                for applies, at in row.cells
+            ],
         ]
         for row in table.rows
     ]

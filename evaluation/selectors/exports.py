@@ -14,6 +14,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
+from django.utils.translation import gettext_lazy as _
+
 from evaluation.models import CheckIn, Moment, SurveyAnswer, answer_display
 from evaluation.services.common import week_start
 from evaluation.services.risk import session_facts
@@ -254,7 +256,7 @@ DATASETS = {
     for dataset in [
         Dataset(
             slug="sessions",
-            title="Sessions",
+            title=_("Sessions"),
             header=(
                 "program",
                 "meeting_id",
@@ -281,7 +283,7 @@ DATASETS = {
         ),
         Dataset(
             slug="checkins",
-            title="Check-ins",
+            title=_("Check-ins"),
             header=(
                 "program",
                 "match_id",
@@ -300,7 +302,7 @@ DATASETS = {
         ),
         Dataset(
             slug="survey-responses",
-            title="Survey responses",
+            title=_("Survey responses"),
             header=(
                 "program",
                 "survey",
@@ -321,7 +323,7 @@ DATASETS = {
         ),
         Dataset(
             slug="closures",
-            title="Closures",
+            title=_("Closures"),
             header=(
                 "program",
                 "match_id",

@@ -63,7 +63,11 @@ class ProgramHealth:
 
     @property
     def funnel(self) -> list[tuple[str, int]]:
-        return [("Applied", self.applied), ("Approved", self.approved), ("Matched", self.matched)]
+        return [
+            (_("Applied"), self.applied),
+            (_("Approved"), self.approved),
+            (_("Matched"), self.matched),
+        ]
 
 
 def _ratio(part: float, whole: float) -> float | None:

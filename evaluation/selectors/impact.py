@@ -23,6 +23,9 @@ protected on its own; see its docstring for what that does not cover.
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
 from evaluation.models import Moment, SurveyAnswer, SurveyQuestion
 from evaluation.stats import MIN_GROUP_SIZE, GroupSummary, summarise_groups
 from programs.models import Program, Role
@@ -30,25 +33,36 @@ from programs.models import Program, Role
 #: How to read the report, for the "Method" sheet of the download (the docstring above says
 #: the same for developers).
 METHOD = (
-    "Questions compared: a Likert (1 to 5) or number question of a baseline survey and the "
-    "question with the same text (ignoring case and spacing) and type in an end-of-program "
-    "survey.",
-    "Pairs: each participant, in one role in one program, who answered both; if they answered "
-    "one moment twice, the later answer counts. Change = end answer minus baseline answer.",
-    "Figures: mean change with its 95% confidence interval (t distribution, n - 1 degrees of "
-    "freedom), the paired t-test p-value, and Cohen's d_z effect size (mean change divided by "
-    "the standard deviation of the changes).",
-    "Breakdowns: by role, career stage and cohort (program). A group of fewer than 5 people is "
-    "withheld, and so is the next smallest group where the withheld ones together are fewer "
-    "than 5, so that no small group can be worked out from the total.",
-    "Anonymous surveys: answers carry no person, so they cannot be paired. Their baseline and "
-    "end means are shown side by side (a mean of fewer than 5 answers is withheld) without an "
-    "interval: the two samples mostly hold the same people, so a two-sample interval would be "
-    "wrong.",
+    gettext_lazy(
+        "Questions compared: a Likert (1 to 5) or number question of a baseline survey and the "
+        "question with the same text (ignoring case and spacing) and type in an end-of-program "
+        "survey."
+    ),
+    gettext_lazy(
+        "Pairs: each participant, in one role in one program, who answered both; if they "
+        "answered one moment twice, the later answer counts. Change = end answer minus baseline "
+        "answer."
+    ),
+    gettext_lazy(
+        "Figures: mean change with its 95% confidence interval (t distribution, n - 1 degrees "
+        "of freedom), the paired t-test p-value, and Cohen's d_z effect size (mean change "
+        "divided by the standard deviation of the changes)."
+    ),
+    gettext_lazy(
+        "Breakdowns: by role, career stage and cohort (program). A group of fewer than 5 people "
+        "is withheld, and so is the next smallest group where the withheld ones together are "
+        "fewer than 5, so that no small group can be worked out from the total."
+    ),
+    gettext_lazy(
+        "Anonymous surveys: answers carry no person, so they cannot be paired. Their baseline "
+        "and end means are shown side by side (a mean of fewer than 5 answers is withheld) "
+        "without an interval: the two samples mostly hold the same people, so a two-sample "
+        "interval would be wrong."
+    ),
 )
 NUMERIC_KINDS = [SurveyQuestion.Kind.LIKERT, SurveyQuestion.Kind.NUMBER]
 MOMENTS = [Moment.BASELINE, Moment.END]
-NO_STAGE = "No career stage"
+NO_STAGE = gettext_lazy("No career stage")
 ROLE_LABELS = dict(Role.choices)
 
 
@@ -135,7 +149,7 @@ def _paired(program_ids: list[int]) -> dict[tuple, list[tuple]]:
     people: dict[tuple, dict] = defaultdict(dict)
     for text, kind, moment, application, role, stage, program_id, number in answers:
         person = people[(question_key(text), kind)].setdefault(
-            application, {"meta": (role, stage or NO_STAGE, program_id)}
+            application, {"meta": (role, stage or str(NO_STAGE), program_id)}
         )
         person[moment] = number  # ordered by time: the latest answer wins
     return {
@@ -195,9 +209,9 @@ def impact_report(*, programs) -> ImpactReport:
         if asked["identified"]:
             rows = paired.get(key, [])
             cuts = [
-                ("Role", [(ROLE_LABELS.get(r[0], r[0]), r[3], r[4]) for r in rows]),
-                ("Career stage", [(r[1], r[3], r[4]) for r in rows]),
-                ("Cohort", [(cohorts[r[2]], r[3], r[4]) for r in rows]),
+                (_("Role"), [(str(ROLE_LABELS.get(r[0], r[0])), r[3], r[4]) for r in rows]),
+                (_("Career stage"), [(r[1], r[3], r[4]) for r in rows]),
+                (_("Cohort"), [(cohorts[r[2]], r[3], r[4]) for r in rows]),
             ]
             for label, cut in cuts:
                 summary = summarise_groups(rows=cut)
@@ -226,7 +240,12 @@ IMPACT_HEADER = (
     "p_value",
     "note",
 )
-SUPPRESSED_NOTE = f"Withheld: fewer than {MIN_GROUP_SIZE} people, or it would reveal such a group."
+
+
+def _suppressed_note() -> str:
+    return _("Withheld: fewer than %(min)s people, or it would reveal such a group.") % {
+        "min": MIN_GROUP_SIZE
+    }
 
 
 def _round(value: float | None) -> float | None:
@@ -234,10 +253,15 @@ def _round(value: float | None) -> float | None:
 
 
 def _summary_row(question: QuestionImpact, breakdown: str, row: GroupSummary) -> tuple:
-    head = (question.text, question.kind_label, breakdown, str(row.key))
+    head = (
+        question.text,
+        question.kind_label,
+        breakdown,
+        _("All") if row.is_total else str(row.key),
+    )
     change = row.change
     if change is None:
-        return (*head, None, None, None, None, None, None, None, None, SUPPRESSED_NOTE)
+        return (*head, None, None, None, None, None, None, None, None, _suppressed_note())
     numbers = (
         change.mean_before,
         change.mean_after,
@@ -254,21 +278,30 @@ def impact_rows(report: ImpactReport):
     """The report as flat rows for CSV/XLSX (IMPACT_HEADER)."""
     for question in report.questions:
         if question.overall is not None:
-            yield _summary_row(question, "All", question.overall)
+            yield _summary_row(question, _("All"), question.overall)
             for breakdown in question.breakdowns:
                 for row in breakdown.rows:
                     yield _summary_row(question, breakdown.label, row)
         if question.unpaired is not None:
             u = question.unpaired
-            note = (
-                "Anonymous answers cannot be paired per person: means of "
-                f"{u.n_before} baseline and {u.n_after} end answers, no interval"
-                + (
-                    f"; a mean of fewer than {MIN_GROUP_SIZE} answers is withheld."
-                    if (u.mean_before is None or u.mean_after is None)
-                    else "."
+            values = {"before": u.n_before, "after": u.n_after, "min": MIN_GROUP_SIZE}
+            if u.mean_before is None or u.mean_after is None:
+                note = (
+                    _(
+                        "Anonymous answers cannot be paired per person: means of %(before)s "
+                        "baseline and %(after)s end answers, no interval; a mean of fewer than "
+                        "%(min)s answers is withheld."
+                    )
+                    % values
                 )
-            )
+            else:
+                note = (
+                    _(
+                        "Anonymous answers cannot be paired per person: means of %(before)s "
+                        "baseline and %(after)s end answers, no interval."
+                    )
+                    % values
+                )
             change = (
                 None
                 if u.mean_before is None or u.mean_after is None
@@ -277,8 +310,8 @@ def impact_rows(report: ImpactReport):
             yield (
                 question.text,
                 question.kind_label,
-                "Anonymous (unpaired)",
-                "All",
+                _("Anonymous (unpaired)"),
+                _("All"),
                 None,
                 _round(u.mean_before),
                 _round(u.mean_after),

@@ -5,6 +5,7 @@ from datetime import date
 
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from evaluation.models import CheckIn, SurveyInvitation
 from evaluation.services.checkins import checkin_due_on
@@ -74,7 +75,8 @@ def pending_for_user(*, user, today: date | None = None) -> list[PendingItem]:
     items = [
         PendingItem(
             kind="checkin",
-            title=f"Check-in: how is it going with {checkin_partner(checkin)}?",
+            title=_("Check-in: how is it going with %(partner)s?")
+            % {"partner": checkin_partner(checkin)},
             program=checkin.match.program.name,
             due_on=checkin.due_on,
             url=reverse("evaluation:checkin-answer", args=[checkin.pk]),

@@ -7,6 +7,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from evaluation.models import CheckIn
 from evaluation.services.common import reminder_due_at, today_utc
@@ -122,9 +123,11 @@ def checkin_answer(
         CheckIn.objects.select_for_update().select_related("match__program").get(pk=checkin.pk)
     )
     if checkin.is_answered:
-        raise ValidationError("You have already answered this check-in.")
+        raise ValidationError(_("You have already answered this check-in."))
     if today > checkin.due_on:
-        raise ValidationError(f"This check-in closed on {date_format(checkin.due_on, 'j F Y')}.")
+        raise ValidationError(
+            _("This check-in closed on %(date)s.") % {"date": date_format(checkin.due_on, "j F Y")}
+        )
     checkin.score, checkin.met, checkin.blocking = score, met, (blocking or "").strip()
     checkin.answered_at = timezone.now()
     checkin.full_clean()

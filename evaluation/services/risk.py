@@ -8,9 +8,10 @@ from datetime import date
 
 from django.db import transaction
 from django.db.models import QuerySet
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.text import Truncator
+from django.utils.translation import gettext as _
 
 from evaluation.models import CheckIn, RiskFlag
 from evaluation.services.common import local_moment, today_utc, week_start
@@ -110,10 +111,19 @@ def _low_checkins(matches: list[Match]) -> dict[int, str]:
     for match_id, application_id, role, score, answered_at in answered:
         latest.setdefault((match_id, application_id), (role, score, answered_at))
     details = defaultdict(list)
-    for (match_id, _), (role, score, answered_at) in sorted(latest.items()):
+    for (match_id, _application_id), (role, score, answered_at) in sorted(latest.items()):
         if score <= LOW_SCORE:
             when = date_format(_day(answered_at), "j F Y")
-            details[match_id].append(f"{role.capitalize()} rated it {score}/5 on {when}")
+            values = {"score": score, "date": when}
+            if role == "mentor":
+                details[match_id].append(_("Mentor rated it %(score)s/5 on %(date)s") % values)
+            elif role == "mentee":
+                details[match_id].append(_("Mentee rated it %(score)s/5 on %(date)s") % values)
+            else:
+                details[match_id].append(
+                    _("%(role)s rated it %(score)s/5 on %(date)s")
+                    % {**values, "role": role.capitalize()}
+                )
     return {match_id: "; ".join(parts) for match_id, parts in details.items()}
 
 
@@ -127,12 +137,31 @@ def _no_agreement(matches: list[Match], today: date) -> dict[int, str]:
         mentor, mentee = confirmed.get(match.pk, (False, False))
         if days < due or (mentor and mentee):
             continue
-        when = f"{days} days after the match started (due within {due})"
-        if mentor or mentee:
-            side = "mentor" if mentor else "mentee"
-            details[match.pk] = f"Agreement confirmed by the {side} only, {when}"
+        values = {"days": days, "due": due}
+        if mentor:
+            details[match.pk] = (
+                _(
+                    "Agreement confirmed by the mentor only, %(days)s days after the match "
+                    "started (due within %(due)s)"
+                )
+                % values
+            )
+        elif mentee:
+            details[match.pk] = (
+                _(
+                    "Agreement confirmed by the mentee only, %(days)s days after the match "
+                    "started (due within %(due)s)"
+                )
+                % values
+            )
         else:
-            details[match.pk] = f"No confirmed agreement {when}"
+            details[match.pk] = (
+                _(
+                    "No confirmed agreement %(days)s days after the match started "
+                    "(due within %(due)s)"
+                )
+                % values
+            )
     return details
 
 
@@ -142,7 +171,11 @@ def _stale_goals(program: Program, matches: list[Match], today: date) -> dict[in
     stale = goals_stale(program=program, today=today, match_ids=[m.pk for m in matches])
     details = {}
     for match_id, goals in stale.items():
-        parts = [f"No progress on “{goal.title}” for {goal.days} days" for goal in goals]
+        parts = [
+            _("No progress on “%(goal)s” for %(days)s days")
+            % {"goal": goal.title, "days": goal.days}
+            for goal in goals
+        ]
         details[match_id] = Truncator("; ".join(parts)).chars(300)
     return details
 
@@ -163,13 +196,16 @@ def risk_reasons(*, program: Program, matches: list[Match], today: date) -> dict
         if quiet is not None:
             days, since = quiet
             reasons[match.pk][Reason.NO_SESSION] = (
-                f"No session for {days} days (last held on {date_format(since, 'j F Y')})"
+                _("No session for %(days)s days (last held on %(date)s)")
+                % {"days": days, "date": date_format(since, "j F Y")}
                 if pair.last_held
-                else f"No session in the {days} days since the match started"
+                else _("No session in the %(days)s days since the match started") % {"days": days}
             )
         if pair.latest is not None and pair.latest[1] == SessionLog.Outcome.MISSED:
             day = date_format(pair.latest[0], "j F Y")
-            reasons[match.pk][Reason.MISSED_SESSION] = f"The session on {day} was logged as missed"
+            reasons[match.pk][Reason.MISSED_SESSION] = _(
+                "The session on %(date)s was logged as missed"
+            ) % {"date": day}
     return reasons
 
 
@@ -310,5 +346,9 @@ def _digest_context(*, user) -> dict:
                 "reasons": [],
             }
             entry["pairs"].append(pairs[match.pk])
-        pairs[match.pk]["reasons"].append(f"{flag.get_reason_display()}: {flag.detail}")
+        # The reason's English label, translated when the email is rendered in the
+        # recipient's language (the template's {% translate %} looks it up in the catalogue).
+        with translation.override(None):
+            label = str(flag.get_reason_display())
+        pairs[match.pk]["reasons"].append({"reason": label, "detail": flag.detail})
     return {"programs": list(programs.values()), "pair_count": len(pairs)}

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
 from evaluation.models import (
     AnonymousResponse,
@@ -90,7 +91,7 @@ def survey_send(*, survey: Survey, today: date | None = None) -> int:
     """Invite every approved participant in the survey's audience who has not had it
     (baseline, mid and end surveys; admin action and daily task). Returns how many."""
     if survey.moment == Moment.AFTER_SESSION:
-        raise ValidationError("After-session surveys go out when a session is logged.")
+        raise ValidationError(_("After-session surveys go out when a session is logged."))
     applications = Application.objects.filter(
         program=survey.program, status=Application.Status.APPROVED, role__in=survey.roles
     ).select_related("user")
@@ -202,9 +203,11 @@ def survey_answer(
         .get(pk=invitation.pk)
     )
     if invitation.completed:
-        raise ValidationError("You have already answered this survey.")
+        raise ValidationError(_("You have already answered this survey."))
     if today > invitation.due_on:
-        raise ValidationError(f"This survey closed on {date_format(invitation.due_on, 'j F Y')}.")
+        raise ValidationError(
+            _("This survey closed on %(date)s.") % {"date": date_format(invitation.due_on, "j F Y")}
+        )
     survey = invitation.survey
     cleaned, errors = {}, []
     for question in survey.questions.all():

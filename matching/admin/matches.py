@@ -92,15 +92,15 @@ class MatchAdmin(ProgramScopedAdmin):
     def get_fields(self, request, obj=None):
         return self.get_readonly_fields(request, obj)
 
-    @admin.display(description="Mentor", ordering="mentor__user__display_name")
+    @admin.display(description=_("Mentor"), ordering="mentor__user__display_name")
     def mentor_name(self, obj):
         return obj.mentor.user.name
 
-    @admin.display(description="Mentee", ordering="mentee__user__display_name")
+    @admin.display(description=_("Mentee"), ordering="mentee__user__display_name")
     def mentee_name(self, obj):
         return obj.mentee.user.name
 
-    @admin.display(description="Why")
+    @admin.display(description=_("Why"))
     def explanation_text(self, obj):
         return " ".join(f"{i['label']}: {i['text']}" for i in obj.explanation) or "—"
 

@@ -9,6 +9,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.translation import gettext, ngettext
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_POST
 
 from matching.admin.review import WITH_PAIRS, back_to_review, review_context
@@ -34,8 +36,8 @@ from programs.permissions import program_for_coordinator
 class MatchingConfigInline(admin.StackedInline):
     model = MatchingConfig
     can_delete = False
-    verbose_name = "Matching weights and rules"
-    verbose_name_plural = "Matching weights and rules"
+    verbose_name = _("Matching weights and rules")
+    verbose_name_plural = _("Matching weights and rules")
     fields = [
         ("weight_topics", "weight_goals", "weight_stage"),
         ("weight_availability", "weight_language", "weight_format"),
@@ -58,15 +60,17 @@ class ReoptimiseForm(forms.Form):
         min_value=0,
         max_value=1,
         initial=0.1,
-        label="Bonus for keeping an existing pair",
-        help_text="0 = ignore existing pairs; 0.1 = a pair moves only if that gains more than "
-        "0.1 of score elsewhere.",
+        label=_("Bonus for keeping an existing pair"),
+        help_text=_(
+            "0 = ignore existing pairs; 0.1 = a pair moves only if that gains more than "
+            "0.1 of score elsewhere."
+        ),
     )
 
 
 class AddPairForm(forms.Form):
-    mentee = forms.ModelChoiceField(queryset=Application.objects.none())
-    mentor = forms.ModelChoiceField(queryset=Application.objects.none())
+    mentee = forms.ModelChoiceField(queryset=Application.objects.none(), label=_("Mentee"))
+    mentor = forms.ModelChoiceField(queryset=Application.objects.none(), label=_("Mentor"))
 
     def __init__(self, *args, run, **kwargs):
         super().__init__(*args, **kwargs)
@@ -90,7 +94,7 @@ class MatchingRunAdmin(ProgramScopedAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.display(description="Match rate")
+    @admin.display(description=_("Match rate"))
     def match_rate(self, obj):
         rate = obj.stats.get("match_rate")
         return f"{rate:.0%}" if rate is not None else "—"
@@ -158,16 +162,28 @@ class MatchingRunAdmin(ProgramScopedAdmin):
                 if "apply" in request.POST:
                     expected = signing.loads(request.POST.get("plan", ""), salt=PLAN_SALT)
                     if expected != _plan_digest(plan):
-                        raise ValidationError("The matches changed since the preview; check again.")
+                        raise ValidationError(
+                            gettext("The matches changed since the preview; check again.")
+                        )
                     created = reoptimise_apply(program=program, plan=plan, by=request.user)
-                    messages.success(request, f"Re-optimised: {created} new match(es) started.")
+                    messages.success(
+                        request,
+                        ngettext(
+                            "Re-optimised: %(count)d new match(es) started.",
+                            "Re-optimised: %(count)d new match(es) started.",
+                            created,
+                        )
+                        % {"count": created},
+                    )
                     return redirect("admin:matching_match_changelist")
             except (ValidationError, signing.BadSignature) as exc:
-                text = " ".join(getattr(exc, "messages", ["The preview expired; check again."]))
+                text = " ".join(
+                    getattr(exc, "messages", [gettext("The preview expired; check again.")])
+                )
                 messages.error(request, text)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Re-optimise matches of {program}",
+            "title": gettext("Re-optimise matches of %(program)s") % {"program": program},
             "program": program,
             "form": form,
             "plan": plan,
@@ -201,7 +217,7 @@ class MatchingRunAdmin(ProgramScopedAdmin):
         run = self._run(request, run_id)
         handler = getattr(self, f"_do_{action.replace('-', '_')}", None)
         if handler is None:
-            messages.error(request, "Unknown action.")
+            messages.error(request, gettext("Unknown action."))
         else:
             try:
                 note = handler(request, run)
@@ -222,51 +238,60 @@ class MatchingRunAdmin(ProgramScopedAdmin):
     def _do_lock(self, request, run):
         pair = self._pair(request, run)
         pair_set_locked(pair=pair, locked=not pair.locked)
-        return f"{'Locked' if pair.locked else 'Unlocked'} {pair.mentee.user.name}'s pair."
+        if pair.locked:
+            return gettext("Locked %(name)s's pair.") % {"name": pair.mentee.user.name}
+        return gettext("Unlocked %(name)s's pair.") % {"name": pair.mentee.user.name}
 
     def _do_remove(self, request, run):
         pair = self._pair(request, run)
         pair_remove(pair=pair)
-        return f"Removed {pair.mentee.user.name}'s pair from the draft."
+        return gettext("Removed %(name)s's pair from the draft.") % {"name": pair.mentee.user.name}
 
     def _do_swap(self, request, run):
         ids = request.POST.getlist("pairs")
         if len(ids) != 2:
-            raise ValidationError("Tick exactly two pairs to swap their mentors.")
+            raise ValidationError(gettext("Tick exactly two pairs to swap their mentors."))
         first, second = (get_object_or_404(run.pairs, pk=pk) for pk in ids)
         pair_swap(first=first, second=second)
-        return "Swapped the mentors of the two pairs (both are now locked)."
+        return gettext("Swapped the mentors of the two pairs (both are now locked).")
 
     def _do_add(self, request, run):
         form = AddPairForm(request.POST, run=run)
         if not form.is_valid():
-            raise ValidationError("Pick an unmatched mentee and a mentor of this program.")
+            raise ValidationError(gettext("Pick an unmatched mentee and a mentor of this program."))
         pair = pair_add(run=run, **form.cleaned_data)
-        return f"Added {pair.mentee.user.name} with {pair.mentor.user.name}."
+        return gettext("Added %(mentee)s with %(mentor)s.") % {
+            "mentee": pair.mentee.user.name,
+            "mentor": pair.mentor.user.name,
+        }
 
     def _do_rerun(self, request, run):
         run_rerun(run=run)
-        return "Matching runs again around the locked pairs."
+        return gettext("Matching runs again around the locked pairs.")
 
     def _do_publish(self, request, run):
         matches = run_publish(run=run, by=request.user)
-        return f"Published {len(matches)} matches; both sides are emailed."
+        return ngettext(
+            "Published %(count)d matches; both sides are emailed.",
+            "Published %(count)d matches; both sides are emailed.",
+            len(matches),
+        ) % {"count": len(matches)}
 
     def _do_discard(self, request, run):
         run_discard(run=run)
-        return "The draft was discarded."
+        return gettext("The draft was discarded.")
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         run = self._run(request, object_id)
         context = {
             **self.admin_site.each_context(request),
-            "title": f"Matching run for {run.program}",
+            "title": gettext("Matching run for %(program)s") % {"program": run.program},
             "run": run,
             "opts": self.model._meta,
             # In criterion order: PostgreSQL's jsonb does not keep the keys' order.
             "weights": [
                 (label, f"{run.weights[name]:g}")
-                for name, (label, _) in LABELS.items()
+                for name, (label, _words) in LABELS.items()
                 if name in run.weights
             ],
             "has_view_permission": True,

@@ -45,11 +45,11 @@ def end_request_create(
     (the other side is not told); asking again while one's own request is open returns it
     unchanged."""
     if by.pk not in (match.mentor.user_id, match.mentee.user_id):
-        raise ValidationError("Only the two people in a match can ask to end it.")
+        raise ValidationError(_("Only the two people in a match can ask to end it."))
     if not match.is_active:
-        raise ValidationError("This match has already ended.")
+        raise ValidationError(_("This match has already ended."))
     if len(reason) > 2000:
-        raise ValidationError("Keep the reason under 2,000 characters.")
+        raise ValidationError(_("Keep the reason under 2,000 characters."))
     text = (
         end_reason_clean(end_reason=end_reason, end_reason_text=end_reason_text)
         if (end_reason or end_reason_text)

@@ -51,7 +51,7 @@ def _exclude(request: ExclusionRequest, other) -> None:
         defaults={
             "source": Exclusion.Source.PARTICIPANT,
             "request": request,
-            "reason": "Asked for by the participant.",
+            "reason": _("Asked for by the participant."),
         },
     )
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from matching.explain import pair_score_explanation
 from matching.features import program_features
@@ -72,7 +73,7 @@ class _BonusSource:
 def reoptimise_plan(*, program: Program, keep_bonus: float = 0.1) -> ReoptimisePlan:
     """Solve the whole program again with a bonus for keeping existing pairs; change nothing."""
     if keep_bonus < 0 or keep_bonus > 1:
-        raise ValidationError("The bonus for keeping a pair must be between 0 and 1.")
+        raise ValidationError(_("The bonus for keeping a pair must be between 0 and 1."))
     related = ("topics", "goals", "availability")
     mentees = (
         Application.objects.filter(program=program, role="mentee", status__in=MATCHABLE)
@@ -147,12 +148,12 @@ def reoptimise_apply(*, program: Program, plan: ReoptimisePlan, by=None) -> int:
     and email everyone concerned. Returns the number of matches created."""
     Program.objects.select_for_update().get(pk=program.pk)
     created = 0
-    for mentee_id, old_mentor_id, _ in plan.moved:
+    for mentee_id, old_mentor_id, _new_mentor_id in plan.moved:
         match = Match.objects.filter(
             program=program, mentee_id=mentee_id, mentor_id=old_mentor_id, status="active"
         ).first()
         if match is None:
-            raise ValidationError("Matches changed since the plan was made; make a new plan.")
+            raise ValidationError(_("Matches changed since the plan was made; make a new plan."))
         match_end(match=match, by=by, offer_place=False)
     pairs = [(m, new) for m, _, new in plan.moved] + list(plan.newly_matched)
     for mentee_id, mentor_id in pairs:
@@ -160,7 +161,7 @@ def reoptimise_apply(*, program: Program, plan: ReoptimisePlan, by=None) -> int:
         mentor = Application.objects.select_for_update().get(pk=mentor_id, program=program)
         active = Match.objects.filter(mentor=mentor, status="active").count()
         if active >= (mentor.capacity or 0):
-            raise ValidationError("Capacities changed since the plan was made; make a new plan.")
+            raise ValidationError(_("Capacities changed since the plan was made; make a new plan."))
         if message := screening_gate_message(application=mentee):
             raise ValidationError(message)
         score, explanation = pair_score_explanation(program, mentee, mentor)
@@ -175,6 +176,6 @@ def reoptimise_apply(*, program: Program, plan: ReoptimisePlan, by=None) -> int:
         for person in (mentee.user, mentor.user):
             notification_queue(kind=Kind.MATCH_PUBLISHED, to=person, subject=match, program=program)
         matched_from_waitlist(mentee=mentee, by=by)
-        waitlist_offers_close_for(mentees=[mentee.pk], note="Matched by a re-optimisation.")
+        waitlist_offers_close_for(mentees=[mentee.pk], note=_("Matched by a re-optimisation."))
         created += 1
     return created

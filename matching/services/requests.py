@@ -251,20 +251,20 @@ def request_create(*, mentee: Application, mentor: Application, message: str) ->
     when the mentor is full or away, has no place left, or would not be suggested."""
     program = mentee.program
     if program.is_formal:
-        raise ValidationError("In this program the coordinators do the matching.")
+        raise ValidationError(_("In this program the coordinators do the matching."))
     if mentee.role != "mentee" or mentor.role != "mentor" or mentor.program_id != program.pk:
-        raise ValidationError("You can only ask a mentor of this program.")
+        raise ValidationError(_("You can only ask a mentor of this program."))
     if mentee.status != A.APPROVED or mentor.status != A.APPROVED:
-        raise ValidationError("Both applications must be approved first.")
+        raise ValidationError(_("Both applications must be approved first."))
     if Match.objects.filter(mentee=mentee, status=Match.Status.ACTIVE).exists():
-        raise ValidationError("You already have a mentor in this program.")
+        raise ValidationError(_("You already have a mentor in this program."))
     training_gate_check(applications=[mentor, mentee])
     _taking_requests_check(mentor)
     ranking = _ranking(mentee)
     if ranking is None or mentor.pk not in {ranking.features.mentors[j].pk for j in ranking.order}:
-        raise ValidationError("This mentor cannot take a request from you right now.")
+        raise ValidationError(_("This mentor cannot take a request from you right now."))
     if MatchRequest.objects.filter(mentee=mentee, mentor=mentor, status="pending").exists():
-        raise ValidationError("You have already asked this mentor; wait for their answer.")
+        raise ValidationError(_("You have already asked this mentor; wait for their answer."))
     request = MatchRequest(program=program, mentee=mentee, mentor=mentor, message=message.strip())
     request.full_clean()
     request.save()
@@ -280,13 +280,15 @@ def request_accept(*, request: MatchRequest, response: str = "") -> Match:
     mentor = Application.objects.select_for_update().get(pk=request.mentor_id)
     request = MatchRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != MatchRequest.Status.PENDING:
-        raise ValidationError("This request has already been answered.")
+        raise ValidationError(_("This request has already been answered."))
     training_gate_check(applications=[mentor])
     if mentor_active_count(mentor=mentor) >= (mentor.capacity or 0):
-        raise ValidationError("You have no free places left; end a match or raise your capacity.")
+        raise ValidationError(
+            _("You have no free places left; end a match or raise your capacity.")
+        )
     mentee = Application.objects.select_for_update().get(pk=request.mentee_id)
     if Match.objects.filter(mentee=mentee, status=Match.Status.ACTIVE).exists():
-        raise ValidationError("This mentee has found a mentor in the meantime.")
+        raise ValidationError(_("This mentee has found a mentor in the meantime."))
     training_gate_check(applications=[mentee])
     from matching.features import program_features  # the numeric core: not at start-up
 
@@ -314,7 +316,7 @@ def request_accept(*, request: MatchRequest, response: str = "") -> Match:
 def request_decline(*, request: MatchRequest, response: str = "") -> MatchRequest:
     request = MatchRequest.objects.select_for_update().get(pk=request.pk)
     if request.status != MatchRequest.Status.PENDING:
-        raise ValidationError("This request has already been answered.")
+        raise ValidationError(_("This request has already been answered."))
     _answer(request, MatchRequest.Status.DECLINED, response)
     notification_queue(
         kind=Kind.REQUEST_DECLINED,
@@ -330,14 +332,14 @@ def request_withdraw(*, request: MatchRequest) -> MatchRequest:
         status=MatchRequest.Status.WITHDRAWN, responded_at=timezone.now()
     )
     if not updated:
-        raise ValidationError("This request has already been answered.")
+        raise ValidationError(_("This request has already been answered."))
     request.refresh_from_db()
     return request
 
 
 def _answer(request: MatchRequest, status: str, response: str) -> None:
     if len(response) > 2000:
-        raise ValidationError("Keep your note under 2,000 characters.")
+        raise ValidationError(_("Keep your note under 2,000 characters."))
     request.status = status
     request.response = response.strip()
     request.responded_at = timezone.now()

@@ -73,9 +73,9 @@ def run_start(*, program: Program, by=None) -> MatchingRun:
     larger ones are handed to a worker after commit (the minute sweep picks them up if the
     broker is down)."""
     if not program.is_formal:
-        raise ValidationError("Informal programs have no matching runs: mentees ask mentors.")
+        raise ValidationError(_("Informal programs have no matching runs: mentees ask mentors."))
     if program.status not in (Program.Status.ENROLLING, Program.Status.RUNNING):
-        raise ValidationError("Open enrollment before running matching.")
+        raise ValidationError(_("Open enrollment before running matching."))
     config = matching_config_for(program)
     try:
         with transaction.atomic():
@@ -84,11 +84,11 @@ def run_start(*, program: Program, by=None) -> MatchingRun:
                 algorithm=config.algorithm,
                 weights=config.weights(),
                 created_by=by,
-                progress_note="Waiting to start",
+                progress_note=_("Waiting to start"),
             )
     except IntegrityError:
         raise ValidationError(
-            "A matching run is already in progress or waiting for review for this program."
+            _("A matching run is already in progress or waiting for review for this program.")
         ) from None
     _dispatch(run)
     return run
@@ -160,7 +160,7 @@ def run_refresh_stats(*, run: MatchingRun) -> dict:
 def _draft(run: MatchingRun) -> MatchingRun:
     run = MatchingRun.objects.select_for_update().get(pk=run.pk)
     if run.status != R.DRAFT:
-        raise ValidationError("Only a draft run can be changed.")
+        raise ValidationError(_("Only a draft run can be changed."))
     return run
 
 
@@ -199,7 +199,10 @@ def _check_capacity(run: MatchingRun, mentor: Application, extra: int = 1) -> No
     active = Match.objects.filter(mentor=mentor, status=Match.Status.ACTIVE).count()
     capacity = mentor_capacity(mentor)
     if in_run + active + extra > capacity:
-        raise ValidationError(f"{mentor.user.name} has no free place left (capacity {capacity}).")
+        raise ValidationError(
+            _("%(name)s has no free place left (capacity %(capacity)s).")
+            % {"name": mentor.user.name, "capacity": capacity}
+        )
 
 
 @transaction.atomic
@@ -208,17 +211,25 @@ def pair_add(*, run: MatchingRun, mentee: Application, mentor: Application) -> P
     run = _draft(run)
     for application, role in ((mentee, "mentee"), (mentor, "mentor")):
         if application.program_id != run.program_id or application.role != role:
-            raise ValidationError(f"Pick a {role} of this program.")
+            raise ValidationError(
+                _("Pick a mentee of this program.")
+                if role == "mentee"
+                else _("Pick a mentor of this program.")
+            )
         allowed = MATCHABLE if role == "mentee" else (Application.Status.APPROVED,)
         if application.status not in allowed:
-            raise ValidationError(f"{application.user.name}'s application is not approved.")
+            raise ValidationError(
+                _("%(name)s's application is not approved.") % {"name": application.user.name}
+            )
     training_gate_check(applications=[mentor, mentee])
     if message := screening_gate_message(application=mentee):
         raise ValidationError(message)
     if run.pairs.filter(mentee=mentee).exists():
-        raise ValidationError(f"{mentee.user.name} is already in a proposed pair.")
+        raise ValidationError(
+            _("%(name)s is already in a proposed pair.") % {"name": mentee.user.name}
+        )
     if Match.objects.filter(mentee=mentee, status=Match.Status.ACTIVE).exists():
-        raise ValidationError(f"{mentee.user.name} is already matched.")
+        raise ValidationError(_("%(name)s is already matched.") % {"name": mentee.user.name})
     _check_capacity(run, mentor)
     score, explanation = pair_score_explanation(run.program, mentee, mentor, weights=run.weights)
     pair = ProposedPair.objects.create(
@@ -259,7 +270,7 @@ def pair_swap(*, first: ProposedPair, second: ProposedPair) -> tuple[ProposedPai
     """Exchange the mentors of two pairs; both are locked afterwards."""
     run = _draft(first.run)
     if second.run_id != run.pk or first.pk == second.pk:
-        raise ValidationError("Pick two different pairs of the same draft.")
+        raise ValidationError(_("Pick two different pairs of the same draft."))
     weights = run.weights
     a_score, a_expl = pair_score_explanation(
         run.program, first.mentee, second.mentor, weights=weights
@@ -287,7 +298,7 @@ def run_rerun(*, run: MatchingRun) -> MatchingRun:
     run = _draft(run)
     config = matching_config_for(run.program)
     run.weights, run.algorithm = config.weights(), config.algorithm
-    run.status, run.progress, run.progress_note = R.QUEUED, 0, "Waiting to start"
+    run.status, run.progress, run.progress_note = R.QUEUED, 0, _("Waiting to start")
     run.save(update_fields=["status", "progress", "progress_note", "weights", "algorithm"])
     _dispatch(run)
     return run
@@ -297,7 +308,7 @@ def run_rerun(*, run: MatchingRun) -> MatchingRun:
 def run_discard(*, run: MatchingRun) -> MatchingRun:
     run = MatchingRun.objects.select_for_update().get(pk=run.pk)
     if run.status not in (R.DRAFT, R.FAILED, R.QUEUED):
-        raise ValidationError("Only a draft, failed or queued run can be discarded.")
+        raise ValidationError(_("Only a draft, failed or queued run can be discarded."))
     run.status = R.DISCARDED
     run.save(update_fields=["status"])
     return run
@@ -409,14 +420,21 @@ def _check_publishable(run, pairs, mentors) -> None:
         mentor = mentors[mentor_id]
         capacity = mentor.capacity or 0
         if mentor.status != Application.Status.APPROVED:
-            raise ValidationError(f"{mentor.user.name} is no longer an approved mentor.")
+            raise ValidationError(
+                _("%(name)s is no longer an approved mentor.") % {"name": mentor.user.name}
+            )
         if active.get(mentor_id, 0) + count > capacity:
-            raise ValidationError(f"{mentor.user.name} would be over capacity ({capacity}).")
+            raise ValidationError(
+                _("%(name)s would be over capacity (%(capacity)s).")
+                % {"name": mentor.user.name, "capacity": capacity}
+            )
     taken = Match.objects.filter(
         mentee__in=run.pairs.values("mentee_id"), status=Match.Status.ACTIVE
     ).select_related("mentee__user")
     for match in taken[:1]:
-        raise ValidationError(f"{match.mentee.user.name} has been matched in the meantime.")
+        raise ValidationError(
+            _("%(name)s has been matched in the meantime.") % {"name": match.mentee.user.name}
+        )
 
 
 def _waitlist_unmatched(run: MatchingRun, by) -> int:

@@ -14,6 +14,7 @@ import numpy as np
 import scipy.sparse as sp
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from matching.explain import pairs_explanation
@@ -35,7 +36,7 @@ def run_execute(*, run_id: int) -> MatchingRun | None:
     """Solve a queued run into a draft. Safe to call twice: only the caller that moves it
     from queued to running does the work."""
     claimed = MatchingRun.objects.filter(pk=run_id, status=R.QUEUED).update(
-        status=R.RUNNING, progress=5, progress_note="Reading applications"
+        status=R.RUNNING, progress=5, progress_note=_("Reading applications")
     )
     if not claimed:
         return None
@@ -166,9 +167,14 @@ def _solve_into(run: MatchingRun) -> None:
             shape=features.forbidden.shape,
         )
         features.forbidden = (features.forbidden + extra).astype(bool).tocsr()
-    _progress(run, 20, f"Scoring {len(mentees)} mentees against {len(mentors)} mentors")
+    _progress(
+        run,
+        20,
+        _("Scoring %(mentees)d mentees against %(mentors)d mentors")
+        % {"mentees": len(mentees), "mentors": len(mentors)},
+    )
     result, extra = _solve(run, features, locks, previous)
-    _progress(run, 70, "Explaining each proposed pair")
+    _progress(run, 70, _("Explaining each proposed pair"))
     with transaction.atomic():
         run.pairs.filter(locked=False).delete()
         run.unmatched.all().delete()
@@ -188,7 +194,7 @@ def _solve_into(run: MatchingRun) -> None:
             **_kept(result, previous),
             **(extra or {}),
         }
-        run.status, run.progress, run.progress_note = R.DRAFT, 100, "Ready for review"
+        run.status, run.progress, run.progress_note = R.DRAFT, 100, _("Ready for review")
         run.finished_at = timezone.now()
         run.save()
         run_refresh_stats(run=run)

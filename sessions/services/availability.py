@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from programs.models import MAX_BOOKING_HORIZON_WEEKS, Program
 from sessions.models import AvailabilityRule, Meeting, OneOffSlot
@@ -44,13 +45,13 @@ def one_off_slot_create(*, mentor, start: datetime, end: datetime, now=None, **f
     """Offer a single extra time; it must be in the future and not overlap a booking."""
     now = now or timezone.now()
     if start <= now:
-        raise ValidationError("Choose a time in the future.")
+        raise ValidationError(_("Choose a time in the future."))
     if end <= start:
-        raise ValidationError("The end must be after the start.")
+        raise ValidationError(_("The end must be after the start."))
     if end - start > timedelta(hours=4):
-        raise ValidationError("A single slot can last at most 4 hours.")
+        raise ValidationError(_("A single slot can last at most 4 hours."))
     if _booked(mentor, start, end).exists():
-        raise ValidationError("You already have a session booked at that time.")
+        raise ValidationError(_("You already have a session booked at that time."))
     slot = OneOffSlot(mentor=mentor, start=start, end=end, **fields)
     slot.full_clean()
     slot.save()

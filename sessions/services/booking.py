@@ -9,6 +9,8 @@ from datetime import datetime, timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from matching.models import Match
@@ -23,14 +25,16 @@ from sessions.services.common import (
     tell,
 )
 
-TAKEN = "Sorry, that time was just taken or is no longer offered. Please choose another."
+TAKEN = gettext_lazy(
+    "Sorry, that time was just taken or is no longer offered. Please choose another."
+)
 
 
 def _check_party(match: Match, user) -> None:
     if not match.is_active:
-        raise BookingError("This match has ended; sessions can no longer be booked.")
+        raise BookingError(_("This match has ended; sessions can no longer be booked."))
     if user.pk not in (match.mentor.user_id, match.mentee.user_id):
-        raise BookingError("You can only book sessions with your own match.")
+        raise BookingError(_("You can only book sessions with your own match."))
 
 
 def _save(meeting: Meeting) -> Meeting:
@@ -58,7 +62,7 @@ def booking_create(*, match: Match, start: datetime, booked_by, now=None) -> Mee
     if existing is not None:
         return existing
     if start <= now:
-        raise BookingError("That time has already passed. Please choose a time in the future.")
+        raise BookingError(_("That time has already passed. Please choose a time in the future."))
     slot = slot_find(mentor=mentor, start=start, program=match.program, now=now)
     if slot is None:
         raise BookingError(TAKEN)
@@ -81,22 +85,43 @@ def booking_create(*, match: Match, start: datetime, booked_by, now=None) -> Mee
 
 def _check_changer(meeting: Meeting, user) -> None:
     if not is_participant(meeting, user):
-        raise BookingError("You can only change your own sessions.")
+        raise BookingError(_("You can only change your own sessions."))
     if meeting.kind == Meeting.Kind.GROUP and user.pk != meeting.mentor_id:
-        raise BookingError("Only the mentor changes a group session; answer “not going” instead.")
+        raise BookingError(
+            _("Only the mentor changes a group session; answer “not going” instead.")
+        )
 
 
 def _check_cutoff(meeting: Meeting, now: datetime, action: str) -> None:
+    """`action` is "moved" or "cancelled"; each has its own whole sentences to translate."""
+    moving = action == "moved"
     if meeting.status != Meeting.Status.BOOKED:
-        raise BookingError("This session was cancelled.")
+        raise BookingError(_("This session was cancelled."))
     if meeting.start <= now:
-        raise BookingError(f"This session has started; it can no longer be {action}.")
-    cutoff = timedelta(hours=meeting.program.cancellation_cutoff_hours)
-    if meeting.start - now < cutoff:
         raise BookingError(
-            f"Sessions can be {action} up to {meeting.program.cancellation_cutoff_hours} hours "
-            "before they start. Please contact the other person directly."
+            _("This session has started; it can no longer be moved.")
+            if moving
+            else _("This session has started; it can no longer be cancelled.")
         )
+    hours = meeting.program.cancellation_cutoff_hours
+    if meeting.start - now < timedelta(hours=hours):
+        if moving:
+            message = ngettext(
+                "Sessions can be moved up to %(hours)s hour before they start. "
+                "Please contact the other person directly.",
+                "Sessions can be moved up to %(hours)s hours before they start. "
+                "Please contact the other person directly.",
+                hours,
+            )
+        else:
+            message = ngettext(
+                "Sessions can be cancelled up to %(hours)s hour before they start. "
+                "Please contact the other person directly.",
+                "Sessions can be cancelled up to %(hours)s hours before they start. "
+                "Please contact the other person directly.",
+                hours,
+            )
+        raise BookingError(message % {"hours": hours})
 
 
 @transaction.atomic
@@ -110,7 +135,7 @@ def booking_reschedule(*, meeting: Meeting, start: datetime, by, now=None) -> Me
     meeting = Meeting.objects.select_for_update().get(pk=meeting.pk)
     _check_changer(meeting, by)
     if meeting.kind != Meeting.Kind.ONE_ON_ONE:
-        raise BookingError("Group sessions are moved by cancelling and scheduling a new one.")
+        raise BookingError(_("Group sessions are moved by cancelling and scheduling a new one."))
     if meeting.start == start and meeting.is_booked:
         return meeting  # the same form sent twice
     _check_cutoff(meeting, now, "moved")
@@ -140,7 +165,7 @@ def booking_cancel(
     if enforce_cutoff:
         _check_cutoff(meeting, now, "cancelled")
     elif meeting.status != Meeting.Status.BOOKED or meeting.start <= now:
-        raise BookingError("This session was cancelled or has started.")
+        raise BookingError(_("This session was cancelled or has started."))
     meeting.status = Meeting.Status.CANCELLED
     meeting.cancelled_at, meeting.cancelled_by = now, by
     meeting.cancel_reason = reason.strip()[:500]

@@ -34,21 +34,21 @@ def group_session_schedule(
     start inside the program's minimum booking notice."""
     now = now or timezone.now()
     if not program.is_group:
-        raise BookingError("Group sessions are for group programs.")
+        raise BookingError(_("Group sessions are for group programs."))
     members = group_members(mentor=mentor, program=program)
     if not members:
-        raise BookingError("You have no group members in this program yet.")
+        raise BookingError(_("You have no group members in this program yet."))
     if start <= now:
-        raise BookingError("Choose a time in the future.")
+        raise BookingError(_("Choose a time in the future."))
     _check_notice(program, start, now)
     if end <= start or end - start > timedelta(hours=8):
-        raise BookingError("The end must be after the start, and a session at most 8 hours.")
+        raise BookingError(_("The end must be after the start, and a session at most 8 hours."))
     mentor = User.objects.select_for_update().get(pk=mentor.pk)
     overlap = Meeting.objects.filter(
         mentor=mentor, status=Meeting.Status.BOOKED, start__lt=end, end__gt=start
     )
     if overlap.exists():
-        raise BookingError("You already have a session at that time.")
+        raise BookingError(_("You already have a session at that time."))
     meeting = Meeting(
         program=program,
         mentor=mentor,
@@ -90,9 +90,9 @@ def attendance_rsvp(*, meeting: Meeting, member, rsvp: str, now=None) -> Attenda
     nudge; accepting again after declining queues new ones."""
     now = now or timezone.now()
     if rsvp not in Attendance.Rsvp.values or rsvp == Attendance.Rsvp.UNKNOWN:
-        raise BookingError("Choose going, not going or maybe.")
+        raise BookingError(_("Choose going, not going or maybe."))
     if meeting.status != Meeting.Status.BOOKED or meeting.start <= now:
-        raise BookingError("This session can no longer be answered.")
+        raise BookingError(_("This session can no longer be answered."))
     attendance = Attendance.objects.select_for_update().get(meeting=meeting, member=member)
     previous, attendance.rsvp = attendance.rsvp, rsvp
     attendance.save(update_fields=["rsvp"])
@@ -108,9 +108,9 @@ def attendance_rsvp(*, meeting: Meeting, member, rsvp: str, now=None) -> Attenda
 def attendance_record(*, meeting: Meeting, by, attended_ids: set[int]) -> int:
     """The mentor records who came, once the session has started; returns how many came."""
     if by.pk != meeting.mentor_id:
-        raise BookingError("Only the mentor records attendance.")
+        raise BookingError(_("Only the mentor records attendance."))
     if meeting.start > timezone.now():
-        raise BookingError("Attendance can be recorded once the session has started.")
+        raise BookingError(_("Attendance can be recorded once the session has started."))
     rows = list(meeting.attendance.select_for_update())
     for row in rows:
         row.attended = row.member_id in attended_ids

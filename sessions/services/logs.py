@@ -41,16 +41,18 @@ def session_log_save(
     Cancels the author's pending log nudge and sends `session_logged`.
     """
     if not is_participant(meeting, author):
-        raise BookingError("You can only log your own sessions.")
+        raise BookingError(_("You can only log your own sessions."))
     if meeting.status != Meeting.Status.BOOKED:
-        raise BookingError("This session was cancelled.")
+        raise BookingError(_("This session was cancelled."))
     if meeting.start > timezone.now():
-        raise BookingError("You can log a session once it has started.")
+        raise BookingError(_("You can log a session once it has started."))
     for text in (shared_notes, private_note):
         if len(text) > NOTES_LIMIT:
-            raise BookingError(f"Notes can be at most {NOTES_LIMIT:,} characters.")
+            raise BookingError(
+                _("Notes can be at most %(limit)s characters.") % {"limit": f"{NOTES_LIMIT:,}"}
+            )
     answers = _reflections_clean(meeting, guide, reflections)
-    log, _ = SessionLog.objects.select_for_update().get_or_create(
+    log, _created = SessionLog.objects.select_for_update().get_or_create(
         meeting=meeting,
         author=author,
         defaults={"outcome": outcome},

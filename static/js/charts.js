@@ -24,6 +24,14 @@
     if (spec.horizontal) { options.indexAxis = "y"; }
     if (spec.x) { options.scales.x = spec.x; }
     if (spec.y) { options.scales.y = spec.y; }
+    if (document.documentElement.dir === "rtl") {
+      // Right to left: the chart mirrors like the page. Time and categories run from the
+      // right, the value axis stands on the right, legends and tooltips read right to left.
+      options.scales.x = Object.assign({}, options.scales.x, {reverse: true});
+      options.scales.y = Object.assign({}, options.scales.y, {position: "right"});
+      options.plugins.legend.rtl = true;
+      options.plugins.tooltip = {rtl: true, textDirection: "rtl"};
+    }
     new Chart(canvas, {type: spec.type, data: {labels: spec.labels, datasets: datasets}, options: options});
   });
 })();

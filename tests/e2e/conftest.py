@@ -1,13 +1,18 @@
-"""Every browser journey fails on a Content-Security-Policy violation.
+"""Every browser journey fails on a Content-Security-Policy violation, and on an accessibility
+violation (axe-core's WCAG 2.1 A and AA rules) on the page where each of its tabs ends.
 
 Each browser context a test opens (the `page` fixture's, and any from browser.new_context())
 is watched: an init script reports every `securitypolicyviolation` event through an exposed
 binding (so one just before a navigation is not lost), and Chromium's console messages about
 the Content Security Policy and uncaught page errors are recorded too. After the test, any of
 them fails it, with the other console errors alongside for context.
+
+Journeys also call `tests.e2e.axe.assert_accessible` at the states they pass through (a form
+with its errors, a page on a phone); `tests/e2e/test_accessibility.py` checks every page.
 """
 
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 import pytest
 from playwright.sync_api import Browser
@@ -31,12 +36,17 @@ class BrowserWatch:
     violations: list[str] = field(default_factory=list)
     page_errors: list[str] = field(default_factory=list)
     console_errors: list[str] = field(default_factory=list)
+    pages: list = field(default_factory=list)
 
     def attach(self, context) -> None:
+        context.on("page", self._on_page)
         context.expose_binding("__cspViolation", self._on_violation)
         context.add_init_script(_REPORT_VIOLATIONS)
         context.on("console", self._on_console)
         context.on("weberror", self._on_page_error)
+
+    def _on_page(self, page) -> None:
+        self.pages.append(page)
 
     def _on_violation(self, source, report) -> None:
         self.violations.append(
@@ -64,6 +74,40 @@ class BrowserWatch:
         lines += ["Uncaught page errors:", *self.page_errors]
         lines += ["Other console errors:", *self.console_errors]
         return "\n  ".join(lines)
+
+
+def _axe_on_final_pages(watch: BrowserWatch) -> None:
+    """axe on each tab the journey left open on one of the app's pages (not a download or a
+    blank tab): every journey ends on a page that must be accessible too."""
+    from tests.e2e.axe import axe_violations, summarize
+
+    failures = []
+    for page in watch.pages:
+        # Only the app's own pages (the live server's): not a blank tab, a download, or a
+        # page a test made up on purpose (the harness's and the CSP watch's own tests).
+        if page.is_closed() or urlsplit(page.url).hostname not in ("localhost", "127.0.0.1"):
+            continue
+        page.wait_for_load_state()
+        if not page.evaluate("() => document.contentType === 'text/html'"):
+            continue
+        before = len(watch.violations)
+        violations = axe_violations(page)
+        # axe measures by touching the page's styles; what that trips in the CSP is axe's doing.
+        page.wait_for_timeout(50)
+        del watch.violations[before:]
+        if violations:
+            failures.append(summarize(violations, page.url, "where the journey ended"))
+    if failures:
+        pytest.fail("\n".join(failures), pytrace=False)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    result = yield  # a failing journey raises here, and its own failure is the one reported
+    watch = item.funcargs.get("browser_watch")
+    if watch is not None and watch.pages:
+        _axe_on_final_pages(watch)
+    return result
 
 
 @pytest.fixture(autouse=True)

@@ -43,7 +43,7 @@ def test_the_preview_shows_the_participants_form_and_an_answer_saves_nothing(cli
     assert "How is your mentoring relationship going?" in body
     assert 'name="score" value="5"' in body and "Send check-in" in body
     assert "This is the check-in each person in an active pair gets every 14 days" in body
-    assert "Alpha · with their mentor or mentee · answer by" in body
+    assert "<bdi>Alpha</bdi> · with <bdi>their mentor or mentee</bdi> · answer by" in body
     assert sent.status_code == 200
     assert _messages(sent) == ["That answer would be accepted. Nothing was saved."]
     assert "Choose how it is going, from 1 to 5." in empty.content.decode()

@@ -95,7 +95,7 @@ def test_coordinator_sees_their_programs_dashboard(client, world):
 
     assert response.status_code == 200
     page = response.content.decode()
-    assert "Alpha: program health" in page
+    assert "<bdi>Alpha</bdi>: program health" in page
     assert 'id="funnel-data" type="application/json"' in page
     assert "vendor/chartjs/chart.umd.min.js" in page
     assert response["Cache-Control"].startswith("max-age=0")

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.utils import translation
+from django.utils.translation import gettext
 
 from tests.factories import UserFactory
 
@@ -95,7 +97,10 @@ def test_the_chooser_refuses_an_unknown_language_and_changes_nothing(client, bad
     response = client.post(
         "/accounts/language/", {"language": bad, "next": "/programs/"}, follow=True
     )
-    assert "That language is not offered. Nothing was changed." in response.content.decode()
+    with translation.override("es"):  # the person's own language
+        refused = gettext("That language is not offered. Nothing was changed.")
+    assert refused != "That language is not offered. Nothing was changed."
+    assert refused in response.content.decode()
     person.refresh_from_db()
     assert person.language == "es"
     assert settings.LANGUAGE_COOKIE_NAME not in response.cookies

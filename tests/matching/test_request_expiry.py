@@ -103,7 +103,7 @@ def test_after_expiry_the_mentee_asks_someone_else_and_the_mentor_comes_last(cli
     assert [s.mentor for s in suggestions_for(mentee=ana)] == [lu, mo]
     client.force_login(ana.user)
     page = client.get(reverse("matching:suggestions", args=[ana.pk])).content.decode()
-    assert "Your earlier request to Mo expired without an answer." in page
+    assert "Your earlier request to <bdi>Mo</bdi> expired without an answer." in page
     sent = client.get(reverse("matching:requests")).content.decode()
     assert "Expired (no answer)" in sent and "Ask someone else" in sent
     response = client.post(

@@ -38,7 +38,7 @@ def test_match_page_shows_partner_contact_and_explanation(client, pair):
     client.force_login(mentee.user)
     url = reverse("matching:match-detail", args=[match.pk])
     page = client.get(url).content.decode()
-    assert "Your mentor: Mo" in page
+    assert "Your mentor: <bdi>Mo</bdi>" in page
     # By default only coordinators see an email address (privacy visibility settings).
     assert mentor.user.email not in page and "(email not shared)" in page
     assert "Covers 1 of 1 topics: Careers." in page

@@ -58,6 +58,8 @@ def _expected(e) -> dict:
                 "last_name": "Person",
                 "institutional_id": "S1234567",
                 "time_zone": "Europe/Paris",
+                "language": "",
+                "language_display": "",
                 "date_joined": "2025-02-03T09:00:00+00:00",
                 "last_login": None,
                 "email_visibility": "matches",

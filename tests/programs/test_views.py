@@ -193,7 +193,7 @@ def test_invitation_link_leads_to_signup_then_application(client):
     client.force_login(user)
     assert client.get(reverse("programs:invitation", args=["t1"]))["Location"] == apply
     home = client.get(reverse("home")).content.decode()
-    assert f"You are invited to <strong>{program.name}</strong> as a mentor." in home
+    assert f"You are invited to <strong><bdi>{program.name}</bdi></strong> as a mentor." in home
 
 
 def test_unknown_invitation_token_is_404(client):

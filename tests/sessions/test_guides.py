@@ -231,7 +231,7 @@ def test_logging_records_the_guide_and_the_answers_keyed_by_prompt(client):
     )
     page = client.get(_detail(meeting))
     assert page.context["log_form"].initial["reflection_0"] == "They settled in."
-    assert "Guide used: Guide 1: Getting to know each other" in page.content.decode()
+    assert "Guide used: <bdi>Guide 1: Getting to know each other</bdi>" in page.content.decode()
 
 
 def test_a_participant_picks_another_guide_and_logs_against_it(client):

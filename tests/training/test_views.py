@@ -68,8 +68,8 @@ def test_the_home_page_shows_unfinished_training_with_the_next_step(client):
     complete(done, mentor.user)
     client.force_login(mentor.user)
     body = client.get(reverse("home")).content.decode()
-    assert "Training for Peer Mentors" in body
-    assert f'href="{_step(following)}">Next: Code of conduct</a>' in body
+    assert "Training for <bdi>Peer Mentors</bdi>" in body
+    assert f'href="{_step(following)}">Next: <bdi>Code of conduct</bdi></a>' in body
     complete(following, mentor.user)
     body = client.get(reverse("home")).content.decode()
     assert "Next: Code of conduct" not in body

@@ -6,28 +6,16 @@ The pages, the people who see them and the objects they are about are the bench'
 too. Each size is seeded inside a savepoint that is rolled back before the next one.
 """
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 from django.db import transaction
 
 from mentoring.demo import seed_demo
 from privacy.notice import notice_memo_reset
+from tests.bench_pages import bench_pages
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
-BENCH = Path(__file__).resolve().parent.parent / "bench" / "pages.py"
 SIZES = (30, 75)  # demo participants: the small seed and one two and a half times larger
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_pages", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_pages", module)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _query_counts(bench, participants: int) -> dict[str, int]:
@@ -46,7 +34,7 @@ def _query_counts(bench, participants: int) -> dict[str, int]:
 
 
 def test_every_benched_page_makes_as_many_queries_at_two_data_sizes():
-    bench = _bench()
+    bench = bench_pages()
     small, large = (_query_counts(bench, size) for size in SIZES)
 
     assert set(small) == {page.name for page in bench._pages()}

@@ -13,13 +13,10 @@ violations grouped by rule (axe-report.txt) and axe's raw results (axe-results.j
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -28,6 +25,7 @@ from django.urls import reverse
 
 from mentoring.demo import seed_demo
 from privacy.notice import notice_memo_reset
+from tests.bench_pages import bench_pages
 from tests.e2e.axe import (
     WCAG_TAGS,
     assert_accessible,
@@ -40,7 +38,6 @@ from tests.e2e.axe import (
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-BENCH = Path(__file__).resolve().parent.parent.parent / "bench" / "pages.py"
 PARTICIPANTS = 30  # the demo's small seed, as tests/test_page_queries.py uses
 WIDTHS = {"1280x900": (1280, 900), "375x800": (375, 800)}
 SIGNED_OUT = (  # name, URL name
@@ -50,14 +47,6 @@ SIGNED_OUT = (  # name, URL name
     ("password reset", "account_reset_password"),
     ("privacy notice (signed out)", "privacy:notice"),
 )
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_pages", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_pages", module)
-    spec.loader.exec_module(module)
-    return module
 
 
 @dataclass
@@ -271,7 +260,7 @@ def test_the_harness_finds_violations_under_the_policy(page, browser_watch):
 
 def test_every_page_passes_axe_at_both_widths(browser, live_server, artifacts):
     started = time.monotonic()
-    bench = _bench()
+    bench = bench_pages()
     notice_memo_reset()
     seed_demo(participants=PARTICIPANTS, password="accessibility")
     notice_memo_reset()

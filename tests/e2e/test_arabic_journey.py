@@ -10,10 +10,6 @@ forms, tables and charts.
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
 from django.conf import settings
 from django.test import Client
@@ -22,11 +18,11 @@ from django.utils.translation import gettext
 
 from mentoring.demo import seed_demo
 from privacy.notice import notice_memo_reset
+from tests.bench_pages import bench_pages
 from tests.e2e.axe import assert_accessible
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-BENCH = Path(__file__).resolve().parent.parent.parent / "bench" / "pages.py"
 # The bench's pages to photograph, and who sees them.
 PAGES = (
     "home",
@@ -48,14 +44,6 @@ PAGES = (
     "admin applications",
 )
 PHONE_PAGES = ("home", "match", "booking", "check-in", "goals", "conversation", "suggestions")
-
-
-def _bench():
-    spec = importlib.util.spec_from_file_location("bench_pages", BENCH)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules.setdefault("bench_pages", module)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _arabic(text: str) -> str:
@@ -84,7 +72,7 @@ def _assert_right_to_left(page, label: str) -> None:
 def test_the_main_pages_in_arabic_are_right_to_left(browser, live_server, artifacts):
     notice_memo_reset()
     seed_demo(participants=30, password="arabic-journey")
-    bench = _bench()
+    bench = bench_pages()
     found = bench.Found()
     pages = {page.name: page for page in bench._pages()}
     for user in found.people.values():

@@ -1,4 +1,6 @@
 from allauth.account.models import EmailAddress, EmailConfirmation
+from allauth.mfa.models import Authenticator
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.contrib.admin.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
@@ -10,6 +12,7 @@ from mentoring.personal_data import (
     DELETED_NAME,
     Erase,
     identifying_strings,
+    not_personal,
     quoting_q,
     register,
     rows_scrub,
@@ -103,4 +106,36 @@ register(
     export=["action_time", "content_type__model", "action_flag"],
     erase=_admin_log_erase,
     section=_("Changes you made in the administration"),
+)
+
+
+# Sign-in with an institution's identity provider: which provider knows the person under which
+# identifier, and what it last said about them. Erasure deletes the links (and any tokens), so
+# the tombstone cannot be signed in to through the provider either.
+register(
+    SocialAccount,
+    people=["user"],
+    export=["provider", "last_login", "date_joined"],
+    erase=Erase.DELETE,
+    section=_("Single sign-on"),
+)
+register(
+    SocialToken,
+    people=["account__user"],
+    export=[],  # secrets, never handed out
+    erase=Erase.DELETE,
+    section=_("Single sign-on"),
+)
+not_personal(
+    SocialApp,
+    reason="An identity provider's configuration (client id, keys): no person's.",
+)
+
+# Second factors: the kind and when it was made or last used, never the secret or the codes.
+register(
+    Authenticator,
+    people=["user"],
+    export=["type", "created_at", "last_used_at"],
+    erase=Erase.DELETE,
+    section=_("Two-factor authentication"),
 )

@@ -22,6 +22,8 @@ class Action(models.TextChoices):
     ERASURE_CANCELLED = "erasure_cancelled", _("Account deletion cancelled")
     ERASURE_PROCESSED = "erasure_processed", _("Personal data erased")
     RETENTION_PURGED = "retention_purged", _("Program anonymised after its retention period")
+    STAFF_ROLE_GRANTED = "staff_role_granted", _("Staff role granted by invitation")
+    STAFF_INVITATION_REVOKED = "staff_invitation_revoked", _("Staff invitation revoked")
 
 
 class AuditEntry(models.Model):

@@ -195,6 +195,7 @@ def _pages() -> list[Page]:
         Page("training", "mentee", lambda f: r("training:checklist", args=[f.program.pk])),
         Page("preferences", "mentee", lambda f: r("notifications:preferences")),
         Page("profile", "mentee", lambda f: r("accounts:profile")),
+        Page("two-factor", "mentee", lambda f: r("mfa_index")),
         Page(
             "mentor's profile",
             "mentee",
@@ -250,6 +251,11 @@ def _pages() -> list[Page]:
             lambda f: r("admin:programs_application_changelist"),
         ),
         Page("admin matches", "coordinator", lambda f: r("admin:matching_match_changelist")),
+        Page(
+            "admin invite a colleague",
+            "coordinator",
+            lambda f: r("admin:programs_program_staff_invite", args=[f.program.pk]),
+        ),
         Page(
             "admin meetings",
             "coordinator",

@@ -19,6 +19,7 @@ from mentoring.env import (
     env_redis,
     env_str,
 )
+from mentoring.sso_env import sso_origins, sso_providers
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(env_str("MENTORING_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -56,6 +57,10 @@ INSTALLED_APPS = [
     "django.forms",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
@@ -92,6 +97,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # Staff without a second factor are led to set one up first (MFA_REQUIRED_FOR_STAFF).
+    "accounts.mfa.StaffMFAMiddleware",
     # After authentication: a signed-in person accepts the privacy notice in force first.
     "privacy.middleware.NoticeAcceptanceMiddleware",
 ]
@@ -198,6 +205,44 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = f"[{SITE_NAME}] "
 ACCOUNT_SIGNUP_FORM_CLASS = "privacy.forms.PrivacySignupForm"
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http" if DEBUG else "https"
+
+# --- Multi-factor authentication (allauth.mfa) ------------------------------------------------
+# Everyone may add an authenticator app (TOTP) and gets recovery codes with it. With
+# MFA_REQUIRED_FOR_STAFF (the default in production) coordinators, reporting staff and
+# superusers are led to set one up before they reach the admin or any staff page
+# (accounts/mfa.py). Wrong codes count against allauth's login_failed rate limit.
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_TOTP_ISSUER = SITE_NAME
+MFA_RECOVERY_CODE_COUNT = 10
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", default=not DEBUG)
+
+# --- Single sign-on (allauth.socialaccount: OpenID Connect and SAML 2.0) ----------------------
+# Providers come from SSO_OIDC_<ID>_* and SSO_SAML_<ID>_* variables (mentoring/sso_env.py,
+# README "Single sign-on") or from the admin's Social applications. A first sign-in creates the
+# account with no extra form; an email that already belongs to a password account is never
+# linked automatically: that person signs in with the password first, then connects.
+SOCIALACCOUNT_ADAPTER = "accounts.sso.SocialAccountAdapter"
+SOCIALACCOUNT_PROVIDERS = sso_providers()
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = False
+SOCIALACCOUNT_EMAIL_REQUIRED = True
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_STORE_TOKENS = False
+# Email domains whose people sign in only through their institution: no password sign-up,
+# sign-in or reset for those addresses (accounts/sso.py).
+SSO_ONLY_DOMAINS = [d.lower().lstrip("@") for d in env_list("SSO_ONLY_DOMAINS", default=[])]
+# The sign-in buttons POST here and are redirected to the provider: CSP form-action must allow
+# its origin. Origins of providers set up in the admin go in SSO_FORM_ACTION_ORIGINS.
+SSO_FORM_ACTION_ORIGINS = sso_origins(
+    SOCIALACCOUNT_PROVIDERS, env_list("SSO_FORM_ACTION_ORIGINS", default=[])
+)
+ACCOUNT_FORMS = {
+    "login": "accounts.sso.LoginForm",
+    "signup": "accounts.sso.SignupForm",
+    "reset_password": "accounts.sso.ResetPasswordForm",
+    "set_password": "accounts.sso.SetPasswordForm",
+}
 
 # --- Internationalisation and time ----------------------------------------------------------
 LANGUAGE_CODE = "en-gb"
@@ -357,7 +402,7 @@ CONTENT_SECURITY_POLICY = {
         "object-src": ["'none'"],
         "base-uri": ["'self'"],
         "frame-ancestors": ["'none'"],
-        "form-action": ["'self'"],
+        "form-action": ["'self'", *SSO_FORM_ACTION_ORIGINS],
     }
 }
 if not DEBUG:

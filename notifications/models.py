@@ -41,6 +41,7 @@ class Kind(models.TextChoices):
     MESSAGE_REPORTED = "message_reported", _("A message was reported (coordinator)")
     REQUEST_EXPIRING = "request_expiring", _("Mentoring request about to expire")
     REQUEST_EXPIRED = "request_expired", _("Mentoring request expired")
+    STAFF_INVITATION = "staff_invitation", _("Invitation to a program's staff")
 
 
 # Nudges people may turn off; confirmations and decisions always go out.

@@ -33,6 +33,7 @@ from programs.admin_screening import (
     criterion_answers_prefetch,
     criterion_filters,
 )
+from programs.admin_staff import staff_invite_view
 from programs.forms import DecisionReasonForm
 from programs.models import (
     Answer,
@@ -250,7 +251,13 @@ class ProgramAdmin(ProgramScopedAdmin):
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
         if db_field.name in ("coordinators", "reporting_staff") and not request.user.is_superuser:
-            kwargs["queryset"] = User.objects.filter(is_staff=True, is_active=True)
+            people = Q(is_staff=True, is_active=True)
+            object_id = request.resolver_match.kwargs.get("object_id", "")
+            if db_field.name == "reporting_staff" and object_id.isdigit():
+                # Reporting staff invited by email are not staff: list this program's, or
+                # saving the program would drop them.
+                people |= Q(reported_programs__pk=int(object_id))
+            kwargs["queryset"] = User.objects.filter(people).distinct()
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     def save_related(self, request, form, formsets, change):
@@ -273,6 +280,11 @@ class ProgramAdmin(ProgramScopedAdmin):
                 "<path:object_id>/roster/",
                 view(partial(roster_import_view, self)),
                 name="programs_program_roster_import",
+            ),
+            path(
+                "<path:object_id>/invite-staff/",
+                view(partial(staff_invite_view, self)),
+                name="programs_program_staff_invite",
             ),
             *super().get_urls(),
         ]

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneField
 
@@ -699,6 +700,106 @@ class Invitation(models.Model):
             "role": self.get_role_display().lower(),
             "program": self.program,
         }
+
+
+class StaffInvitation(models.Model):
+    """A colleague invited by email to be a co-coordinator or reporting staff of one program.
+
+    The link's token is never stored: it is an HMAC of `link_salt` under the SECRET_KEY (so the
+    ledger can render the email when it sends it), and the row keeps only its SHA-256 to find
+    the invitation the link names. Pending until accepted, revoked or past `expires_at`.
+    """
+
+    class Role(models.TextChoices):
+        COORDINATOR = "coordinator", _("Co-coordinator")
+        REPORTING = "reporting", _("Reporting staff")
+
+    program = models.ForeignKey(
+        Program,
+        on_delete=models.CASCADE,
+        related_name="staff_invitations",
+        verbose_name=_("program"),
+    )
+    email = models.EmailField(_("email"))
+    role = models.CharField(_("role"), max_length=12, choices=Role.choices)
+    link_salt = models.CharField(max_length=64, unique=True, editable=False)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    created_at = models.DateTimeField(_("invited"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("accepted by"),
+    )
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("revoked by"),
+    )
+
+    class Meta:
+        verbose_name = _("staff invitation")
+        verbose_name_plural = _("staff invitations")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "email", "role"],
+                condition=Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="staff_invitation_one_pending",
+            ),
+            models.CheckConstraint(
+                condition=Q(role__in=["coordinator", "reporting"]),
+                name="staff_invitation_role_valid",
+            ),
+            models.CheckConstraint(
+                condition=Q(accepted_at__isnull=True) | Q(revoked_at__isnull=True),
+                name="staff_invitation_accepted_or_revoked",
+            ),
+            models.CheckConstraint(
+                condition=Q(expires_at__gt=F("created_at")),
+                name="staff_invitation_expires_after_created",
+            ),
+        ]
+
+    def __str__(self):
+        return _("%(email)s (%(role)s) to %(program)s") % {
+            "email": self.email,
+            "role": self.get_role_display().lower(),
+            "program": self.program,
+        }
+
+    @property
+    def link_token(self) -> str:
+        """The token the invitation link carries (only with this SECRET_KEY)."""
+        return salted_hmac(
+            "programs.StaffInvitation", self.link_salt, algorithm="sha256"
+        ).hexdigest()
+
+    def is_expired(self, *, now=None) -> bool:
+        return self.expires_at <= (now or timezone.now())
+
+    @property
+    def status(self) -> str:
+        if self.accepted_at:
+            return "accepted"
+        if self.revoked_at:
+            return "revoked"
+        return "expired" if self.is_expired() else "pending"
 
 
 class ScreeningItem(models.Model):

@@ -15,6 +15,7 @@ from programs.models import (
     ScreeningCheck,
     ScreeningItem,
     ScreeningNote,
+    StaffInvitation,
     Topic,
 )
 
@@ -133,4 +134,17 @@ register(
     program="program",
     retention=Erase.DELETE,
     section=_("Consents to use your academic records"),
+)
+
+# Colleagues invited to a program's staff: the invited address, and who accepted it. Erasing
+# the person deletes the invitations sent to them; the links to the coordinators who invited
+# or revoked stay until those accounts go (then they are empty).
+register(
+    StaffInvitation,
+    people=[lambda user: emails_q("email", user), "accepted_by"],
+    export=["program__name", "email", "role", "created_at", "expires_at", "accepted_at"],
+    erase=Erase.DELETE,
+    program="program",
+    retention=Erase.DELETE,
+    section=_("Invitations to a program's staff"),
 )

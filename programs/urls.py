@@ -6,6 +6,11 @@ app_name = "programs"
 urlpatterns = [
     path("", views.program_list, name="list"),
     path("invitation/<str:token>/", views.invitation_landing, name="invitation"),
+    path(
+        "staff-invitations/<str:token>/",
+        views.staff_invitation_accept_view,
+        name="staff-invitation",
+    ),
     path("applications/<int:pk>/", views.application_detail, name="application-detail"),
     path("applications/<int:pk>/edit/", views.application_edit, name="application-edit"),
     path(

@@ -7,11 +7,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 
 from programs.consent import records_consent_in_force, records_consent_set
 from programs.forms import ApplicationForm, AvailabilityFormSet, availability_initial
-from programs.models import Application, Invitation, RecordsConsent, Role
+from programs.models import Application, Invitation, RecordsConsent, Role, StaffInvitation
 from programs.permissions import application_for_owner, program_visible
 from programs.selectors import (
     application_list_for_user,
@@ -23,6 +24,11 @@ from programs.services import (
     application_submit,
     application_update,
     application_withdraw,
+)
+from programs.staff_invitations import (
+    staff_invitation_accept,
+    staff_invitation_for_token,
+    staff_invitation_problem,
 )
 
 
@@ -183,3 +189,49 @@ def invitation_landing(request, token):
         return redirect(apply_url)
     query = urlencode({"email": invitation.email, "next": apply_url})
     return redirect(f"{reverse('account_signup')}?{query}")
+
+
+def _staff_landing(invitation: StaffInvitation) -> str:
+    """Where an accepted staff role is put to use."""
+    if invitation.role == StaffInvitation.Role.COORDINATOR:
+        return reverse("admin:programs_program_change", args=[invitation.program_id])
+    return reverse("evaluation:program-dashboard", args=[invitation.program_id])
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def staff_invitation_accept_view(request, token):
+    """Where a staff invitation link lands: signed out, sign in or sign up (and come back);
+    signed in with the invited address, accept (POST). Unknown tokens are 404; a used, revoked
+    or expired invitation, or another account, is refused with the reason."""
+    invitation = staff_invitation_for_token(token=token)
+    problem = staff_invitation_problem(invitation=invitation, user=request.user)
+    if request.method == "POST" and request.user.is_authenticated and problem is None:
+        try:
+            staff_invitation_accept(invitation=invitation, user=request.user)
+        except ValidationError as exc:
+            problem = exc
+        else:
+            text = (
+                _("You are now a co-coordinator of %(program)s.")
+                if invitation.role == StaffInvitation.Role.COORDINATOR
+                else _("You are now reporting staff of %(program)s.")
+            )
+            messages.success(request, text % {"program": invitation.program.name})
+            return redirect(_staff_landing(invitation))
+    here = request.path
+    context = {
+        "invitation": invitation,
+        "program": invitation.program,
+        "problem": " ".join(problem.messages) if problem else "",
+        "accepted_by_me": problem is not None
+        and problem.code == "accepted"
+        and invitation.accepted_by_id == request.user.pk,
+        "landing_url": _staff_landing(invitation),
+        "signup_url": f"{reverse('account_signup')}?"
+        + urlencode({"email": invitation.email, "next": here}),
+        "login_url": f"{reverse('account_login')}?" + urlencode({"next": here}),
+        "logout_url": f"{reverse('account_logout')}?" + urlencode({"next": here}),
+    }
+    status = 200 if request.method == "GET" or problem is None else 409
+    return render(request, "programs/staff_invitation_accept.html", context, status=status)

@@ -11,6 +11,7 @@ Journeys also call `tests.e2e.axe.assert_accessible` at the states they pass thr
 with its errors, a page on a phone); `tests/e2e/test_accessibility.py` checks every page.
 """
 
+import contextlib
 from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
@@ -44,6 +45,17 @@ class BrowserWatch:
         context.add_init_script(_REPORT_VIOLATIONS)
         context.on("console", self._on_console)
         context.on("weberror", self._on_page_error)
+
+    @contextlib.contextmanager
+    def axe_measuring(self, page):
+        """axe measures by touching the page's styles, which the CSP reports: what it trips
+        while it runs is axe's doing, not the page's, and is forgotten."""
+        before = len(self.violations)
+        try:
+            yield
+        finally:
+            page.wait_for_timeout(50)  # reports arrive through the exposed binding
+            del self.violations[before:]
 
     def _on_page(self, page) -> None:
         self.pages.append(page)
@@ -90,11 +102,8 @@ def _axe_on_final_pages(watch: BrowserWatch) -> None:
         page.wait_for_load_state()
         if not page.evaluate("() => document.contentType === 'text/html'"):
             continue
-        before = len(watch.violations)
-        violations = axe_violations(page)
-        # axe measures by touching the page's styles; what that trips in the CSP is axe's doing.
-        page.wait_for_timeout(50)
-        del watch.violations[before:]
+        with watch.axe_measuring(page):
+            violations = axe_violations(page)
         if violations:
             failures.append(summarize(violations, page.url, "where the journey ended"))
     if failures:

@@ -109,13 +109,14 @@ def _context(browser, base: str, width: str, client: Client | None):
     return context
 
 
-def _check(page, base: str, target: Target, width: str) -> None:
+def _check(page, base: str, target: Target, width: str, watch) -> None:
     response = page.goto(base + target.url)
     if response is None or response.status != 200 or page.url != base + target.url:
         status = response.status if response else "no response"
         target.error = f"at {width} answered {status}, at {page.url}"
         return
-    target.results[width] = axe_run(page)
+    with watch.axe_measuring(page):
+        target.results[width] = axe_run(page)
 
 
 def _signature(result: dict) -> list:
@@ -258,7 +259,7 @@ def test_the_harness_finds_violations_under_the_policy(page, browser_watch):
     assert not browser_watch.violations
 
 
-def test_every_page_passes_axe_at_both_widths(browser, live_server, artifacts):
+def test_every_page_passes_axe_at_both_widths(browser, live_server, artifacts, browser_watch):
     started = time.monotonic()
     bench = bench_pages()
     notice_memo_reset()
@@ -282,7 +283,7 @@ def test_every_page_passes_axe_at_both_widths(browser, live_server, artifacts):
             page = context.new_page()
             for target in targets:
                 if target.who == who and not target.skipped:
-                    _check(page, base, target, width)
+                    _check(page, base, target, width, browser_watch)
             context.close()
 
     listing = _page_list(targets, time.monotonic() - started)

@@ -12,6 +12,8 @@ from notifications.rendering import notification_render
 from tests.notifications.test_email_escaping import BENIGN, BUILDERS
 
 pytestmark = pytest.mark.django_db
+# Invitations go to an email address that may have no account yet: nobody chose a language.
+SENT_TO_ADDRESSES = {Kind.PROGRAM_INVITATION, Kind.STAFF_INVITATION}
 
 
 def _rendered(kind: str, language: str, *, worker_language: str):
@@ -31,8 +33,8 @@ def _rendered(kind: str, language: str, *, worker_language: str):
 def test_every_email_is_in_its_recipients_language(kind, language, direction):
     english = _rendered(kind, "en-gb", worker_language="ar")
     translated = _rendered(kind, language, worker_language="en-gb")
-    if kind == Kind.PROGRAM_INVITATION:
-        assert not english  # sent to an address: see test_an_invitation_to_an_address_...
+    if kind in SENT_TO_ADDRESSES:
+        assert not english  # see test_an_invitation_to_an_address_...
         return
     assert english, f"the {kind} builder queued nothing for an account"
     for plain, theirs in zip(english, translated, strict=True):
@@ -55,10 +57,12 @@ def test_the_digest_names_each_reason_in_the_coordinators_language():
     assert reason in digest.body
 
 
-def test_an_invitation_to_an_address_goes_in_the_sites_language_whatever_the_worker_runs_in():
-    [invitation] = BUILDERS[Kind.PROGRAM_INVITATION](BENIGN)
-    assert invitation.recipient is None
-    with translation.override("ar"):
-        email = notification_render(notification=invitation)
-    assert email.subject.startswith("You are invited to")
-    assert '<html lang="en-gb" dir="ltr">' in email.alternatives[0][0]
+@pytest.mark.parametrize("kind", sorted(SENT_TO_ADDRESSES))
+def test_an_invitation_to_an_address_goes_in_the_sites_language_whatever_the_worker_runs_in(kind):
+    to_addresses = [n for n in BUILDERS[kind](BENIGN) if n.recipient is None]
+    assert to_addresses
+    for invitation in to_addresses:
+        with translation.override("ar"):
+            email = notification_render(notification=invitation)
+        assert email.subject.startswith("You are invited to")
+        assert '<html lang="en-gb" dir="ltr">' in email.alternatives[0][0]

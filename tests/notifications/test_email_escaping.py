@@ -29,9 +29,10 @@ from matching.services.waitlist import waitlist_place_freed
 from notifications.models import Kind, Notification
 from notifications.rendering import notification_render
 from notifications.services import notification_queue
-from programs.models import Application, Invitation, Program, Topic
+from programs.models import Application, Invitation, Program, StaffInvitation, Topic
 from programs.roster import invitations_send_pending
 from programs.services import application_decide
+from programs.staff_invitations import staff_invitation_create
 from relationships.services import (
     agreement_reminders_queue,
     agreement_save,
@@ -134,6 +135,23 @@ def program_invitation(text):
     )
     invitations_send_pending(program=program)
     return _ledger(Kind.PROGRAM_INVITATION, program=program)
+
+
+def staff_invitation(text):
+    program = _program(text, status=Program.Status.DRAFT)
+    staff_invitation_create(
+        program=program,
+        email=f"colleague{secrets.token_hex(4)}@example.org",
+        role=StaffInvitation.Role.COORDINATOR,
+        invited_by=_user(text),
+    )
+    staff_invitation_create(
+        program=program,
+        email=f"colleague{secrets.token_hex(4)}@example.org",
+        role=StaffInvitation.Role.REPORTING,
+        invited_by=None,
+    )
+    return _ledger(Kind.STAFF_INVITATION, program=program)
 
 
 def match_published(text):
@@ -454,6 +472,7 @@ BUILDERS: dict[str, Callable[[str], list[Notification]]] = {
         message_reported,
         request_expiring,
         request_expired,
+        staff_invitation,
     )
 }
 

@@ -36,6 +36,8 @@ MAPPED_APPS = {
     "privacy",
     "mentoring",
     "account",
+    "socialaccount",
+    "mfa",
     "admin",
 }
 # Never in an archive: secrets that would let the archive's reader act as someone.

@@ -39,17 +39,22 @@ def _start(page, live_server, button):
     page.get_by_role("button", name=button).click()
 
 
-def test_newcomer_signs_in_with_openid_connect(page, live_server, oidc_provider, allow_idp_forms):
+def _sign_in_at_the_oidc_provider(page, live_server, oidc_provider, allow_idp_forms, mode):
+    """Alice chooses the university's button and signs in at its OpenID Connect provider,
+    which answers as `mode` says."""
     oidc_provider.control(
-        mode="good", redirect_uri=f"{live_server.url}/accounts/oidc/uni/login/callback/"
+        mode=mode, redirect_uri=f"{live_server.url}/accounts/oidc/uni/login/callback/"
     )
     make_oidc_app(oidc_provider)
     allow_idp_forms(oidc_provider.url)
-
     _start(page, live_server, "University (OIDC)")
     page.locator("#id_username").fill(ALICE[0])
     page.locator("#id_password").fill(ALICE[1])
     page.get_by_role("button", name="Sign in").click()
+
+
+def test_newcomer_signs_in_with_openid_connect(page, live_server, oidc_provider, allow_idp_forms):
+    _sign_in_at_the_oidc_provider(page, live_server, oidc_provider, allow_idp_forms, "good")
     page.wait_for_url(f"{live_server.url}/**")
     page.wait_for_load_state()
 
@@ -65,17 +70,9 @@ def test_newcomer_signs_in_with_openid_connect(page, live_server, oidc_provider,
 def test_token_signed_with_another_key_is_refused(
     page, live_server, oidc_provider, allow_idp_forms
 ):
-    oidc_provider.control(
-        mode="bad-signature", redirect_uri=f"{live_server.url}/accounts/oidc/uni/login/callback/"
+    _sign_in_at_the_oidc_provider(
+        page, live_server, oidc_provider, allow_idp_forms, "bad-signature"
     )
-    make_oidc_app(oidc_provider)
-    allow_idp_forms(oidc_provider.url)
-
-    _start(page, live_server, "University (OIDC)")
-    page.locator("#id_username").fill(ALICE[0])
-    page.locator("#id_password").fill(ALICE[1])
-    page.get_by_role("button", name="Sign in").click()
-
     page.get_by_text("could not be verified").wait_for()
     assert page.url.startswith(f"{live_server.url}/accounts/login/")
     assert User.objects.count() == 0

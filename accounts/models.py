@@ -114,6 +114,12 @@ class User(AbstractUser):
     def name(self) -> str:
         return self.display_name or self.get_full_name() or self.email.split("@")[0]
 
+    @property
+    def language_or_site(self) -> str:
+        """The language to write to this person in when no request says otherwise (emails,
+        calendar feeds, a link from an email): their own, else the site's."""
+        return self.language or settings.LANGUAGE_CODE
+
 
 #: How many links and languages a profile lists, and how long each may be.
 MAX_LINKS = 5

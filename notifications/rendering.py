@@ -67,7 +67,7 @@ def notification_render(*, notification) -> EmailMultiAlternatives | None:
     zone = recipient.time_zone if recipient is not None else UTC
     # Each email is in its recipient's language (their own choice, else the site's), whoever
     # queued it and whatever language the worker happens to run in.
-    language = (recipient.language if recipient is not None else "") or settings.LANGUAGE_CODE
+    language = recipient.language_or_site if recipient is not None else settings.LANGUAGE_CODE
     with timezone.override(zone), translation.override(language):
         title = render_to_string(f"notifications/email/{notification.kind}.subject.txt", context)
         text = render_to_string(f"notifications/email/{notification.kind}.txt", context)

@@ -1,7 +1,6 @@
 from datetime import timedelta
 from itertools import groupby
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -387,6 +386,6 @@ def calendar_feed_ics(request, token):
         raise Http404
     meetings = services.feed_meetings(user=feed.user)
     # A calendar app fetches the feed without signing in: its words are in the owner's language.
-    with translation.override(feed.user.language or settings.LANGUAGE_CODE):
+    with translation.override(feed.user.language_or_site):
         body = calendar_bytes(meetings, method=None, name=_("Mentoring sessions"), viewer=feed.user)
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")

@@ -176,3 +176,18 @@ def test_the_accessibility_statement_costs_the_same_queries_at_two_sizes():
             assert browser.get("/accessibility/").status_code == 200
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_a_calendar_feed_is_in_its_owners_language_whoever_fetches_it(client):
+    from django.urls import reverse
+
+    from sessions.models import CalendarFeed
+
+    feed = CalendarFeed.objects.create(user=UserFactory(language="ar"))
+    body = client.get(
+        reverse("sessions:feed", args=[feed.token]), headers={"accept-language": "es"}
+    ).content.decode()
+    with translation.override("ar"):
+        name = gettext("Mentoring sessions")
+    assert name != "Mentoring sessions"
+    assert name in body

@@ -174,6 +174,18 @@ def _compiled_translations():
 
 
 @pytest.fixture(autouse=True)
+def _english_between_tests():
+    """Each test starts and ends in the site's language: a request in Spanish through the test
+    client leaves Spanish active in the thread (as a server's next request would reset it),
+    and a later test calling a service directly would read its messages in Spanish."""
+    from django.utils import translation
+
+    translation.deactivate()
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits live in the cache: each test starts with none used."""
     from django.core.cache import cache

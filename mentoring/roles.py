@@ -21,6 +21,8 @@ COORDINATOR_APPS = {
     "notifications": ("view", "change"),
     # The audit trail of their programs (scoped in audit/admin.py); reporting staff get none.
     "audit": ("view",),
+    # Their programs' webhooks and the delivery log (api/webhooks/admin.py, scoped).
+    "webhooks": ("view", "add", "change", "delete"),
 }
 # Single permissions the Coordinators group gets on top of COORDINATOR_APPS (where an app's
 # other models are not theirs: the privacy notice is the superusers').

@@ -7,6 +7,7 @@ enabled/disabled) survive every deploy.
 DEFAULT_SCHEDULES: list[dict] = [
     {"name": "Worker heartbeat", "task": "mentoring.heartbeat", "every_seconds": 60},
     {"name": "Send due notifications", "task": "notifications.sweep", "every_seconds": 60},
+    {"name": "Send due webhook deliveries", "task": "webhooks.sweep", "every_seconds": 60},
     {"name": "Start waiting matching runs", "task": "matching.sweep_runs", "every_seconds": 60},
     {
         "name": "Start waiting outcome imports",

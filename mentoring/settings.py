@@ -64,6 +64,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
+    "rest_framework",
+    "drf_spectacular",
     "accounts.apps.AccountsConfig",
     "programs.apps.ProgramsConfig",
     "training.apps.TrainingConfig",
@@ -76,6 +78,8 @@ INSTALLED_APPS = [
     "notifications.apps.NotificationsConfig",
     "audit.apps.AuditConfig",
     "privacy.apps.PrivacyConfig",
+    "api.apps.ApiConfig",
+    "api.webhooks.apps.WebhooksConfig",
     # Last: its post_migrate hook grants role permissions, which must exist by then.
     "mentoring.apps.MentoringConfig",
 ]
@@ -371,6 +375,48 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 DJANGO_CELERY_BEAT_TZ_AWARE = True
+
+# --- REST API (/api/v1/, api/) -------------------------------------------------------------
+# Personal access tokens (Authorization: Bearer ...) for other systems; the signed-in session
+# for the documentation page's "Try it out". Every refusal has one error body (api/errors.py).
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ProgramStaff"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.TokenRateThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiCursorPagination",
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "api.errors.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Requests per token per period ("600/minute"); over it the API answers 429 with Retry-After.
+API_THROTTLE_RATE = env_str("API_THROTTLE_RATE", default="600/minute")
+# Request bodies (uploaded files aside) of at most 10 MB, Django's default being 2.5 MB: the
+# API's bulk writes send JSON up to that size; a larger body is refused (the API says 413).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Mentoring API",
+    "DESCRIPTION": (
+        "Programs, applications, invitations, matches, sessions, check-ins, survey responses "
+        "and outcome records, scoped like the admin. Authenticate with a personal access token "
+        "from /api/tokens/: `Authorization: Bearer <token>`."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "ProgramKindEnum": "programs.models.Program.Kind",
+        # The same choices as a meeting's kind: one-on-one or group.
+        "PairingFormatEnum": "programs.models.Program.Format",
+    },
+}
 
 # --- Forms and UI ---------------------------------------------------------------------------
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"

@@ -2,7 +2,9 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.views import SpectacularAPIView
 
+from api import token_views as api_token_views
 from mentoring import admin_views, views
 
 admin.site.site_header = _("Mentoring administration")
@@ -29,6 +31,10 @@ urlpatterns = [
     path("messages/", include("messaging.urls")),
     path("outcomes/", include("outcomes.urls")),
     path("evaluation/", include("evaluation.urls")),
+    path("api/v1/", include("api.urls")),
+    path("api/tokens/", include("api.token_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", api_token_views.docs, name="api-docs"),
     # Shadows the admin's own "view on site" redirect (same pattern): only objects the user
     # may see in the admin. Reversing "admin:view_on_site" gives this same URL.
     path(

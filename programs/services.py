@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from audit.models import Action
 from audit.services import audit_record
+from mentoring.events import APPLICATION_DECIDED, APPLICATION_SUBMITTED, event_emit
 from mentoring.roles import COORDINATORS_GROUP
 from mentoring.services import model_field_values
 from notifications.models import Kind
@@ -217,6 +218,11 @@ def application_submit(*, program: Program, user, data: ApplicationData) -> Appl
     invitations.update(accepted_at=timezone.now())
     if institutional_id:
         account_institutional_id_fill(user=user, institutional_id=institutional_id)
+    event_emit(
+        name=APPLICATION_SUBMITTED,
+        program=program,
+        payload={"application_id": application.pk, "role": application.role},
+    )
     return application
 
 
@@ -392,6 +398,16 @@ def application_decision_audit(
         person=application.user,
         target=application,
         detail={**detail, **extra},
+    )
+    event_emit(
+        name=APPLICATION_DECIDED,
+        program=application.program,
+        payload={
+            "application_id": application.pk,
+            "role": application.role,
+            "status": application.status,
+            "previous": previous,
+        },
     )
 
 

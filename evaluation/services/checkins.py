@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from evaluation.models import CheckIn
 from evaluation.services.common import reminder_due_at, today_utc
 from matching.models import Match
+from mentoring.events import CHECKIN_LOW, event_emit
 from notifications.models import Kind
 from notifications.services import notification_queue, notifications_cancel
 from programs.models import Application, Program
@@ -116,7 +117,7 @@ def checkin_answer(
     """Record a person's check-in answer; refuses (ValidationError, nothing changed) one
     already answered, closed, or out of range. Cancels its reminder and recomputes the pair's
     risk flags (a score of 2 or less flags the pair; a later 3 or more clears that)."""
-    from evaluation.services.risk import risk_flags_refresh
+    from evaluation.services.risk import LOW_SCORE, risk_flags_refresh
 
     today = today or timezone.localdate()
     checkin = (
@@ -133,6 +134,12 @@ def checkin_answer(
     checkin.full_clean()
     checkin.save(update_fields=["score", "met", "blocking", "answered_at"])
     notifications_cancel(subject=checkin, kinds=[Kind.CHECKIN_REMINDER])
+    if score <= LOW_SCORE:
+        event_emit(
+            name=CHECKIN_LOW,
+            program=checkin.match.program,
+            payload={"checkin_id": checkin.pk, "match_id": checkin.match_id, "score": score},
+        )
     risk_flags_refresh(
         program=checkin.match.program,
         matches=Match.objects.filter(pk=checkin.match_id),

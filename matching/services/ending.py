@@ -10,6 +10,7 @@ from audit.models import Action
 from audit.services import audit_record
 from matching.models import EARLY_END_REASONS, EndReason, EndRequest, Match, WaitlistOffer
 from matching.services.waitlist import waitlist_place_freed
+from mentoring.events import MATCH_ENDED, event_emit
 from notifications.models import Kind
 from notifications.services import notification_queue
 
@@ -125,6 +126,11 @@ def match_end(
             notification_queue(
                 kind=Kind.MATCH_ENDED, to=application.user, subject=match, program=match.program
             )
+    event_emit(
+        name=MATCH_ENDED,
+        program=match.program,
+        payload={"match_id": match.pk, "end_reason": end_reason},
+    )
     if offer_place:
         waitlist_place_freed(mentor=match.mentor, trigger=WaitlistOffer.Trigger.MATCH_ENDED)
     return match

@@ -28,6 +28,7 @@ from matching.selectors import (
 from matching.services.ending import match_end
 from matching.services.waitlist import matched_from_waitlist, waitlist_offers_close_for
 from matching.solver import solve_optimal
+from mentoring.events import MATCH_PUBLISHED, event_emit
 from notifications.models import Kind
 from notifications.services import notification_queue
 from programs.models import Application, Program
@@ -175,6 +176,16 @@ def reoptimise_apply(*, program: Program, plan: ReoptimisePlan, by=None) -> int:
         )
         for person in (mentee.user, mentor.user):
             notification_queue(kind=Kind.MATCH_PUBLISHED, to=person, subject=match, program=program)
+        event_emit(
+            name=MATCH_PUBLISHED,
+            program=program,
+            payload={
+                "match_id": match.pk,
+                "mentor_application_id": match.mentor_id,
+                "mentee_application_id": match.mentee_id,
+                "origin": match.origin,
+            },
+        )
         matched_from_waitlist(mentee=mentee, by=by)
         waitlist_offers_close_for(mentees=[mentee.pk], note=_("Matched by a re-optimisation."))
         created += 1

@@ -21,6 +21,7 @@ from matching.selectors import (
     mentors_matchable,
     training_gate_check,
 )
+from mentoring.events import MATCH_PUBLISHED, event_emit
 from notifications.models import Kind
 from notifications.services import notification_queue
 from programs.models import Application, CareerStage, RequestStatus, Topic
@@ -303,6 +304,16 @@ def request_accept(*, request: MatchRequest, response: str = "") -> Match:
         explanation=explanation,
     )
     _answer(request, MatchRequest.Status.ACCEPTED, response)
+    event_emit(
+        name=MATCH_PUBLISHED,
+        program=request.program,
+        payload={
+            "match_id": match.pk,
+            "mentor_application_id": match.mentor_id,
+            "mentee_application_id": match.mentee_id,
+            "origin": match.origin,
+        },
+    )
     MatchRequest.objects.filter(mentee=mentee, status="pending").exclude(pk=request.pk).update(
         status=MatchRequest.Status.WITHDRAWN, responded_at=timezone.now()
     )

@@ -37,6 +37,7 @@ from matching.services.waitlist import (
     mentor_capacity,
     waitlist_offers_close_for,
 )
+from mentoring.events import MATCH_PUBLISHED, events_emit
 from notifications.models import Kind
 from notifications.services import notifications_queue_many
 from programs.models import Application, Program
@@ -340,6 +341,19 @@ def _publish(run: MatchingRun, by) -> list[Match]:
     _matches_from_pairs(run, now)
     matches = list(Match.objects.filter(run=run).defer("explanation").order_by("pk"))
     _queue_published(run, matches)
+    events_emit(
+        name=MATCH_PUBLISHED,
+        program=run.program,
+        payloads=[
+            {
+                "match_id": match.pk,
+                "mentor_application_id": match.mentor_id,
+                "mentee_application_id": match.mentee_id,
+                "origin": match.origin,
+            }
+            for match in matches
+        ],
+    )
     for mentee in Application.objects.filter(
         pk__in=run.pairs.values("mentee_id"), status=Application.Status.WAITLISTED
     ).select_related("user", "program"):

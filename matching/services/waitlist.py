@@ -29,6 +29,7 @@ from matching.selectors import (
     screening_split,
     training_gate_message,
 )
+from mentoring.events import MATCH_PUBLISHED, event_emit
 from notifications.models import Kind
 from notifications.services import notification_queue
 from programs.models import Application, Program
@@ -193,6 +194,16 @@ def _accept(*, offer: WaitlistOffer, by) -> tuple[Match | None, str]:
     )
     offer.match = match
     _close(offer, O.ACCEPTED, by)
+    event_emit(
+        name=MATCH_PUBLISHED,
+        program=mentor.program,
+        payload={
+            "match_id": match.pk,
+            "mentor_application_id": match.mentor_id,
+            "mentee_application_id": match.mentee_id,
+            "origin": match.origin,
+        },
+    )
     matched_from_waitlist(mentee=mentee, by=by)
     for person in (mentee.user, mentor.user):
         notification_queue(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from accounts.models import User
 from matching.models import Match
+from mentoring.events import SESSION_BOOKED, event_emit
 from notifications.models import Kind
 from sessions.models import Meeting
 from sessions.services.availability import slot_find
@@ -80,6 +81,15 @@ def booking_create(*, match: Match, start: datetime, booked_by, now=None) -> Mee
     )
     tell(meeting, Kind.BOOKING_CONFIRMED, by=booked_by)
     reminders_schedule(meeting, now=now)
+    event_emit(
+        name=SESSION_BOOKED,
+        program=match.program,
+        payload={
+            "session_id": meeting.pk,
+            "match_id": match.pk,
+            "start": meeting.start.isoformat(),
+        },
+    )
     return meeting
 
 

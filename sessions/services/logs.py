@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mentoring.events import SESSION_LOGGED, event_emit
 from notifications.models import Kind
 from notifications.services import notifications_cancel
 from sessions.log_sections import log_sections
@@ -72,6 +73,11 @@ def session_log_save(
     _private_note_set(meeting, author, private_note.strip())
     notifications_cancel(subject=meeting, kinds=[Kind.LOG_NUDGE], recipient=author)
     session_logged.send(sender=SessionLog, log=log)
+    event_emit(
+        name=SESSION_LOGGED,
+        program=meeting.program,
+        payload={"session_id": meeting.pk, "log_id": log.pk, "outcome": log.outcome},
+    )
     return log
 
 

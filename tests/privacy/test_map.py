@@ -34,6 +34,8 @@ MAPPED_APPS = {
     "outcomes",
     "evaluation",
     "privacy",
+    "webhooks",
+    "api",
     "mentoring",
     "account",
     "socialaccount",

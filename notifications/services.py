@@ -21,6 +21,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from mentoring.outbox import sweep_after_commit
 from notifications.models import OPTIONAL_KINDS, Notification, NotificationPreference
 from notifications.rendering import notification_render
 
@@ -78,7 +79,7 @@ def notification_queue(
         },
     )
     if created and notification.due_at <= timezone.now() + timedelta(seconds=5):
-        request_sweep_after_commit()
+        sweep_after_commit("notifications.tasks.sweep_notifications")
     return notification
 
 
@@ -128,28 +129,8 @@ def notifications_queue_many(
     ]
     Notification.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
     if new and due <= timezone.now() + timedelta(seconds=5):
-        request_sweep_after_commit()
+        sweep_after_commit("notifications.tasks.sweep_notifications")
     return len(new)
-
-
-def request_sweep_after_commit() -> None:
-    """Ask a worker to sweep right after this transaction commits: one broker call per
-    transaction however many emails it queued (an import of 5,000 invitations makes one)."""
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and any(
-        func is _sweep_now for _, func, _ in connection.run_on_commit
-    ):
-        return
-    transaction.on_commit(_sweep_now)
-
-
-def _sweep_now() -> None:
-    from notifications.tasks import sweep_notifications
-
-    try:
-        sweep_notifications.delay()
-    except Exception:  # the broker is down: the minute sweep will deliver the rows
-        logger.warning("Broker unavailable; queued notifications left for the minute sweep")
 
 
 def notification_enabled(*, user, kind: str) -> bool:
@@ -371,7 +352,7 @@ def notification_resend(*, notification: Notification) -> Notification:
         subject_id=notification.subject_id,
         context=notification.context,
     )
-    request_sweep_after_commit()
+    sweep_after_commit("notifications.tasks.sweep_notifications")
     return copy
 
 

@@ -1,7 +1,6 @@
-import logging
-
 from celery import shared_task
 
+from mentoring.outbox import SWEEP_TASK_OPTIONS, claims_dispatch
 from notifications.services import (
     notification_claim,
     notification_deliver,
@@ -9,8 +8,6 @@ from notifications.services import (
     notifications_claim_due,
     notifications_deliver,
 )
-
-logger = logging.getLogger(__name__)
 
 
 @shared_task(name="notifications.send")
@@ -31,21 +28,12 @@ def send_notifications(*, claims: list[list]) -> dict[str, int]:
     return notifications_deliver(claims=[(pk, token) for pk, token in claims])
 
 
-@shared_task(name="notifications.sweep")
+@shared_task(name="notifications.sweep", **SWEEP_TASK_OPTIONS)
 def sweep_notifications(*, limit: int = 1000) -> int:
-    """Every minute (beat): claim due rows and hand each batch to a sender task."""
-    claims = notifications_claim_due(limit=limit)
-    by_token: dict[str, list] = {}
-    for pk, token in claims:
-        by_token.setdefault(token, []).append([pk, token])
-    batches = list(by_token.values())
-    for index, batch in enumerate(batches):
-        try:
-            send_notifications.delay(claims=batch)
-        except Exception:  # broker trouble: give the rest back for the next sweep
-            rest = [claim for later in batches[index:] for claim in later]
-            for pk, token in rest:
-                notification_release(notification_id=pk, token=token)
-            logger.warning("Broker unavailable; released %d notifications", len(rest))
-            return len(claims) - len(rest)
-    return len(claims)
+    """Every minute (beat), and right after emails due now commit: claim due rows and hand
+    each batch to a sender task."""
+    return claims_dispatch(
+        notifications_claim_due(limit=limit),
+        send=lambda batch: send_notifications.delay(claims=batch),
+        release=lambda pk, token: notification_release(notification_id=pk, token=token),
+    )

@@ -164,6 +164,50 @@ def wait_for(predicate, *, timeout: float = 10.0, interval: float = 0.05):
     pytest.fail(f"condition not met within {timeout} s")
 
 
+def wait_for_rows(query, *, timeout: float = 20.0):
+    """wait_for(query) while the in-process worker writes to the same database.
+
+    The tests' SQLite database is in memory with a shared cache, where locks never wait: a
+    test reading a table while the worker's thread writes it makes one of them fail at once
+    ("database table is locked"). So, on SQLite, this connection polls reading uncommitted (it
+    takes no read locks, and the worker's writes go through), then reads again committed until
+    the worker's transaction is done; a refused read counts as "not yet". On PostgreSQL this
+    is wait_for."""
+    from django.db import OperationalError, connection
+
+    sqlite = connection.vendor == "sqlite"
+
+    def attempt():
+        try:
+            return query()
+        except OperationalError:
+            return None
+
+    if sqlite:
+        connection.cursor().execute("PRAGMA read_uncommitted = 1")
+        try:
+            wait_for(attempt, timeout=timeout, interval=0.1)
+        finally:
+            connection.cursor().execute("PRAGMA read_uncommitted = 0")
+    # Seen, perhaps before the worker committed it: now read it committed.
+    return wait_for(attempt, timeout=timeout, interval=0.1)
+
+
+def retry_while_locked(write, *, timeout: float = 10.0):
+    """Run `write` beside the in-process worker: on SQLite's shared cache a second writer is
+    refused at once rather than made to wait, so try again until the worker's write is done."""
+    from django.db import OperationalError
+
+    def attempt():
+        try:
+            write()
+        except OperationalError:
+            return False
+        return True
+
+    wait_for(attempt, timeout=timeout)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _compiled_translations():
     """The Spanish and Arabic catalogues compiled (make test does it too; a bare pytest run

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from api.webhooks.models import WebhookDelivery, WebhookSubscription
 from api.webhooks.signing import webhook_post
+from mentoring.outbox import sweep_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -107,7 +108,7 @@ def deliveries_queue(*, name: str, program, payloads: list[dict]) -> int:
             for subscription in wanted
         ]
     WebhookDelivery.objects.bulk_create(rows, batch_size=1000)
-    request_sweep_after_commit()
+    sweep_after_commit("api.webhooks.tasks.sweep_webhooks")
     return len(rows)
 
 
@@ -122,27 +123,8 @@ def delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
         occurred_at=delivery.occurred_at,
         next_attempt_at=timezone.now(),
     )
-    request_sweep_after_commit()
+    sweep_after_commit("api.webhooks.tasks.sweep_webhooks")
     return copy
-
-
-def request_sweep_after_commit() -> None:
-    """Ask a worker to sweep right after this transaction commits (once per transaction)."""
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and any(
-        func is _sweep_now for _, func, _ in connection.run_on_commit
-    ):
-        return
-    transaction.on_commit(_sweep_now)
-
-
-def _sweep_now() -> None:
-    from api.webhooks.tasks import sweep_webhooks
-
-    try:
-        sweep_webhooks.delay()
-    except Exception:  # the broker is down: the minute sweep will deliver the rows
-        logger.warning("Broker unavailable; webhook deliveries left for the minute sweep")
 
 
 # --- claiming -----------------------------------------------------------------------------

@@ -3,7 +3,6 @@
 from datetime import timedelta
 
 import pytest
-from django.db import OperationalError
 from django.utils import timezone
 
 from api.webhooks import services
@@ -22,7 +21,7 @@ from mentoring.celery import app
 from mentoring.schedules import DEFAULT_SCHEDULES
 from programs.services import application_submit
 from tests.api.webhook_receiver import ReceiverServer
-from tests.conftest import wait_for
+from tests.conftest import retry_while_locked, wait_for_rows
 from tests.factories import UserFactory
 from tests.programs.helpers import make_data, make_program
 
@@ -38,19 +37,6 @@ def queued_delivery(url: str) -> tuple:
     subscription = subscription_create(program=program, url=url, events=list(events.EVENT_NAMES))
     application_submit(program=program, user=UserFactory(), data=make_data(program))
     return subscription, WebhookDelivery.objects.get()
-
-
-def quietly(query):
-    """`query` for wait_for: the tests' shared-cache SQLite database refuses a read while the
-    worker's thread writes ("table is locked") instead of waiting; that is "not yet"."""
-
-    def attempt():
-        try:
-            return query()
-        except OperationalError:
-            return None
-
-    return attempt
 
 
 def later(seconds: float):
@@ -192,9 +178,7 @@ def test_a_real_worker_sends_an_event_and_one_a_dead_worker_left_behind(receiver
     # ...and a fresh event: its commit asks the worker to sweep, no test call needed.
     events.event_emit(name=events.MATCH_ENDED, program=program, payload={"match_id": 7})
 
-    wait_for(
-        quietly(lambda: WebhookDelivery.objects.filter(status="sent").count() == 2), timeout=20
-    )
+    wait_for_rows(lambda: WebhookDelivery.objects.filter(status="sent").count() == 2)
 
     assert sorted(r.document["data"]["match_id"] for r in receiver.received) == [6, 7]
     assert all(r.signature_valid(subscription.secret) for r in receiver.received)
@@ -207,10 +191,12 @@ def test_the_sweep_task_on_a_real_worker_retries_a_failing_receiver(receiver, ce
     receiver.answers = [500]
     _, delivery = queued_delivery(receiver.url)
     first_try = {"status": "queued", "attempts": 1}
-    wait_for(quietly(WebhookDelivery.objects.filter(**first_try).exists), timeout=20)
-    WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=later(-1))
+    wait_for_rows(WebhookDelivery.objects.filter(**first_try).exists)
+    retry_while_locked(
+        lambda: WebhookDelivery.objects.filter(pk=delivery.pk).update(next_attempt_at=later(-1))
+    )
 
     sweep_webhooks.delay()
 
-    wait_for(quietly(lambda: WebhookDelivery.objects.get().status == "sent"), timeout=20)
+    wait_for_rows(lambda: WebhookDelivery.objects.get().status == "sent")
     assert WebhookDelivery.objects.get().attempts == 2

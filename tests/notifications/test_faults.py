@@ -214,7 +214,7 @@ def test_queueing_with_redis_down_commits_fast_and_one_sweep_sends_after_redis_i
 def test_two_sweepers_running_together_never_send_twice(settings, monkeypatch):
     seconds = float(os.environ.get("FAULT_SWEEP_SECONDS", "60"))
     # The two threads below are the only sweepers: no fast-path sweep to a broker.
-    monkeypatch.setattr("notifications.services._sweep_now", lambda: None)
+    monkeypatch.setattr("mentoring.outbox._sweep_now", lambda task_path: None)
     meeting = _future_meeting()
     stop = threading.Event()
     errors: list[BaseException] = []

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 import pytest
 from django.core import mail
 from django.core.files.storage import FileSystemStorage, default_storage
-from django.db import OperationalError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -27,7 +26,7 @@ from privacy.export import (
 )
 from privacy.models import DataExport, ErasureRequest, NoticeAcceptance
 from privacy.tasks import privacy_export_build
-from tests.conftest import wait_for
+from tests.conftest import wait_for_rows
 from tests.factories import UserFactory
 from tests.privacy.helpers import NEVER_IN_ARCHIVE, at, make_person_with_everything
 
@@ -819,19 +818,6 @@ def test_the_page_takes_the_same_queries_for_few_and_many_downloads(
 # --- through a real worker -----------------------------------------------------------------
 
 
-def _quietly(query):
-    """`query` for wait_for: the tests' shared-cache SQLite database refuses a read while the
-    worker's thread writes ("table is locked") instead of waiting; that is "not yet"."""
-
-    def attempt():
-        try:
-            return query()
-        except OperationalError:
-            return None
-
-    return attempt
-
-
 @pytest.mark.redis
 @pytest.mark.django_db(transaction=True)
 def test_a_real_worker_builds_the_archive_and_emails_the_link(client, media, celery_worker):
@@ -842,7 +828,7 @@ def test_a_real_worker_builds_the_archive_and_emails_the_link(client, media, cel
 
     sent = Notification.objects.filter(kind=Kind.DATA_EXPORT_READY, status="sent")
     # then the worker has nothing left to do (build, email, sweep: generous on a loaded machine)
-    notification = wait_for(_quietly(sent.first), timeout=30)
+    notification = wait_for_rows(sent.first, timeout=30)
     export = DataExport.objects.get(user=person)
     assert export.status == S.READY
     assert [message.to for message in mail.outbox] == [[person.email]]

@@ -1,0 +1,72 @@
+"""What the two outboxes share: rows written in the transaction of what they tell (emails in
+`notifications`, webhook deliveries in `api.webhooks`), claimed in batches by a sweep task and
+handed to sender tasks.
+
+- `sweep_after_commit(task_path)`: ask a worker to sweep right after the caller's transaction
+  commits, once per transaction however many rows it wrote; the minute sweep (beat) covers a
+  broker that is down.
+- `claims_dispatch(claims, send=..., release=...)`: one sender task per claim token (a batch);
+  if the broker fails part way, the rest of the rows are given back for the next sweep.
+- `SWEEP_TASK_OPTIONS`: a sweep that meets a locked or lost database (SQLite's writer lock on
+  the zero-service default, a dropped connection) tries again in a second or two instead of
+  leaving its rows for the next minute. A sweep only claims rows in one transaction, so running
+  it again is safe.
+"""
+
+import logging
+from collections.abc import Callable, Iterable
+
+from django.db import OperationalError, transaction
+from django.utils.module_loading import import_string
+
+logger = logging.getLogger(__name__)
+
+SWEEP_TASK_OPTIONS = {"autoretry_for": (OperationalError,), "retry_backoff": True, "max_retries": 3}
+
+
+def sweep_after_commit(task_path: str) -> None:
+    """Queue the sweep task at `task_path` (dotted path, imported when it runs, so services
+    need not import their tasks) after this transaction commits, at most once per transaction."""
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and any(
+        getattr(func, "outbox_task", None) == task_path for _, func, _ in connection.run_on_commit
+    ):
+        return
+
+    def sweep():
+        _sweep_now(task_path)
+
+    sweep.outbox_task = task_path
+    transaction.on_commit(sweep)
+
+
+def _sweep_now(task_path: str) -> None:
+    try:
+        import_string(task_path).delay()
+    except Exception:  # the broker is down: the minute sweep will send the rows
+        logger.warning("Broker unavailable; %s left for the minute sweep", task_path)
+
+
+def claims_dispatch(
+    claims: Iterable[tuple[int, str]],
+    *,
+    send: Callable[[list[list]], object],
+    release: Callable[[int, str], None],
+) -> int:
+    """Hand claimed (id, token) pairs to `send`, one call per token; returns how many rows were
+    handed over. When `send` fails (the broker), the rows not handed over are released."""
+    claims = list(claims)
+    by_token: dict[str, list] = {}
+    for pk, token in claims:
+        by_token.setdefault(token, []).append([pk, token])
+    batches = list(by_token.values())
+    for index, batch in enumerate(batches):
+        try:
+            send(batch)
+        except Exception:
+            rest = [claim for later in batches[index:] for claim in later]
+            for pk, token in rest:
+                release(pk, token)
+            logger.warning("Broker unavailable; released %d claimed rows", len(rest))
+            return len(claims) - len(rest)
+    return len(claims)

@@ -6,6 +6,7 @@ this module is: the admin and the draft's editing import it, and start-up stays 
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -15,6 +16,7 @@ from django.utils.translation import gettext_lazy as _
 if TYPE_CHECKING:
     from matching.features import ProgramFeatures
 
+TARGET_HOURS = 2  # as `explain_pairs` by default: the hours a week that count in full
 FORMAT_WORDS = {0: _("online"), 1: _("in person"), 2: _("either way")}
 
 
@@ -131,22 +133,67 @@ def pair_explanation(*, features: ProgramFeatures, i: int, j: int) -> list[dict]
 def pairs_explanation(*, features: ProgramFeatures, rows, cols) -> list[list[dict]]:
     """`pair_explanation` of every pair (rows[k], cols[k]), computed set-wise: a run
     explains only the pairs it proposes, all at once."""
-    from matching.scoring import explain_pairs
+    from matching.scoring import EXPLAIN_KEYS, explain_item
 
-    explained = explain_pairs(
+    columns = _columns(features, rows, cols)
+    named, total = list(features.weights.as_dict().items()), features.weights.total
+    labels = {name: str(label) for name, (label, _words) in LABELS.items()}
+    texts: dict[tuple, str] = {}  # items repeat across pairs: each sentence is written once
+    explained = []
+    for k in range(len(columns.overlap)):
+        items = []
+        for name, weight in named:
+            item = explain_item(columns, k, name, weight, total, TARGET_HOURS)
+            key = (name, EXPLAIN_KEYS[name](columns, k))
+            if key not in texts:
+                texts[key] = LABELS[name][1](item, features)
+            item["label"] = labels[name]  # stored as JSON: the words, not a lazy string
+            item["text"] = texts[key]
+            items.append(item)
+        explained.append(items)
+    return explained
+
+
+def pairs_explanation_encoded(
+    *, features: ProgramFeatures, rows, cols, encode
+) -> Iterator[tuple[float, str]]:
+    """(score, encode(explanation)) of each pair (rows[k], cols[k]): the explanation
+    `pairs_explanation` gives, encoded by `encode` (a JSON encoder's, without indent), and the
+    sum of its contributions rounded as a run stores it. The items of a criterion repeat
+    across pairs (the same stages, formats, hours, shared topics), so each distinct item is
+    explained and encoded once and the pairs are joined from them."""
+    from matching.scoring import EXPLAIN_KEYS, explain_item
+
+    columns = _columns(features, rows, cols)
+    named, total = list(features.weights.as_dict().items()), features.weights.total
+    labels = {name: str(label) for name, (label, _words) in LABELS.items()}
+    keys = [(name, weight, EXPLAIN_KEYS[name]) for name, weight in named]
+    encoded: dict[tuple, tuple[float, str]] = {}
+    for k in range(len(columns.overlap)):
+        contributions, parts = [], []
+        for name, weight, key_of in keys:
+            key = (name, key_of(columns, k))
+            done = encoded.get(key)
+            if done is None:
+                item = explain_item(columns, k, name, weight, total, TARGET_HOURS)
+                item["label"] = labels[name]
+                item["text"] = LABELS[name][1](item, features)
+                done = encoded[key] = (item["contribution"], encode(item))
+            contributions.append(done[0])
+            parts.append(done[1])
+        yield round(sum(contributions), 6), "[" + ",".join(parts) + "]"
+
+
+def _columns(features: ProgramFeatures, rows, cols):
+    from matching.scoring import explain_columns
+
+    return explain_columns(
         mentees=features.mentee_features,
         mentors=features.mentor_features,
         rows=rows,
         cols=cols,
-        weights=features.weights,
         reciprocal=features.reciprocal,
     )
-    for items in explained:
-        for item in items:
-            label, words = LABELS[item["criterion"]]
-            item["label"] = str(label)  # stored as JSON: the words, not a lazy string
-            item["text"] = words(item, features)
-    return explained
 
 
 def explanation_score(items: list[dict]) -> float:

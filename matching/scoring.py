@@ -338,6 +338,128 @@ def _shared_rows(left: sp.csr_matrix, right: sp.csr_matrix, rows, cols):
     return _row_counts(a).tolist(), shared
 
 
+@dataclass
+class ExplainColumns:
+    """What the explanations of pairs (rows[k], cols[k]) are made of, one list entry per pair
+    (plain Python values, as stored in JSON)."""
+
+    n_topics: list[int]
+    topics: list[list[int]]
+    n_goals: list[int]
+    goals: list[list[int]]
+    n_lang_a: list[int]
+    n_lang_b: list[int]
+    languages: list[list[int]]
+    overlap: list[int]
+    stage_values: list[float]
+    format_values: list[float]
+    stage_a: list[int]
+    stage_b: list[int]
+    fmt_a: list[int]
+    fmt_b: list[int]
+
+
+def explain_columns(
+    *,
+    mentees: SideFeatures,
+    mentors: SideFeatures,
+    rows: Sequence[int],
+    cols: Sequence[int],
+    reciprocal: bool,
+) -> ExplainColumns:
+    """The per-pair inputs of `explain_pairs`, computed set-wise."""
+    rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
+    n_topics, topics = _shared_rows(mentees.topics, mentors.topics, rows, cols)
+    n_goals, goals = _shared_rows(mentees.goals, mentors.goals, rows, cols)
+    n_lang_a, languages = _shared_rows(mentees.languages, mentors.languages, rows, cols)
+    stage_a, stage_b = mentees.stage[rows], mentors.stage[cols]
+    fmt_a, fmt_b = mentees.fmt[rows], mentors.fmt[cols]
+    return ExplainColumns(
+        n_topics=n_topics,
+        topics=topics,
+        n_goals=n_goals,
+        goals=goals,
+        n_lang_a=n_lang_a,
+        n_lang_b=_row_counts(mentors.languages)[cols].tolist(),
+        languages=languages,
+        overlap=(mentees.availability[rows] & mentors.availability[cols]).sum(axis=1).tolist(),
+        stage_values=stage_criterion(
+            mentee_stage=stage_a, mentor_stage=stage_b, reciprocal=reciprocal
+        ).tolist(),
+        format_values=format_criterion(mentee_fmt=fmt_a, mentor_fmt=fmt_b).tolist(),
+        stage_a=stage_a.tolist(),
+        stage_b=stage_b.tolist(),
+        fmt_a=fmt_a.tolist(),
+        fmt_b=fmt_b.tolist(),
+    )
+
+
+def _topics_item(c: ExplainColumns, k: int, target_hours) -> tuple[float, dict]:
+    n = c.n_topics[k]
+    return (len(c.topics[k]) / n if n else 0.0), {"shared": c.topics[k], "wanted": n}
+
+
+def _goals_item(c: ExplainColumns, k: int, target_hours) -> tuple[float, dict]:
+    n = c.n_goals[k]
+    return (len(c.goals[k]) / n if n else 0.0), {"shared": c.goals[k], "wanted": n}
+
+
+def _stage_item(c: ExplainColumns, k: int, target_hours) -> tuple[float, dict]:
+    return c.stage_values[k], {"mentee": c.stage_a[k], "mentor": c.stage_b[k]}
+
+
+def _availability_item(c: ExplainColumns, k: int, target_hours) -> tuple[float, dict]:
+    overlap = c.overlap[k]
+    value = min(overlap, target_hours) / target_hours
+    return value, {"overlap_hours": overlap, "target_hours": target_hours}
+
+
+def _language_item(c: ExplainColumns, k: int, target_hours) -> tuple[float, dict]:
+    shared = c.languages[k]
+    value = (1.0 if shared else 0.0) if c.n_lang_a[k] and c.n_lang_b[k] else 0.5
+    return value, {"shared": shared}
+
+
+def _format_item(c: ExplainColumns, k: int, target_hours) -> tuple[float, dict]:
+    return c.format_values[k], {"mentee": c.fmt_a[k], "mentor": c.fmt_b[k]}
+
+
+_ITEMS = {
+    "topics": _topics_item,
+    "goals": _goals_item,
+    "stage": _stage_item,
+    "availability": _availability_item,
+    "language": _language_item,
+    "format": _format_item,
+}
+
+#: Per criterion, what its item of pair k depends on (given the weights, the target hours
+#: and whether the program is reciprocal): pairs with equal keys have equal items.
+EXPLAIN_KEYS: dict[str, Callable[[ExplainColumns, int], Any]] = {
+    "topics": lambda c, k: (tuple(c.topics[k]), c.n_topics[k]),
+    "goals": lambda c, k: (tuple(c.goals[k]), c.n_goals[k]),
+    "stage": lambda c, k: (c.stage_a[k], c.stage_b[k]),
+    "availability": lambda c, k: c.overlap[k],
+    "language": lambda c, k: (tuple(c.languages[k]), bool(c.n_lang_a[k] and c.n_lang_b[k])),
+    "format": lambda c, k: (c.fmt_a[k], c.fmt_b[k]),
+}
+
+
+def explain_item(
+    columns: ExplainColumns, k: int, name: str, weight: float, total: float, target_hours: float
+) -> dict[str, Any]:
+    """The item of criterion `name` (of weight `weight`, of `total` for all) in the
+    explanation of pair k of `columns`."""
+    value, detail = _ITEMS[name](columns, k, target_hours)
+    return {
+        "criterion": name,
+        "value": float(value),
+        "weight": weight,
+        "contribution": weight * float(value) / total,
+        "detail": detail,
+    }
+
+
 def explain_pairs(
     *,
     mentees: SideFeatures,
@@ -350,53 +472,14 @@ def explain_pairs(
 ) -> list[list[dict[str, Any]]]:
     """`explain_pair` for many pairs (rows[k], cols[k]) at once: the same items, computed
     set-wise (a run explains every pair it proposes)."""
-    rows, cols = np.asarray(rows, dtype=np.int64), np.asarray(cols, dtype=np.int64)
-    n_topics, topics = _shared_rows(mentees.topics, mentors.topics, rows, cols)
-    n_goals, goals = _shared_rows(mentees.goals, mentors.goals, rows, cols)
-    n_lang_a, languages = _shared_rows(mentees.languages, mentors.languages, rows, cols)
-    n_lang_b = _row_counts(mentors.languages)[cols].tolist()
-    overlap = (mentees.availability[rows] & mentors.availability[cols]).sum(axis=1).tolist()
-    stage_a, stage_b = mentees.stage[rows], mentors.stage[cols]
-    fmt_a, fmt_b = mentees.fmt[rows], mentors.fmt[cols]
-    stage_values = stage_criterion(
-        mentee_stage=stage_a, mentor_stage=stage_b, reciprocal=reciprocal
-    ).tolist()
-    format_values = format_criterion(mentee_fmt=fmt_a, mentor_fmt=fmt_b).tolist()
-    stage_a, stage_b = stage_a.tolist(), stage_b.tolist()
-    fmt_a, fmt_b = fmt_a.tolist(), fmt_b.tolist()
-    named = list(weights.as_dict().items())
-    total = weights.total
-    explained = []
-    for k in range(len(rows)):
-        values = {
-            "topics": len(topics[k]) / n_topics[k] if n_topics[k] else 0.0,
-            "goals": len(goals[k]) / n_goals[k] if n_goals[k] else 0.0,
-            "stage": float(stage_values[k]),
-            "availability": min(overlap[k], target_hours) / target_hours,
-            "language": (1.0 if languages[k] else 0.0) if n_lang_a[k] and n_lang_b[k] else 0.5,
-            "format": float(format_values[k]),
-        }
-        details = {
-            "topics": {"shared": topics[k], "wanted": n_topics[k]},
-            "goals": {"shared": goals[k], "wanted": n_goals[k]},
-            "stage": {"mentee": stage_a[k], "mentor": stage_b[k]},
-            "availability": {"overlap_hours": overlap[k], "target_hours": target_hours},
-            "language": {"shared": languages[k]},
-            "format": {"mentee": fmt_a[k], "mentor": fmt_b[k]},
-        }
-        explained.append(
-            [
-                {
-                    "criterion": name,
-                    "value": float(values[name]),
-                    "weight": weight,
-                    "contribution": weight * float(values[name]) / total,
-                    "detail": details[name],
-                }
-                for name, weight in named
-            ]
-        )
-    return explained
+    columns = explain_columns(
+        mentees=mentees, mentors=mentors, rows=rows, cols=cols, reciprocal=reciprocal
+    )
+    named, total = list(weights.as_dict().items()), weights.total
+    return [
+        [explain_item(columns, k, name, weight, total, target_hours) for name, weight in named]
+        for k in range(len(columns.overlap))
+    ]
 
 
 def explain_pair(

@@ -13,11 +13,12 @@ import logging
 import numpy as np
 import scipy.sparse as sp
 from django.db import connection, transaction
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from matching.explain import pairs_explanation
+from matching.explain import pairs_explanation, pairs_explanation_encoded
 from matching.features import ProgramFeatures, program_features
 from matching.groups import groups_cohere
 from matching.models import Match, MatchingRun, ProposedPair, UnmatchedEntry
@@ -57,43 +58,57 @@ def _progress(run: MatchingRun, percent: int, note: str) -> None:
     MatchingRun.objects.filter(pk=run.pk).update(progress=percent, progress_note=note)
 
 
-def _candidates(program: Program) -> tuple[list, list, dict[int, tuple[int, int]]]:
+@dataclasses.dataclass(slots=True)
+class Candidate:
+    """What a run reads of an application, under the model's attribute names (the features,
+    the training and screening selectors and the run's writes read only these): plain
+    values, read with one query, because a run reads tens of thousands of applications and
+    model instances are most of the time it takes to read them."""
+
+    pk: int
+    user_id: int
+    role: str
+    status: str
+    career_stage_id: int | None
+    languages: list[str]
+    format_preference: str
+    time_zone: object
+    capacity: int | None
+
+
+_CANDIDATE_FIELDS = [field.name for field in dataclasses.fields(Candidate)]
+
+
+def _candidates(program: Program) -> tuple[list, list, dict[int, tuple]]:
     """Mentees not in an active match (approved or waitlisted) and approved mentors that
-    matching may use, and the people of both sides the training holds back (id -> (done,
-    required)), who are not passed to the solver."""
-    mentees = Application.objects.filter(
-        program=program, role="mentee", status__in=MATCHABLE
-    ).exclude(mentee_matches__status=Match.Status.ACTIVE)
-    mentors = Application.objects.filter(
-        program=program, role="mentor", status=Application.Status.APPROVED
+    matching may use, and the people of both sides the training or the screening holds back
+    (id -> (candidate, reason, (done, required))), who are not passed to the solver."""
+    in_match = Match.objects.filter(mentee=OuterRef("pk"), status=Match.Status.ACTIVE)
+    rows = (
+        Application.objects.filter(program=program)
+        .filter(
+            Q(role="mentee", status__in=MATCHABLE) & ~Exists(in_match)
+            | Q(role="mentor", status=Application.Status.APPROVED)
+        )
+        .order_by("pk")
+        .values_list(*_CANDIDATE_FIELDS)
     )
-    # Topics, goals and availability are read set-wise by `program_features`; a run never
-    # looks at the texts and dates, which are most of each row.
-    unused = ("decision_reason", "motivation", "submitted_at", "updated_at", "decided_at")
-    mentees = list(mentees.defer(*unused, "decided_by").order_by("pk"))
-    mentors = list(mentors.defer(*unused, "decided_by").order_by("pk"))
-    ready, held = matchable_split(program=program, applications=[*mentees, *mentors])
+    read = [Candidate(*row) for row in rows]
+    people = [a for a in read if a.role == "mentee"] + [a for a in read if a.role == "mentor"]
+    ready, held = matchable_split(program=program, applications=people)
     ready, unscreened = screening_split(applications=ready)
-    people = [*mentees, *mentors]
+    training, screening = UnmatchedEntry.Reason.TRAINING, UnmatchedEntry.Reason.SCREENING
     return (
         [a for a in ready if a.role == "mentee"],
         [a for a in ready if a.role == "mentor"],
         {
-            **{
-                a.pk: (a, UnmatchedEntry.Reason.TRAINING, held[a.pk])
-                for a in people
-                if a.pk in held
-            },
-            **{
-                a.pk: (a, UnmatchedEntry.Reason.SCREENING, unscreened[a.pk])
-                for a in people
-                if a.pk in unscreened
-            },
+            **{a.pk: (a, training, held[a.pk]) for a in people if a.pk in held},
+            **{a.pk: (a, screening, unscreened[a.pk]) for a in people if a.pk in unscreened},
         },
     )
 
 
-def _participants(program: Program) -> tuple[list[Application], list[Application]]:
+def _participants(program: Program) -> tuple[list[Candidate], list[Candidate]]:
     """The mentees and mentors a run passes to the solver."""
     mentees, mentors, _held = _candidates(program)
     return mentees, mentors
@@ -118,7 +133,7 @@ def _held_entries(run, held: dict) -> list[UnmatchedEntry]:
         entries.append(
             UnmatchedEntry(
                 run=run,
-                application=application,
+                application_id=application.pk,
                 reason=reason,
                 detail=detail % {"done": done, "required": required},
             )
@@ -280,16 +295,15 @@ def _store_pairs(run, features, result, locks) -> None:
     locked_rows = {i for i, _ in locks}
     rows = [i for i, j in enumerate(result.assignment.tolist()) if j >= 0 and i not in locked_rows]
     cols = result.assignment[rows].tolist() if rows else []
-    pairs = _explained_pairs(features, rows, cols)
     if connection.vendor == "postgresql":
-        _copy_pairs(run, pairs)
+        _copy_pairs(run, features, rows, cols)
         return
     ProposedPair.objects.bulk_create(
         (
             ProposedPair(
                 run=run, mentee_id=mentee, mentor_id=mentor, score=score, explanation=explanation
             )
-            for mentee, mentor, score, explanation in pairs
+            for mentee, mentor, score, explanation in _explained_pairs(features, rows, cols)
         ),
         batch_size=2000,
     )
@@ -309,9 +323,11 @@ def _explained_pairs(features, rows: list[int], cols: list[int]):
             yield features.mentees[i].pk, features.mentors[j].pk, score, explanation
 
 
-def _copy_pairs(run, pairs) -> None:
-    """COPY the pairs in: bulk_create quotes every JSON explanation in Python, which is most
-    of a large run's write. The columns are the model's, with its defaults."""
+def _copy_pairs(run, features, rows: list[int], cols: list[int]) -> None:
+    """COPY the pairs (rows[k], cols[k]) in with their explanations, encoded as JSON straight
+    from the distinct items (`pairs_explanation_encoded`): bulk_create quotes every JSON
+    explanation in Python, which is most of a large run's write. The columns are the
+    model's, with its defaults."""
     fields = {f.name: f for f in ProposedPair._meta.concrete_fields if not f.primary_key}
     defaults = {
         name: field.get_db_prep_save(field.get_default(), connection)
@@ -329,8 +345,9 @@ def _copy_pairs(run, pairs) -> None:
         connection.cursor() as cursor,
         cursor.cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy,
     ):
-        for mentee, mentor, score, explanation in pairs:
-            text = encode(explanation)
+        pairs = pairs_explanation_encoded(features=features, rows=rows, cols=cols, encode=encode)
+        for i, j, (score, text) in zip(rows, cols, pairs, strict=True):
+            mentee, mentor = features.mentees[i].pk, features.mentors[j].pk
             copy.write_row([run.pk, mentee, mentor, score, text, *constant])
 
 

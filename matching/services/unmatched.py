@@ -68,7 +68,7 @@ def unmatched_entries(
                 )
                 entries.append(
                     UnmatchedEntry(
-                        run=run, application=features.mentees[i], reason=reason, detail=detail
+                        run=run, application_id=features.mentees[i].pk, reason=reason, detail=detail
                     )
                 )
     for j, mentor in enumerate(features.mentors):
@@ -76,7 +76,7 @@ def unmatched_entries(
         if spare > 0:
             detail = ngettext("%(n)d place left.", "%(n)d places left.", spare) % {"n": spare}
             entries.append(
-                UnmatchedEntry(run=run, application=mentor, reason=R.NO_MENTEE, detail=detail)
+                UnmatchedEntry(run=run, application_id=mentor.pk, reason=R.NO_MENTEE, detail=detail)
             )
     return entries
 

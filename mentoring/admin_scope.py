@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from django.contrib import admin
 from django.contrib.admin import helpers
 from django.contrib.admin.filters import RelatedFieldListFilter
+from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Model, QuerySet
 from django.http import Http404
@@ -63,6 +64,16 @@ def scope_queryset(queryset, *, user, path: str):
     return queryset.filter(**{f"{path}__in": programs.values("pk")})
 
 
+def module_permission(request, app_label: str) -> bool:
+    """`request.user.has_module_perms(app_label)`, asked once per app and request: the admin's
+    app list asks it for every model, and each answer walks all of the user's permissions."""
+    answers = request.__dict__.setdefault("_admin_module_perms", {})
+    key = (request.user.pk, app_label)
+    if key not in answers:
+        answers[key] = request.user.has_module_perms(app_label)
+    return answers[key]
+
+
 class ScopedRelatedFilter(RelatedFieldListFilter):
     """A related-object filter that only lists choices from the coordinator's programs.
 
@@ -91,16 +102,39 @@ class ScopedRelatedFilter(RelatedFieldListFilter):
         return _("%(choice)s (%(program)s)") % {"choice": obj, "program": getattr(obj, path)}
 
 
+class LeanChangeList(ChangeList):
+    """Reads only the admin's `list_only` columns for the page's rows: a list whose rows join
+    their program and people would decode every column of each (a match's explanation, a
+    program's forty settings) for a name. Counts, filters and actions use the full queryset."""
+
+    def get_results(self, request):
+        full = self.queryset
+        self.queryset = full.only(*self.model_admin.list_only)
+        try:
+            super().get_results(request)
+        finally:
+            self.queryset = full
+
+
 class ProgramScopedAdmin(admin.ModelAdmin):
     """Rows reachable through `program_path` to a program the user coordinates; anything
     else is 404 in every view, and foreign-key choices are limited the same way."""
 
     program_path = "program"
+    #: The fields the list's columns, links and row labels read (with the related paths of
+    #: `list_select_related`); empty reads whole rows.
+    list_only: tuple[str, ...] = ()
 
     def get_queryset(self, request):
         return scope_queryset(
             super().get_queryset(request), user=request.user, path=self.program_path
         )
+
+    def has_module_permission(self, request):
+        return module_permission(request, self.opts.app_label)
+
+    def get_changelist(self, request, **kwargs):
+        return LeanChangeList if self.list_only else super().get_changelist(request, **kwargs)
 
     def action_checkbox(self, obj):
         # The same HTML as Django's, without rendering a form widget template once per row

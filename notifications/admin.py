@@ -22,6 +22,9 @@ class NotificationAdmin(ProgramScopedAdmin):
     ]
     search_fields = ["to_email", "recipient__display_name", "idempotency_key"]
     list_select_related = ["program"]
+    list_only = (
+        "kind", "to_email", "status", "due_at", "sent_at", "attempts", "program__name",
+    )  # fmt: skip
     list_per_page = LIST_PER_PAGE
     show_full_result_count = False
     actions = ["resend"]

@@ -13,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 from django.views.decorators.http import require_POST
 
+from accounts.admin import user_name_fields
 from accounts.models import User
 from audit.services import audit_record_export
 from mentoring.admin_scope import (
@@ -393,6 +394,10 @@ class ApplicationAdmin(ProgramScopedAdmin):
     ]
     search_fields = ["user__email", "user__display_name", "user__last_name", "motivation"]
     list_select_related = ["user", "program", "career_stage"]
+    list_only = (
+        "role", "status", "capacity", "submitted_at", "program__name", "career_stage__name",
+        *user_name_fields("user"),
+    )  # fmt: skip
     list_per_page = LIST_PER_PAGE
     show_full_result_count = False
     actions = ["approve", "waitlist", "decline", "export_csv"]

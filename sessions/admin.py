@@ -14,6 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from accounts.admin import user_name_fields
 from mentoring.admin_scope import LIST_PER_PAGE, ProgramScopedAdmin, ScopedRelatedFilter
 from programs.admin import program_inline_register
 from sessions.log_sections import log_section_lines
@@ -182,6 +183,10 @@ class MeetingAdmin(_ReadOnly, ProgramScopedAdmin):
         ("program", ScopedRelatedFilter),
     ]
     list_select_related = ["program", "mentor", "match__mentee__user"]
+    list_only = (
+        "start", "end", "kind", "status", "title", "program__name",
+        *user_name_fields("mentor"), *user_name_fields("match__mentee__user"),
+    )  # fmt: skip
     list_per_page = LIST_PER_PAGE
     show_full_result_count = False
     search_fields = ["mentor__email", "mentor__display_name", "match__mentee__user__email"]

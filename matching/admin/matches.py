@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from accounts.admin import user_name_fields
 from matching.forms import REQUEST_REASON, MatchEndForm
 from matching.models import EndRequest, Exclusion, Match, MatchRequest
 from matching.services.ending import match_end
@@ -29,7 +30,7 @@ def match_admin_column_register(*, display: Callable, annotate=None) -> None:
     """Show `display(match)` as a column of the match list and a read-only field of the match
     page (higher apps add theirs: relationships, whether the agreement is confirmed).
     `annotate(queryset)` adds what it reads to the admin's query, so a page of matches is
-    still one query."""
+    still one query (the list loads only MatchAdmin.list_only of the match itself)."""
     if all(column.display is not display for column in _columns):
         _columns.append(MatchColumn(display=display, annotate=annotate))
 
@@ -53,6 +54,10 @@ class MatchAdmin(ProgramScopedAdmin):
         "mentee__user__display_name",
     ]
     list_select_related = ["mentor__user", "mentee__user", "program"]
+    list_only = (
+        "status", "origin", "score", "end_reason", "program__name",
+        *user_name_fields("mentor__user"), *user_name_fields("mentee__user"),
+    )  # fmt: skip
     list_per_page = LIST_PER_PAGE
     show_full_result_count = False
     actions = ["end_matches"]

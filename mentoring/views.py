@@ -28,23 +28,43 @@ def favicon(request):
     return HttpResponseRedirect(static("favicon.svg"))
 
 
+#: What User.name reads.
+_NAME = ("display_name", "first_name", "last_name", "email")
+
+
 def home(request):
     if not request.user.is_authenticated:
         return render(request, "home/landing.html", {"open_programs": program_list_open()[:6]})
-    applications = list(application_list_for_user(user=request.user))
+    # Each list reads only the columns the page shows.
+    applications = list(
+        application_list_for_user(user=request.user)
+        .select_related(None)
+        .select_related("program")
+        .only("program_id", "role", "status", "program__name")
+    )
     # Only mentors receive requests: nobody else's home page asks.
     is_mentor = any(a.role == Role.MENTOR for a in applications)
     received = requests_received(user=request.user).filter(status="pending")
     applied_to = [a.program_id for a in applications]
+    matches = (
+        match_list_for_user(user=request.user)
+        .filter(status="active")
+        .only(
+            "program__name",
+            *(f"{side}__user__{field}" for side in ("mentor", "mentee") for field in _NAME),
+        )
+    )
     context = {
-        "matches": match_list_for_user(user=request.user).filter(status="active"),
+        "matches": matches,
         "pending_requests": received.count() if is_mentor else 0,
-        "invitations": invitation_list_open_for(user=request.user),
+        "invitations": invitation_list_open_for(user=request.user).only(
+            "role", "program__name", "program__slug"
+        ),
         "to_answer": pending_for_user(user=request.user),
         "upcoming_sessions": meetings_upcoming(user=request.user, limit=3),
         "trainings": training_checklists_for_user(user=request.user),
         "applications": applications,
-        "open_programs": program_list_open().exclude(pk__in=applied_to)[:5],
+        "open_programs": program_list_open().exclude(pk__in=applied_to).only("name", "slug")[:5],
     }
     return render(request, "home/home.html", context)
 

@@ -137,10 +137,20 @@ class GoalForm(forms.Form):
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["vocabulary"].queryset = program.goals.all()
+        self._vocabulary_set(program)
         self.fields["vocabulary"].error_messages["invalid_choice"] = _(
             "Choose one of this program's goals."
         )
+
+    def _vocabulary_set(self, program) -> None:
+        """The program's goals as the choices, read once (`has_vocabulary` says if there are
+        any): the field's own choices would read them again, through a server-side cursor."""
+        field = self.fields["vocabulary"]
+        field.queryset = program.goals.all()
+        goals = list(field.queryset)
+        self.has_vocabulary = bool(goals)
+        choice = field.iterator(field).choice
+        field.widget.choices = [("", field.empty_label), *(choice(goal) for goal in goals)]
 
     def clean(self):
         data = super().clean()

@@ -285,9 +285,7 @@ class SessionLogForm(forms.Form):
         the prompts of the guide it was posted with. With `meeting` and `user`, the sections
         higher apps register (`sessions.log_sections`) add their fields, filled from `log`."""
         super().__init__(*args, **kwargs)
-        self.fields["topics"].queryset = program.topics.all()
-        if not self.fields["topics"].queryset.exists():
-            del self.fields["topics"]
+        self._topics_set(program)
         self.fields["guide"].queryset = program.session_guides.all()
         self.log_guide = self._posted_guide() if self.is_bound else guide
         if not self.is_bound:
@@ -310,6 +308,18 @@ class SessionLogForm(forms.Form):
         self.section_fields = {}
         if meeting is not None and user is not None:
             self._add_sections(meeting, user, log)
+
+    def _topics_set(self, program) -> None:
+        """The program's topics as the choices, read once: the field's own choices would
+        read them again (through a server-side cursor) to render the checkboxes."""
+        field = self.fields["topics"]
+        field.queryset = program.topics.all()
+        topics = list(field.queryset)
+        if not topics:
+            del self.fields["topics"]
+            return
+        choice = field.iterator(field).choice
+        field.widget.choices = [choice(topic) for topic in topics]
 
     def _add_sections(self, meeting, user, log) -> None:
         for section in log_sections():

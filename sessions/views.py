@@ -122,15 +122,18 @@ def _status(request) -> int:
     return 400 if request.method == "POST" else 200
 
 
-def _log_form(meeting, user, data=None, *, log=None, guide=None):
+def _log_form(meeting, user, data=None, *, log=None, guide=None, private_note=None):
+    """The log form; `private_note` is the user's note when the caller has read it already."""
     initial = {}
     if log:
+        if private_note is None:
+            private_note = services.private_note_for(meeting=meeting, author=user)
         initial = {
             "outcome": log.outcome,
             "duration_minutes": log.duration_minutes,
             "topics": list(log.topics.all()),
             "shared_notes": log.shared_notes,
-            "private_note": services.private_note_for(meeting=meeting, author=user),
+            "private_note": private_note,
             **SessionLogForm.initial_reflections(log, guide),
         }
     elif meeting.minutes:
@@ -144,6 +147,16 @@ def _log_form(meeting, user, data=None, *, log=None, guide=None):
         log=log,
         initial=initial,
     )
+
+
+def _attendance(meeting, user) -> dict:
+    """A group session's members and the viewer's own row (one query; only group sessions
+    show them)."""
+    if meeting.kind != Meeting.Kind.GROUP:
+        return {"attendance": [], "my_attendance": None}
+    rows = list(meeting.attendance.select_related("member").order_by("member__display_name"))
+    mine = next((row for row in rows if row.member_id == user.pk), None)
+    return {"attendance": rows, "my_attendance": mine}
 
 
 def _logs(meeting):
@@ -191,26 +204,30 @@ def meeting_detail(request, pk, log_form=None, cancel_form=None):
     logs = _logs(meeting)
     my_log = next((log for log in logs if log.author_id == request.user.pk), None)
     guides = _guides(request, meeting, my_log, log_form)
+    status = 400 if (log_form or cancel_form) else 200
+    private_note = services.private_note_for(meeting=meeting, author=request.user)
+    if log_form is None:
+        log_form = _log_form(
+            meeting, request.user, log=my_log, guide=guides["guide"], private_note=private_note
+        )
     context = {
         "meeting": meeting,
         "is_mentor": is_mentor,
         "started": meeting.start <= now,
         "logs": logs,
-        "my_private_note": services.private_note_for(meeting=meeting, author=request.user),
+        "my_private_note": private_note,
         "my_log_exists": my_log is not None,
-        "log_form": log_form or _log_form(meeting, request.user, log=my_log, guide=guides["guide"]),
+        "log_form": log_form,
         "cancel_form": cancel_form or CancelForm(),
         "can_change": meeting.is_booked
         and meeting.start - now >= timedelta(hours=meeting.program.cancellation_cutoff_hours),
-        "attendance": meeting.attendance.select_related("member").order_by("member__display_name"),
-        "my_attendance": meeting.attendance.filter(member=request.user).first(),
+        **_attendance(meeting, request.user),
         "rsvp_choices": RsvpForm.base_fields["rsvp"].choices,
         **guides,
     }
     if meeting.match_id and context["can_change"]:
         slots = services.slots_free(mentor=meeting.mentor, program=meeting.program, exclude=meeting)
         context["reschedule_days"] = _days(slots)
-    status = 400 if (log_form or cancel_form) else 200
     return render(request, "sessions/meeting_detail.html", context, status=status)
 
 

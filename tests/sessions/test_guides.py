@@ -32,11 +32,11 @@ from tests.sessions.helpers import (
 pytestmark = pytest.mark.django_db
 
 # Session, user, meeting, logs, their topics, the program's guides, the session number, the
-# private note, topics exist, goals, attendance, the viewer's groups: none grows with the
-# number of guides, prompts or earlier sessions.
+# private note, the program's topics, goals, the viewer's groups: none grows with the
+# number of guides, prompts or earlier sessions (attendance is read for group sessions only).
 # ... and the pair's open goals and their open milestones for the log form (relationships'
 # log section).
-QUERIES_MEETING_PAGE = 15
+QUERIES_MEETING_PAGE = 14
 # The admin's usual queries, the page's pairs and their counts, and one for the guides they
 # covered, whatever the number of pairs.
 QUERIES_PAIR_LIST = 10

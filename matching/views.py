@@ -1,8 +1,12 @@
+from functools import lru_cache
+
+from crispy_forms.templatetags.crispy_forms_filters import as_crispy_form
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -71,6 +75,13 @@ def my_matches(request):
     return render(request, "matching/match_list.html", context)
 
 
+@lru_cache(maxsize=16)
+def _blank_end_form_html(language: str) -> str:
+    """The empty form to ask to end a match, as `|crispy` renders it, once per language: it
+    is the same on every match page (no data of anyone's), and crispy takes a while."""
+    return as_crispy_form(EndRequestForm())
+
+
 def _match_page(request, match, *, end_form=None, status=200):
     i_am_mentee = match.mentee.user_id == request.user.pk
     partner = match.mentor if i_am_mentee else match.mentee
@@ -86,6 +97,11 @@ def _match_page(request, match, *, end_form=None, status=200):
         ),
         "i_am_mentee": i_am_mentee,
         "end_form": end_form or EndRequestForm(),
+        "end_form_html": (
+            as_crispy_form(end_form)
+            if end_form is not None
+            else _blank_end_form_html(get_language())
+        ),
         "end_form_open": end_form is not None,
         "open_end_request": match.end_requests.filter(
             status="open", requested_by=request.user

@@ -86,6 +86,8 @@ class Found:
     """The demo objects the pages are about (the first of each kind, so both scales agree)."""
 
     def __init__(self):
+        from allauth.mfa.models import Authenticator
+        from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
         from django.db.models import F
         from django.utils import timezone
 
@@ -127,6 +129,11 @@ class Found:
             "mentor": self.match.mentor.user,
             "coordinator": User.objects.get(email=f"coordinator@{DEMO_DOMAIN}"),
         }
+        # Staff need an authenticator app in production (MFA_REQUIRED_FOR_STAFF), or every
+        # coordinator page is a redirect to set one up.
+        coordinator = self.people["coordinator"]
+        if not Authenticator.objects.filter(user=coordinator, type=Authenticator.Type.TOTP):
+            TOTP.activate(coordinator, generate_totp_secret())
         informal = Application.objects.filter(
             program__slug="career-connect", role="mentee", status="approved"
         ).order_by("pk")[0]

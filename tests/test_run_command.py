@@ -150,7 +150,7 @@ def _answers(port: int) -> bool:
 
 
 def _wait_until_served(process: subprocess.Popen, port: int, log: Path) -> None:
-    deadline = time.monotonic() + 90
+    deadline = time.monotonic() + 180  # install, migrate and seed on a busy machine
     while not _answers(port):
         output = log.read_text()
         served = SERVING.search(output)

@@ -97,14 +97,17 @@ def test_mentor_in_one_program_and_mentee_in_another():
 @pytest.mark.parametrize(
     "fields",
     [
-        {"status": "draft"},
-        {"status": "closed"},
-        {"enrollment_closes": timezone.localdate() - timedelta(days=1)},
-        {"enrollment_opens": timezone.localdate() + timedelta(days=1)},
+        # Functions of today, not dates: the collection may happen before midnight and the
+        # test after it.
+        lambda: {"status": "draft"},
+        lambda: {"status": "closed"},
+        lambda: {"enrollment_closes": timezone.localdate() - timedelta(days=1)},
+        lambda: {"enrollment_opens": timezone.localdate() + timedelta(days=1)},
     ],
+    ids=["draft", "closed", "closed yesterday", "opens tomorrow"],
 )
 def test_submit_refuses_programs_not_open_for_enrollment(fields):
-    program = make_program(**fields)
+    program = make_program(**fields())
     with pytest.raises(ValidationError, match="is not open for enrollment"):
         application_submit(program=program, user=UserFactory(), data=make_data(program))
     assert Application.objects.count() == 0

@@ -110,6 +110,15 @@ class User(AbstractUser):
     def __str__(self):
         return self.name
 
+    def has_module_perms(self, app_label: str) -> bool:
+        """Django's answer, kept on this object for the request: the admin asks it for
+        every registered model, and each answer walks all of the user's permissions in every
+        backend. Like Django's own permission cache, a change shows on the next request."""
+        answers = self.__dict__.setdefault("_module_perms_cache", {})
+        if app_label not in answers:
+            answers[app_label] = super().has_module_perms(app_label)
+        return answers[app_label]
+
     @property
     def name(self) -> str:
         return self.display_name or self.get_full_name() or self.email.split("@")[0]

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from evaluation.models import CheckIn, Survey
 from evaluation.questions import question_form_field
+from mentoring.forms import ListedModelMultipleChoiceField
 from programs.permissions import programs_reportable_by
 
 BUTTONS = forms.RadioSelect(attrs={"class": "btn-check", "autocomplete": "off"})
@@ -62,7 +63,7 @@ class ReportScopeForm(forms.Form):
     """Which programs a report or export covers: none chosen means all the user may see.
     A program outside the user's reach is an invalid choice (the view answers 404)."""
 
-    program = forms.ModelMultipleChoiceField(
+    program = ListedModelMultipleChoiceField(
         queryset=None, required=False, widget=forms.CheckboxSelectMultiple, label=_("Programs")
     )
 

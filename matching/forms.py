@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from matching.models import EARLY_END_REASONS
 from matching.services.ending import REASON_TEXT_MAX, end_reason_clean
 from matching.services.requests import SuggestionFilters
+from mentoring.forms import ListedModelChoiceField
 from programs.forms import LANGUAGES
 from programs.models import Application, CareerStage, RequestStatus, Topic
 
@@ -75,7 +76,7 @@ class SuggestionFilterForm(forms.Form):
         ),
         error_messages={"max_length": _("Search for at most 100 characters.")},
     )
-    topic = forms.ModelChoiceField(
+    topic = ListedModelChoiceField(
         widget=QuickSelect,
         queryset=Topic.objects.none(),
         required=False,
@@ -83,7 +84,7 @@ class SuggestionFilterForm(forms.Form):
         empty_label=_("Any topic"),
         error_messages={"invalid_choice": _("There is no such topic in this program.")},
     )
-    stage = forms.ModelChoiceField(
+    stage = ListedModelChoiceField(
         widget=QuickSelect,
         queryset=CareerStage.objects.none(),
         required=False,

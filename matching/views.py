@@ -20,7 +20,6 @@ from matching.forms import (
     RequestStatusForm,
     SuggestionFilterForm,
 )
-from matching.models import MatchRequest
 from matching.panels import match_panels
 from matching.permissions import (
     TAKING_PART,
@@ -185,11 +184,6 @@ def suggestions(request, pk):
         "suggestions": page.object_list,
         "filter_form": filter_form,
         "filtering": filters.active,
-        "pending": set(
-            MatchRequest.objects.filter(mentee=mentee, status="pending").values_list(
-                "mentor_id", flat=True
-            )
-        ),
         "form": form,
     }
     return render(request, "matching/suggestion_list.html", context)

@@ -64,16 +64,6 @@ def scope_queryset(queryset, *, user, path: str):
     return queryset.filter(**{f"{path}__in": programs.values("pk")})
 
 
-def module_permission(request, app_label: str) -> bool:
-    """`request.user.has_module_perms(app_label)`, asked once per app and request: the admin's
-    app list asks it for every model, and each answer walks all of the user's permissions."""
-    answers = request.__dict__.setdefault("_admin_module_perms", {})
-    key = (request.user.pk, app_label)
-    if key not in answers:
-        answers[key] = request.user.has_module_perms(app_label)
-    return answers[key]
-
-
 class ScopedRelatedFilter(RelatedFieldListFilter):
     """A related-object filter that only lists choices from the coordinator's programs.
 
@@ -129,9 +119,6 @@ class ProgramScopedAdmin(admin.ModelAdmin):
         return scope_queryset(
             super().get_queryset(request), user=request.user, path=self.program_path
         )
-
-    def has_module_permission(self, request):
-        return module_permission(request, self.opts.app_label)
 
     def get_changelist(self, request, **kwargs):
         return LeanChangeList if self.list_only else super().get_changelist(request, **kwargs)

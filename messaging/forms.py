@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from mentoring.forms import ListedModelChoiceField
 from messaging.files import FILE_TYPES, attachment_validate
 from messaging.models import MAX_MESSAGE_LENGTH, MAX_REASON_LENGTH, Announcement
 from programs.models import Application
@@ -44,7 +45,7 @@ class ReportForm(forms.Form):
 
 class AnnouncementForm(forms.Form):
     audience = forms.ChoiceField(label=_("To"), choices=Announcement.Audience.choices)
-    mentor = forms.ModelChoiceField(
+    mentor = ListedModelChoiceField(
         label=_("Group of"),
         queryset=Application.objects.none(),
         required=False,

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
 from mentoring.admin_scope import ProgramScopedInline
+from mentoring.forms import ListedModelMultipleChoiceField
 from programs.models import Answer, Application, Question, ScreeningItem
 from programs.permissions import programs_coordinated_by
 from programs.screening import NOTE_LIMIT, screening_items_for, screening_note_for
@@ -30,7 +31,7 @@ class ScreeningItemInline(ProgramScopedInline, admin.TabularInline):
 class ApplicationScreeningForm(forms.ModelForm):
     """The application page's only editable part: the checklist and the private note."""
 
-    screening_items = forms.ModelMultipleChoiceField(
+    screening_items = ListedModelMultipleChoiceField(
         queryset=ScreeningItem.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,

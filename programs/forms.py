@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneFormField
 
+from mentoring.forms import ListedModelChoiceField, ListedModelMultipleChoiceField
 from programs.models import Application, AvailabilityWindow, Program
 from programs.questions import question_form_field
 from programs.services import ApplicationData
@@ -38,11 +39,11 @@ LANGUAGES = [value for value, _label in LANGUAGE_CHOICES]
 class ApplicationForm(forms.Form):
     """The application to a program in one role, with the program's own questions."""
 
-    career_stage = forms.ModelChoiceField(queryset=None, label=_("Your career stage"))
-    topics = forms.ModelMultipleChoiceField(
+    career_stage = ListedModelChoiceField(queryset=None, label=_("Your career stage"))
+    topics = ListedModelMultipleChoiceField(
         queryset=None, widget=forms.CheckboxSelectMultiple, label=_("Topics")
     )
-    goals = forms.ModelMultipleChoiceField(
+    goals = ListedModelMultipleChoiceField(
         queryset=None, widget=forms.CheckboxSelectMultiple, required=False, label=_("Goals")
     )
     languages = forms.MultipleChoiceField(

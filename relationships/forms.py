@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from mentoring.forms import ListedModelChoiceField
 from programs.models import Goal as VocabularyGoal
 from relationships.models import Agreement, Channel, Frequency, Goal, Level
 
@@ -113,7 +114,7 @@ def agreement_initial(*, agreement: Agreement, side: str, answers: dict[int, str
 class GoalForm(forms.Form):
     """A goal in the SMART shape. A goal from the program's list needs no title of its own."""
 
-    vocabulary = forms.ModelChoiceField(
+    vocabulary = ListedModelChoiceField(
         queryset=VocabularyGoal.objects.none(),
         required=False,
         label=_("Start from one of the program's goals"),

@@ -10,6 +10,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
+from mentoring.forms import ListedModelChoiceField, ListedModelMultipleChoiceField
 from programs.models import Topic
 from sessions.log_sections import log_sections
 from sessions.models import Attendance, AvailabilityRule, SessionGuide, SessionLog
@@ -218,7 +219,7 @@ class CancelForm(forms.Form):
 class GroupSessionForm(LocalTimesForm):
     local_fields = ("start",)
 
-    program = forms.ModelChoiceField(queryset=None, label=_("Program"))
+    program = ListedModelChoiceField(queryset=None, label=_("Program"))
     title = forms.CharField(max_length=200, required=False, label=_("Title"))
     start = LocalDateTimeField(label=_("Starts"))
     minutes = forms.IntegerField(
@@ -251,7 +252,7 @@ class SessionLogForm(forms.Form):
     duration_minutes = forms.IntegerField(
         min_value=1, max_value=600, required=False, label=_("How long (minutes)")
     )
-    topics = forms.ModelMultipleChoiceField(
+    topics = ListedModelMultipleChoiceField(
         queryset=Topic.objects.none(),
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -273,7 +274,7 @@ class SessionLogForm(forms.Form):
         label=_("Private note (only you, ever)"),
     )
 
-    guide = forms.ModelChoiceField(
+    guide = ListedModelChoiceField(
         queryset=SessionGuide.objects.none(),
         required=False,
         widget=forms.HiddenInput,

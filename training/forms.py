@@ -7,6 +7,7 @@ never reaches the browser, and the service scores the submission.
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from mentoring.forms import ListedModelMultipleChoiceField
 from training.models import QuizQuestion, TrainingStep
 
 
@@ -53,7 +54,7 @@ class QuizForm(forms.Form):
 
 
 class AttendanceForm(forms.Form):
-    people = forms.ModelMultipleChoiceField(
+    people = ListedModelMultipleChoiceField(
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,

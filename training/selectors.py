@@ -50,12 +50,14 @@ def training_progress(
     roles = tuple(roles)
     if not roles:
         return {}
+    people = [person for person in _people(applications) if person[2] in roles]
+    if not people:  # nobody asked about has a role asked about: no query
+        return {}
     required = TrainingStep.objects.filter(program=program, required=True).aggregate(
         **{role: Count("pk", filter=_role_filter(role)) for role in roles}
     )
     if not any(required.values()):
-        return {a: (0, 0) for a, _user, role in _people(applications) if role in roles}
-    people = _people(applications)
+        return {pk: (0, 0) for pk, _user, _role in people}
     done = {
         row["user_id"]: row
         for row in StepCompletion.objects.filter(step__program=program, step__required=True)
@@ -64,8 +66,7 @@ def training_progress(
     }
     progress = {}
     for pk, user_id, role in people:
-        if role in roles:
-            progress[pk] = (done.get(user_id, {}).get(role, 0), required[role])
+        progress[pk] = (done.get(user_id, {}).get(role, 0), required[role])
     return progress
 
 

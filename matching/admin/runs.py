@@ -28,6 +28,7 @@ from matching.services.runs import (
     run_start,
 )
 from mentoring.admin_scope import ProgramScopedAdmin, ScopedRelatedFilter
+from mentoring.forms import ListedModelChoiceField
 from programs.admin import program_inline_register
 from programs.models import Application
 from programs.permissions import program_for_coordinator
@@ -69,8 +70,8 @@ class ReoptimiseForm(forms.Form):
 
 
 class AddPairForm(forms.Form):
-    mentee = forms.ModelChoiceField(queryset=Application.objects.none(), label=_("Mentee"))
-    mentor = forms.ModelChoiceField(queryset=Application.objects.none(), label=_("Mentor"))
+    mentee = ListedModelChoiceField(queryset=Application.objects.none(), label=_("Mentee"))
+    mentor = ListedModelChoiceField(queryset=Application.objects.none(), label=_("Mentor"))
 
     def __init__(self, *args, run, **kwargs):
         super().__init__(*args, **kwargs)

@@ -43,6 +43,8 @@ class Suggestion:
     open_places: int
     #: An earlier request of this mentee's to this mentor expired unanswered.
     expired_before: bool = False
+    #: This mentee's request to this mentor awaits their answer.
+    pending: bool = False
 
 
 @dataclass(frozen=True)
@@ -177,15 +179,18 @@ def suggestions_search(
     keep = _passing(ranking.features, filters or SuggestionFilters())
     order = [j for j in ranking.order if keep[j]]
     mentors = ranking.features.mentors
-    expired = set(
-        MatchRequest.objects.filter(mentee=mentee, status=MatchRequest.Status.EXPIRED).values_list(
-            "mentor_id", flat=True
-        )
-    )
+    asked = {MatchRequest.Status.EXPIRED: set(), MatchRequest.Status.PENDING: set()}
+    for mentor_id, status in MatchRequest.objects.filter(
+        mentee=mentee, status__in=list(asked)
+    ).values_list("mentor_id", "status"):
+        asked[status].add(mentor_id)
+    expired = asked[MatchRequest.Status.EXPIRED]
     if expired:
         order.sort(key=lambda j: mentors[j].pk in expired)
     shown = Paginator(order, per_page).get_page(page)
-    shown.object_list = _explained(ranking, list(shown.object_list), expired)
+    shown.object_list = _explained(
+        ranking, list(shown.object_list), expired, asked[MatchRequest.Status.PENDING]
+    )
     return shown
 
 
@@ -197,7 +202,9 @@ def suggestions_for(*, mentee: Application, limit: int = PER_PAGE) -> list[Sugge
     return list(suggestions_search(mentee=mentee, per_page=limit).object_list)
 
 
-def _explained(ranking: _Ranking, columns: list[int], expired: set[int]) -> list[Suggestion]:
+def _explained(
+    ranking: _Ranking, columns: list[int], expired: set[int], pending: set[int]
+) -> list[Suggestion]:
     """`Suggestion`s of the mentors in `columns`, explained all at once, with their topics
     read for the page."""
     if not columns:
@@ -214,6 +221,7 @@ def _explained(ranking: _Ranking, columns: list[int], expired: set[int]) -> list
             explanation=explanation,
             open_places=(mentors[j].capacity or 0) - mentors[j].active,
             expired_before=mentors[j].pk in expired,
+            pending=mentors[j].pk in pending,
         )
         for j, explanation in zip(columns, explanations, strict=True)
     ]

@@ -191,3 +191,42 @@ def test_a_calendar_feed_is_in_its_owners_language_whoever_fetches_it(client):
         name = gettext("Mentoring sessions")
     assert name != "Mentoring sessions"
     assert name in body
+
+
+def _chain(catalogue) -> list:
+    chain = []
+    while catalogue is not None:
+        chain.append(catalogue)
+        catalogue = catalogue._fallback
+    return chain
+
+
+def test_a_request_trims_the_empty_english_fallbacks_and_translates_as_before(client):
+    import gettext as gettext_module
+
+    from django.utils.translation import trans_real
+
+    # Fresh catalogues, as Django builds them: English has a chain of empty `en` ones.
+    trans_real._translations.clear()
+    british = trans_real.translation("en-gb")
+    empty = [
+        node
+        for node in _chain(british)
+        if type(node) is gettext_module.GNUTranslations and set(node._catalog) <= {""}
+    ]
+    assert empty  # what the trim is for; if Django stops making them, this test can go
+    with translation.override("es"):
+        before = (gettext("Sign in"), translation.ngettext("%d day", "%d days", 3))
+    with translation.override("en-gb"):
+        english = (gettext("Sign in"), translation.ngettext("%d day", "%d days", 1))
+
+    client.get("/", headers={"accept-language": "es"})
+    client.get("/")
+
+    for code in ("en-gb", "es"):
+        assert not [node for node in _chain(trans_real.translation(code)) if node in empty]
+    with translation.override("es"):
+        assert (gettext("Sign in"), translation.ngettext("%d day", "%d days", 3)) == before
+        assert gettext("a message nobody translated") == "a message nobody translated"
+    with translation.override("en-gb"):
+        assert (gettext("Sign in"), translation.ngettext("%d day", "%d days", 1)) == english

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_VARS = (
     "DEBUG",
@@ -20,6 +22,7 @@ CONFIG_VARS = (
     "DJANGO_SETTINGS_MODULE",
     "DJANGO_ALLOW_ASYNC_UNSAFE",
     "MENTORING_VAR_DIR",
+    "PG_JOIN_COLLAPSE_LIMIT",
 )
 PRODUCTION = {
     "DEBUG": "false",
@@ -36,6 +39,7 @@ print(json.dumps({
     "engine": s.DATABASES["default"]["ENGINE"],
     "db_name": str(s.DATABASES["default"]["NAME"]),
     "health_checks": s.DATABASES["default"].get("CONN_HEALTH_CHECKS", False),
+    "db_options": s.DATABASES["default"].get("OPTIONS", {}).get("options", ""),
     "cache": s.CACHES["default"]["BACKEND"],
     "email": s.EMAIL_BACKEND,
     "email_path": str(s.EMAIL_FILE_PATH),
@@ -85,6 +89,7 @@ def test_production_settings_use_postgres_redis_and_secure_transport():
     assert shown["engine"] == "django.db.backends.postgresql"
     assert shown["db_name"] == "mentoring"
     assert shown["health_checks"] is True
+    assert shown["db_options"] == "-c join_collapse_limit=4"
     assert shown["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert shown["broker"] == "redis://cache.example.org:6379/0"
     assert shown["debug"] is False
@@ -138,3 +143,23 @@ def test_bad_redis_url_is_refused():
     result = run_python(SHOW, {"REDIS_URL": "http://cache:6379"})
     assert result.returncode != 0
     assert "REDIS_URL must be a redis:// or rediss:// URL with a host." in result.stderr
+
+
+def test_join_collapse_limit_is_configurable_and_checked():
+    shown = settings_for({**PRODUCTION, "PG_JOIN_COLLAPSE_LIMIT": "8"})
+    assert shown["db_options"] == "-c join_collapse_limit=8"
+    refused = run_python(SHOW, {**PRODUCTION, "PG_JOIN_COLLAPSE_LIMIT": "0"})
+    assert refused.returncode != 0
+    assert "PG_JOIN_COLLAPSE_LIMIT=0 must be at least 1" in refused.stderr
+
+
+@pytest.mark.django_db
+def test_postgresql_connections_plan_joins_in_groups_of_four():
+    from django.db import connection
+
+    if connection.vendor != "postgresql":  # the SQLite run: nothing to pass on
+        assert "options" not in connection.settings_dict["OPTIONS"]
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW join_collapse_limit")
+        assert cursor.fetchone()[0] == "4"

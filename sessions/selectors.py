@@ -12,6 +12,7 @@ from django.db.models import (
     OuterRef,
     Prefetch,
     Q,
+    QuerySet,
     Subquery,
     Sum,
 )
@@ -38,6 +39,25 @@ def meetings_for_user(*, user):
     )
 
 
+#: What User.name reads.
+_USER_NAME = ("display_name", "first_name", "last_name", "email")
+
+
+def _as_rows(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
+    """`meetings` with only what a meeting's row in a list shows (`_meeting_row.html`): its
+    times, kind, title, place, the program's name and both people's names, not the program's
+    forty settings and two whole accounts and applications (a third of the sessions page)."""
+    return (
+        meetings.select_related(None)
+        .select_related("program", "match__mentor__user", "match__mentee__user")
+        .only(
+            *("start", "end", "kind", "title", "status", "location", "online_link", "mentor"),
+            "program__name",
+            *(f"match__{side}__user__{n}" for side in ("mentor", "mentee") for n in _USER_NAME),
+        )
+    )
+
+
 def _is_upcoming(meeting: Meeting, now) -> bool:
     return meeting.status == Meeting.Status.BOOKED and meeting.end > now
 
@@ -50,7 +70,7 @@ def meetings_split(*, user, now=None) -> tuple[list[Meeting], list[Meeting]]:
     """(upcoming booked, past or cancelled newest first) for the person's sessions page: one
     query for the meetings and one for their logs."""
     now = now or timezone.now()
-    meetings = list(meetings_for_user(user=user).order_by("start", "pk"))
+    meetings = list(_as_rows(meetings_for_user(user=user)).order_by("start", "pk"))
     upcoming = [m for m in meetings if _is_upcoming(m, now)]
     past = [m for m in meetings if _is_past(m, now)]
     past.reverse()
@@ -60,18 +80,7 @@ def meetings_split(*, user, now=None) -> tuple[list[Meeting], list[Meeting]]:
 def meetings_upcoming(*, user, limit: int, now=None) -> list[Meeting]:
     """The person's next `limit` booked meetings, soonest first (without their logs)."""
     now = now or timezone.now()
-    name = ("display_name", "first_name", "last_name", "email")  # what User.name reads
-    meetings = (
-        meetings_for_user(user=user)
-        .prefetch_related(None)
-        .select_related(None)
-        .select_related("program", "match__mentor__user", "match__mentee__user")
-        .only(
-            *("start", "end", "kind", "title", "status", "location", "online_link", "mentor"),
-            "program__name",
-            *(f"match__{side}__user__{field}" for side in ("mentor", "mentee") for field in name),
-        )
-    )
+    meetings = _as_rows(meetings_for_user(user=user).prefetch_related(None))
     return list(
         meetings.filter(status=Meeting.Status.BOOKED, end__gt=now).order_by("start", "pk")[:limit]
     )
@@ -89,7 +98,8 @@ def meetings_of_match(*, match: Match, limit: int, now=None) -> tuple[list, list
             program_id=match.program_id,
             pk__in=Attendance.objects.filter(member_id=match.mentee.user_id).values("meeting_id"),
         )
-    ).select_related("program", "match__mentor__user", "match__mentee__user")
+    )
+    meetings = _as_rows(meetings)
     upcoming = meetings.filter(status=Meeting.Status.BOOKED, end__gt=now).order_by("start", "pk")
     past = meetings.filter(Q(end__lte=now) | Q(status=Meeting.Status.CANCELLED)).order_by(
         "-start", "-pk"

@@ -25,9 +25,6 @@ from accounts.services import (
 from mentoring.middleware import language_cookie_set, language_supported
 from mentoring.submit import form_save
 
-#: The time zone select with its options written in one template (same markup).
-TIME_ZONE_SELECT = "accounts/_time_zone_select.html"
-
 
 def _profile_page(request, *, status=200, **forms):
     """The profile page: the account's name and time zone, the profile's text and its photo,
@@ -35,7 +32,6 @@ def _profile_page(request, *, status=200, **forms):
     user = request.user
     profile = Profile.objects.filter(user=user).first()
     form = forms.get("form") or ProfileForm(instance=user)
-    form.fields["time_zone"].widget.template_name = TIME_ZONE_SELECT
     context = {
         "form": form,
         "about_form": forms.get("about_form") or ProfileAboutForm.for_profile(profile),

@@ -1,6 +1,5 @@
 """Access to sessions: only the people taking part; everyone else gets 404."""
 
-from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
@@ -9,24 +8,37 @@ from sessions.models import AvailabilityRule, Meeting, OneOffSlot
 
 
 def match_for_participant(*, user, pk) -> Match:
-    """An active match the user is in (either side); 404 for anyone else's."""
-    return get_object_or_404(
+    """An active match the user is in (either side); 404 for anyone else's. Read by its id
+    and checked here: "either side" as an OR over the joined people made the planner's work
+    most of the query."""
+    match = get_object_or_404(
         Match.objects.select_related("program", "mentor__user", "mentee__user"),
-        Q(mentor__user=user) | Q(mentee__user=user),
         pk=pk,
         status=Match.Status.ACTIVE,
     )
+    if user.pk not in (match.mentor.user_id, match.mentee.user_id):
+        raise Http404("No such match.")
+    return match
 
 
 def meeting_for_participant(*, user, pk) -> Meeting:
-    """A meeting the user takes part in (mentor, mentee or group member); 404 otherwise."""
-    meetings = Meeting.objects.select_related(
-        "program", "mentor", "match__mentor__user", "match__mentee__user"
-    ).filter(Q(mentor=user) | Q(match__mentee__user=user) | Q(attendance__member=user))
-    meeting = meetings.filter(pk=pk).first()
+    """A meeting the user takes part in (mentor, mentee or group member); 404 otherwise.
+    Read by its id and checked here; a group session's member list is asked only when the
+    user is neither its mentor nor the pair's mentee."""
+    meeting = (
+        Meeting.objects.select_related(
+            "program", "mentor", "match__mentor__user", "match__mentee__user"
+        )
+        .filter(pk=pk)
+        .first()
+    )
     if meeting is None:
         raise Http404("No such session.")
-    return meeting
+    if meeting.mentor_id == user.pk or (meeting.match and meeting.match.mentee.user_id == user.pk):
+        return meeting
+    if meeting.attendance.filter(member=user).exists():
+        return meeting
+    raise Http404("No such session.")
 
 
 def availability_for_owner(*, user, kind: str, pk) -> AvailabilityRule | OneOffSlot:

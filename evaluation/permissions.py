@@ -43,8 +43,13 @@ def programs_for_report(*, user, chosen=None) -> list[Program]:
     """The programs a report covers: those chosen (each must be reportable by the user), or
     all the user may report on. 404 when that leaves none."""
     allowed = programs_reportable_by(user=user)
-    programs = list(chosen) if chosen else list(allowed.order_by("name", "pk"))
-    allowed_ids = set(allowed.values_list("pk", flat=True))
-    if not programs or any(p.pk not in allowed_ids for p in programs):
+    if not chosen:
+        programs = list(allowed.order_by("name", "pk"))
+    else:
+        programs = list(chosen)
+        allowed_ids = set(allowed.values_list("pk", flat=True))
+        if any(p.pk not in allowed_ids for p in programs):
+            raise Http404("No such program.")
+    if not programs:
         raise Http404("No such program.")
     return programs

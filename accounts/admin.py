@@ -4,12 +4,6 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from accounts.models import User
 
 
-def user_name_fields(path: str) -> tuple[str, ...]:
-    """The fields `User.name` (and so `str(user)`) reads, under `path`: for admin lists that
-    load only what they show."""
-    return tuple(f"{path}__{name}" for name in ("display_name", "first_name", "last_name", "email"))
-
-
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     ordering = ["email"]

@@ -42,6 +42,16 @@ class Visibility(models.TextChoices):
     MEMBERS = "members", _("Everyone in my programs")
 
 
+#: The fields `User.name` (and so `str(user)`) reads.
+USER_NAME_FIELDS = ("display_name", "first_name", "last_name", "email")
+
+
+def user_name_fields(path: str) -> tuple[str, ...]:
+    """`USER_NAME_FIELDS` under `path` (a user, or a relation leading to one): for queries
+    that load only what they show."""
+    return tuple(f"{path}__{name}" for name in USER_NAME_FIELDS)
+
+
 class User(AbstractUser):
     """A person: participant, coordinator or reporting staff. Logs in with their email."""
 
@@ -120,7 +130,7 @@ class User(AbstractUser):
         return answers[app_label]
 
     @property
-    def name(self) -> str:
+    def name(self) -> str:  # reads USER_NAME_FIELDS
         return self.display_name or self.get_full_name() or self.email.split("@")[0]
 
     @property

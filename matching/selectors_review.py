@@ -11,6 +11,7 @@ from django.db.models import Avg, Count, Min, Q, QuerySet, Sum
 from django.utils.functional import lazy
 from django.utils.translation import gettext
 
+from accounts.models import user_name_fields
 from matching.models import MatchingRun, ProposedPair, UnmatchedEntry
 
 
@@ -127,10 +128,9 @@ def run_review_summary(*, run: MatchingRun) -> ReviewSummary:
 
 def _person_matches(prefix: str, text: str) -> Q:
     """`text` in the display name, first or last name or email of the application's user."""
-    fields = ("display_name", "first_name", "last_name", "email")
     found = Q()
-    for name in fields:
-        found |= Q(**{f"{prefix}__user__{name}__icontains": text})
+    for path in user_name_fields(f"{prefix}__user"):
+        found |= Q(**{f"{path}__icontains": text})
     return found
 
 

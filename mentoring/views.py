@@ -8,6 +8,7 @@ from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from accounts.models import user_name_fields
 from evaluation.selectors import pending_for_user
 from matching.selectors import match_list_for_user, requests_received
 from mentoring.models import WorkerHeartbeat
@@ -26,10 +27,6 @@ def favicon(request):
     """Browsers ask for /favicon.ico on their own, whatever the page links; send them to the
     icon. Not a permanent redirect: the icon's hashed name changes when the file does."""
     return HttpResponseRedirect(static("favicon.svg"))
-
-
-#: What User.name reads.
-_NAME = ("display_name", "first_name", "last_name", "email")
 
 
 def home(request):
@@ -51,7 +48,8 @@ def home(request):
         .filter(status="active")
         .only(
             "program__name",
-            *(f"{side}__user__{field}" for side in ("mentor", "mentee") for field in _NAME),
+            *user_name_fields("mentor__user"),
+            *user_name_fields("mentee__user"),
         )
     )
     context = {

@@ -13,8 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, ngettext_lazy
 from django.views.decorators.http import require_POST
 
-from accounts.admin import user_name_fields
-from accounts.models import User
+from accounts.models import User, user_name_fields
 from audit.services import audit_record_export
 from mentoring.admin_scope import (
     LIST_PER_PAGE,

@@ -14,7 +14,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
-from accounts.admin import user_name_fields
+from accounts.models import user_name_fields
 from mentoring.admin_scope import LIST_PER_PAGE, ProgramScopedAdmin, ScopedRelatedFilter
 from programs.admin import program_inline_register
 from sessions.log_sections import log_section_lines

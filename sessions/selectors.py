@@ -19,6 +19,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from accounts.models import user_name_fields
 from matching.models import Match
 from programs.models import Application, Role
 from sessions.models import Attendance, Meeting, SessionGuide, SessionLog
@@ -39,10 +40,6 @@ def meetings_for_user(*, user):
     )
 
 
-#: What User.name reads.
-_USER_NAME = ("display_name", "first_name", "last_name", "email")
-
-
 def _as_rows(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
     """`meetings` with only what a meeting's row in a list shows (`_meeting_row.html`): its
     times, kind, title, place, the program's name and both people's names, not the program's
@@ -53,7 +50,8 @@ def _as_rows(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
         .only(
             *("start", "end", "kind", "title", "status", "location", "online_link", "mentor"),
             "program__name",
-            *(f"match__{side}__user__{n}" for side in ("mentor", "mentee") for n in _USER_NAME),
+            *user_name_fields("match__mentor__user"),
+            *user_name_fields("match__mentee__user"),
         )
     )
 

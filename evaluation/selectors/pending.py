@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import user_name_fields
 from evaluation.models import CheckIn, SurveyInvitation
 from evaluation.services.checkins import checkin_due_on
 from matching.models import Match
@@ -22,10 +23,6 @@ class PendingItem:
     anonymous: bool = False
 
 
-#: What `User.name` reads.
-_NAME = ("display_name", "first_name", "last_name", "email")
-
-
 def checkins_pending(*, user, today: date):
     # Only what the list shows: the rows join six tables, whose other columns (JSON included)
     # would be read and decoded on every home page.
@@ -36,7 +33,8 @@ def checkins_pending(*, user, today: date):
             "due_on",
             "application",
             "match__program__name",
-            *(f"match__{side}__user__{field}" for side in ("mentor", "mentee") for field in _NAME),
+            *user_name_fields("match__mentor__user"),
+            *user_name_fields("match__mentee__user"),
         )
         .order_by("due_on", "pk")
     )

@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from accounts.admin import user_name_fields
+from accounts.models import user_name_fields
 from matching.forms import REQUEST_REASON, MatchEndForm
 from matching.models import EndRequest, Exclusion, Match, MatchRequest
 from matching.services.ending import match_end

@@ -115,6 +115,10 @@ class Match(models.Model):
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
 
+    def has_participant(self, user) -> bool:
+        """`user` is this pair's mentor or mentee."""
+        return user.pk in (self.mentor.user_id, self.mentee.user_id)
+
 
 class MatchingConfig(models.Model):
     """A program's matching weights and rules, edited by its coordinators."""

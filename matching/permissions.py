@@ -25,7 +25,7 @@ def match_for_participant(*, user, pk) -> Match:
         Match.objects.select_related("program", "mentor__user__profile", "mentee__user__profile"),
         pk=pk,
     )
-    if user.pk not in (match.mentor.user_id, match.mentee.user_id):
+    if not match.has_participant(user):
         raise Http404("No such match.")
     return match
 

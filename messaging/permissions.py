@@ -23,8 +23,7 @@ __all__ = [
 def _is_member(conversation: Conversation, user) -> bool:
     kind = conversation.kind
     if kind == Conversation.Kind.PAIR:
-        match = conversation.match
-        return user.pk in (match.mentor.user_id, match.mentee.user_id)
+        return conversation.match.has_participant(user)
     if kind == Conversation.Kind.GROUP:
         if conversation.mentor.user_id == user.pk:
             return True

@@ -16,7 +16,7 @@ def match_for_participant(*, user, pk) -> Match:
         pk=pk,
         status=Match.Status.ACTIVE,
     )
-    if user.pk not in (match.mentor.user_id, match.mentee.user_id):
+    if not match.has_participant(user):
         raise Http404("No such match.")
     return match
 
@@ -32,13 +32,13 @@ def meeting_for_participant(*, user, pk) -> Meeting:
         .filter(pk=pk)
         .first()
     )
-    if meeting is None:
+    if meeting is None or not (
+        meeting.mentor_id == user.pk
+        or (meeting.match and meeting.match.mentee.user_id == user.pk)
+        or meeting.attendance.filter(member=user).exists()
+    ):
         raise Http404("No such session.")
-    if meeting.mentor_id == user.pk or (meeting.match and meeting.match.mentee.user_id == user.pk):
-        return meeting
-    if meeting.attendance.filter(member=user).exists():
-        return meeting
-    raise Http404("No such session.")
+    return meeting
 
 
 def availability_for_owner(*, user, kind: str, pk) -> AvailabilityRule | OneOffSlot:

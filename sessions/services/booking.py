@@ -34,7 +34,7 @@ TAKEN = gettext_lazy(
 def _check_party(match: Match, user) -> None:
     if not match.is_active:
         raise BookingError(_("This match has ended; sessions can no longer be booked."))
-    if user.pk not in (match.mentor.user_id, match.mentee.user_id):
+    if not match.has_participant(user):
         raise BookingError(_("You can only book sessions with your own match."))
 
 

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 class _Scope:
     model: type[Model]
     visible_to: Callable[..., QuerySet]
+    label_fields: tuple[str, ...]
 
 
 _scope: list[_Scope] = []
@@ -35,10 +36,13 @@ _scope: list[_Scope] = []
 LIST_PER_PAGE = 25
 
 
-def scope_register(*, model: type[Model], visible_to: Callable[..., QuerySet]) -> None:
+def scope_register(
+    *, model: type[Model], visible_to: Callable[..., QuerySet], label_fields: tuple[str, ...]
+) -> None:
     """Make `model` the scope root; `visible_to(user=...)` returns the rows a (non-superuser)
-    staff user may see. Registering again replaces the earlier root."""
-    _scope[:] = [_Scope(model=model, visible_to=visible_to)]
+    staff user may see; `label_fields` are the fields its `__str__` reads (filters read only
+    those of it). Registering again replaces the earlier root."""
+    _scope[:] = [_Scope(model=model, visible_to=visible_to, label_fields=label_fields)]
 
 
 def _root() -> _Scope:
@@ -79,9 +83,14 @@ class ScopedRelatedFilter(RelatedFieldListFilter):
         rows = field.related_model._default_manager.complex_filter(field.get_limit_choices_to())
         rows = scope_queryset(rows, user=request.user, path=path)
         ordering = self.field_admin_ordering(field, request, model_admin)
+        # Only what the labels read: a program's forty settings are not decoded per choice.
+        label = _root().label_fields
         if path:
-            rows = rows.select_related(path)
+            own = [f.attname for f in field.related_model._meta.concrete_fields]
+            rows = rows.select_related(path).only(*own, *(f"{path}__{name}" for name in label))
             ordering = [path, *(ordering or field.related_model._meta.ordering)]
+        else:
+            rows = rows.only(*label)
         rows = rows.order_by(*ordering) if ordering else rows
         return [(obj.pk, self.choice_label(obj, path)) for obj in rows]
 

@@ -12,4 +12,4 @@ class ProgramsConfig(AppConfig):
         from programs.models import Program
         from programs.permissions import programs_coordinated_by
 
-        scope_register(model=Program, visible_to=programs_coordinated_by)
+        scope_register(model=Program, visible_to=programs_coordinated_by, label_fields=("name",))

@@ -18,7 +18,7 @@ from relationships.models import (
     Goal,
     GoalProgress,
 )
-from sessions.selectors import held_session_minutes
+from sessions.selectors import held_session_totals
 from training.selectors import training_progress
 
 
@@ -136,8 +136,8 @@ def sessions_held_by_mentor(*, application: Application) -> SessionsHeld:
     """The mentor's sessions in the program that either side logged as held (one-on-one and
     group, as the dashboard counts them), and their length: the longest logged duration,
     else the booked length."""
-    minutes = held_session_minutes(program=application.program_id, mentor=application.user_id)
-    return SessionsHeld(count=len(minutes), minutes=sum(minutes.values()))
+    held = held_session_totals(program=application.program_id, mentor=application.user_id)
+    return SessionsHeld(count=held.count, minutes=held.minutes)
 
 
 # --- certificates ------------------------------------------------------------------------

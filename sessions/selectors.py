@@ -1,12 +1,12 @@
 """Reads for the sessions pages and the coordinator's admin."""
 
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import (
     Count,
     DurationField,
+    Exists,
     ExpressionWrapper,
     F,
     OuterRef,
@@ -258,23 +258,59 @@ def _keep_first(covered: dict, number: int, title: str, start: datetime) -> None
         covered[number] = GuideCovered(number=number, title=title, first_on=start)
 
 
-def held_session_minutes(*, program, mentor=None) -> dict[int, float]:
-    """Meeting id -> minutes for the program's booked meetings (one mentor's, if given) that
-    either side logged as held: the longest logged duration, else the booked length. The rule
-    the dashboard's hours and the certificates' hours both count by."""
-    logs = SessionLog.objects.filter(
-        meeting__program=program,
-        meeting__status=Meeting.Status.BOOKED,
-        outcome=SessionLog.Outcome.HELD,
+def held_meetings(*, program, mentor=None) -> QuerySet[Meeting]:
+    """The program's booked meetings (one mentor's, if given) that either side logged as held,
+    each with `logged`: the longest duration a held log gives, None when none gives one. The
+    rule the dashboard's hours, the certificates' hours and the outcome report's dose count by
+    (the booked length stands in where `logged` is None)."""
+    held = SessionLog.objects.filter(meeting=OuterRef("pk"), outcome=SessionLog.Outcome.HELD)
+    longest = (
+        held.filter(duration_minutes__isnull=False)
+        .order_by("-duration_minutes")
+        .values("duration_minutes")[:1]
     )
+    meetings = Meeting.objects.filter(program=program, status=Meeting.Status.BOOKED)
     if mentor is not None:
-        logs = logs.filter(meeting__mentor=mentor)
-    planned: dict[int, float] = {}
-    logged: dict[int, list[int]] = defaultdict(list)
-    for meeting_id, duration, start, end in logs.values_list(
-        "meeting_id", "duration_minutes", "meeting__start", "meeting__end"
-    ):
-        planned[meeting_id] = (end - start).total_seconds() / 60
-        if duration is not None:
-            logged[meeting_id].append(duration)
-    return {m: max(logged[m]) if logged[m] else p for m, p in planned.items()}
+        meetings = meetings.filter(mentor=mentor)
+    return meetings.filter(Exists(held)).annotate(logged=Subquery(longest))
+
+
+def held_session_minutes(*, program, mentor=None) -> dict[int, float]:
+    """Meeting id -> minutes of each of `held_meetings`: the longest logged duration, else the
+    booked length."""
+    return {
+        pk: logged if logged is not None else (end - start).total_seconds() / 60
+        for pk, logged, start, end in held_meetings(program=program, mentor=mentor).values_list(
+            "pk", "logged", "start", "end"
+        )
+    }
+
+
+@dataclass(frozen=True)
+class HeldTotals:
+    count: int  # meetings held
+    one_on_one: int  # of which a pair's own (not a group session)
+    minutes: float
+
+
+def held_session_totals(*, program, mentor=None) -> HeldTotals:
+    """How many of `held_meetings` there are and their minutes, summed in the database (one
+    query, however many sessions the program holds)."""
+    length = ExpressionWrapper(F("end") - F("start"), DurationField())
+    totals = (
+        held_meetings(program=program, mentor=mentor)
+        .order_by()
+        .aggregate(
+            count=Count("pk"),
+            one_on_one=Count("pk", filter=Q(match__isnull=False)),
+            logged_minutes=Sum("logged"),
+            booked_length=Sum(length, filter=Q(logged__isnull=True)),
+        )
+    )
+    booked = totals["booked_length"]
+    booked = booked.total_seconds() / 60 if booked else 0
+    return HeldTotals(
+        count=totals["count"],
+        one_on_one=totals["one_on_one"],
+        minutes=(totals["logged_minutes"] or 0) + booked,
+    )

@@ -3,16 +3,16 @@
 from dataclasses import dataclass
 from datetime import date
 
-from django.db.models import Avg, Count, Q
-from django.db.models.functions import TruncWeek
+from django.db.models import Avg, Count, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from evaluation.models import CheckIn, RiskFlag
-from evaluation.services.risk import session_facts
 from matching.models import EndReason, Match
 from programs.models import Application, Program, Role
-from sessions.selectors import held_session_minutes
+from sessions.models import Attendance, Meeting
+from sessions.selectors import held_meetings, held_session_totals
 
 
 @dataclass(frozen=True)
@@ -98,21 +98,37 @@ def _funnel(program: Program) -> dict:
 
 
 def _sessions(program: Program) -> dict:
-    minutes = held_session_minutes(program=program)
-    # Only what the counts read: a match's explanation (JSON) and the applications' other
-    # columns would be decoded for every pair of the program.
-    matches = list(
-        Match.objects.filter(program=program)
-        .select_related("mentor", "mentee")
-        .only("status", "mentor__user", "mentee__user")
+    """Sessions held, their hours and sessions per pair, counted in the database: two queries
+    that return one row each, however many pairs and sessions the program has."""
+    held = held_session_totals(program=program)
+    # The group sessions each pair counts: held by the pair's mentor, and not missed by its
+    # mentee (attendance not marked absent).
+    group_held = (
+        Attendance.objects.filter(
+            meeting__in=held_meetings(program=program).filter(kind=Meeting.Kind.GROUP),
+            meeting__mentor=OuterRef("mentor__user"),
+            member=OuterRef("mentee__user"),
+        )
+        .exclude(attended=False)
+        .order_by()
+        .values("member")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
-    facts = session_facts(program=program, matches=matches)
-    per_pair = [sum(o == "held" for _, o in f.meetings) for f in facts.values()]
+    pairs = (
+        Match.objects.filter(program=program)
+        .order_by()
+        .aggregate(
+            pairs=Count("pk"),
+            active=Count("pk", filter=Q(status=Match.Status.ACTIVE)),
+            group_held=Sum(Coalesce(Subquery(group_held), 0)),
+        )
+    )
     return {
-        "active_pairs": sum(m.status == Match.Status.ACTIVE for m in matches),
-        "sessions_held": len(minutes),
-        "sessions_per_pair": _ratio(sum(per_pair), len(per_pair)),
-        "hours": round(sum(minutes.values()) / 60, 1),
+        "active_pairs": pairs["active"],
+        "sessions_held": held.count,
+        "sessions_per_pair": _ratio(held.one_on_one + (pairs["group_held"] or 0), pairs["pairs"]),
+        "hours": round(held.minutes / 60, 1),
     }
 
 

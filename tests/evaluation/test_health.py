@@ -8,6 +8,8 @@ from django.utils import timezone
 from evaluation.models import CheckIn
 from evaluation.selectors import WeekScore, program_health
 from evaluation.services import risk_flags_refresh
+from sessions.models import Attendance, Meeting
+from sessions.selectors import HeldTotals, held_session_minutes, held_session_totals
 from tests.evaluation.helpers import (
     make_application,
     make_log,
@@ -96,3 +98,53 @@ def test_an_empty_program_has_no_rates():
         None,
     )
     assert (health.hours, health.satisfaction, health.at_risk) == (0, [], [])
+
+
+def _group_meeting(mentor_match, *, members, status="booked", minutes=90):
+    """A group session of `mentor_match`'s mentor, on a day of its own; `members` maps a match
+    to its mentee's attendance (True, False or None for not marked)."""
+    days_ago = 3 + Meeting.objects.count()
+    start = (timezone.now() - timedelta(days=days_ago)).replace(microsecond=0)
+    meeting = Meeting.objects.create(
+        program=mentor_match.program,
+        mentor=mentor_match.mentor.user,
+        kind="group",
+        status=status,
+        start=start,
+        end=start + timedelta(minutes=minutes),
+    )
+    for match, attended in members.items():
+        Attendance.objects.create(meeting=meeting, member=match.mentee.user, attended=attended)
+    return meeting
+
+
+def test_group_sessions_count_for_each_pair_whose_mentee_did_not_miss_them():
+    program = make_program(format="group", group_size=5)
+    there = make_pair(program, days_ago=30)
+    unmarked = make_pair(program, days_ago=30, mentor=there.mentor)
+    away = make_pair(program, days_ago=30, mentor=there.mentor)
+    other_group = make_pair(program, days_ago=30)
+    # Held twice (the longer log counts), each mentee there or unmarked, one marked absent.
+    held = _group_meeting(there, members={there: True, unmarked: None, away: False})
+    make_log(held, duration=80)
+    make_log(held, author=there.mentee.user, duration=85)
+    # Missed, cancelled, or never logged: none of them counts.
+    make_log(_group_meeting(there, members={there: True}), outcome="missed")
+    make_log(_group_meeting(there, members={there: True}, status="cancelled"))
+    _group_meeting(there, members={there: True})
+    # The other mentor's group session, held with no duration: its booked 60 minutes count.
+    make_log(_group_meeting(other_group, members={other_group: True}, minutes=60))
+    # A pair's own session, held.
+    make_log(make_meeting(away, days_ago=2, minutes=45))
+
+    health = program_health(program=program)
+
+    assert health.sessions_held == 3
+    assert health.hours == round((85 + 60 + 45) / 60, 1)
+    # there 1, unmarked 1, away 1 (its own), other_group 1: four sessions over four pairs
+    assert health.sessions_per_pair == 1.0
+    # The same rule per mentor, as certificates count it.
+    assert held_session_totals(program=program, mentor=there.mentor.user) == HeldTotals(
+        count=2, one_on_one=1, minutes=85 + 45
+    )
+    assert sorted(held_session_minutes(program=program).values()) == [45, 60, 85]

@@ -228,6 +228,9 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = SITE_NAME
 MFA_RECOVERY_CODE_COUNT = 10
 MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", default=not DEBUG)
+# Webhooks are POSTed to public addresses only (api/webhooks/addresses.py); this lets them
+# reach a receiver on a private network, or a developer's own machine.
+WEBHOOK_PRIVATE_ADDRESSES_ALLOWED = env_bool("WEBHOOK_PRIVATE_ADDRESSES_ALLOWED", default=False)
 
 # --- Single sign-on (allauth.socialaccount: OpenID Connect and SAML 2.0) ----------------------
 # Providers come from SSO_OIDC_<ID>_* and SSO_SAML_<ID>_* variables (mentoring/sso_env.py,

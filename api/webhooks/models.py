@@ -1,3 +1,4 @@
+from urllib.parse import urlsplit
 from uuid import uuid4
 
 from django.conf import settings
@@ -7,6 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from api.webhooks.addresses import host_refusal
 from mentoring import events
 
 
@@ -25,13 +27,17 @@ _url_syntax = URLValidator(schemes=["http", "https"])
 
 def webhook_url_validate(value: str) -> None:
     """Only http(s) URLs: a receiver is a web server, and other schemes (file:, ftp:, gopher:)
-    would let a subscription make the worker read or reach things it should not."""
+    would let a subscription make the worker read or reach things it should not. Nor a
+    private, local or reserved address (`api/webhooks/addresses.py`)."""
     scheme = value.split(":", 1)[0].strip().lower() if ":" in value else ""
     if scheme not in ("http", "https"):
         raise ValidationError(
             _("A webhook URL must start with http:// or https://."), code="scheme"
         )
     _url_syntax(value)
+    refusal = host_refusal(urlsplit(value).hostname or "")
+    if refusal:
+        raise ValidationError(refusal, code="address")
 
 
 NO_EVENTS = _("Choose at least one event.")

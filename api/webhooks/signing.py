@@ -13,6 +13,7 @@ import time
 import urllib.error
 import urllib.request
 
+from api.webhooks.addresses import connect_public
 from api.webhooks.models import WebhookDelivery
 
 USER_AGENT = "Mentoring-Webhooks/1"
@@ -57,7 +58,33 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
-_opener = urllib.request.build_opener(_NoRedirects)
+class _PublicHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = connect_public
+
+
+class _PublicHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = connect_public
+
+
+class _PublicHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req):
+        return self.do_open(_PublicHTTPConnection, req)
+
+
+class _PublicHTTPSHandler(urllib.request.HTTPSHandler):
+    def https_open(self, req):
+        return self.do_open(_PublicHTTPSConnection, req, context=self._context)
+
+
+# Straight to the receiver: no proxy from the environment (the address check is of the
+# receiver), no redirects, and every socket opened to an address checked as public.
+_opener = urllib.request.build_opener(
+    urllib.request.ProxyHandler({}), _NoRedirects, _PublicHTTPHandler, _PublicHTTPSHandler
+)
 
 
 def webhook_post(*, delivery: WebhookDelivery, timeout: float) -> tuple[int | None, str]:

@@ -192,6 +192,80 @@ def test_an_http_url_that_is_not_a_url_is_refused():
     assert error.value.message_dict == {"url": ["Enter a valid URL."]}
 
 
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:6379/",
+        "http://10.1.2.3/hooks",
+        "https://192.168.0.10/",
+        "http://172.16.5.4:8080/",
+        "http://169.254.169.254/latest/meta-data/",
+        "http://100.64.0.1/",
+        "http://0.0.0.0:8000/",
+        "http://[::1]:8000/",
+        "http://[fd00::1]/",
+        "http://[::ffff:127.0.0.1]/",
+        "http://224.0.0.1/",
+    ],
+)
+def test_a_url_to_a_private_local_or_reserved_address_is_refused(url):
+    with pytest.raises(ValidationError) as error:
+        subscribe(make_enrolling_program(), url=url)
+
+    [message] = error.value.message_dict["url"]
+    assert message.startswith("A webhook URL must point to a public address")
+    assert WebhookSubscription.objects.count() == 0
+
+
+@pytest.mark.parametrize("url", ["http://localhost:8000/in", "http://api.localhost/in"])
+def test_a_url_to_this_computer_by_name_is_refused(url):
+    with pytest.raises(ValidationError) as error:
+        subscribe(make_enrolling_program(), url=url)
+
+    assert error.value.message_dict["url"][0].startswith("A webhook URL cannot point to this")
+
+
+def test_private_addresses_can_be_allowed_for_a_receiver_on_the_own_network(settings):
+    settings.WEBHOOK_PRIVATE_ADDRESSES_ALLOWED = True
+    subscription = subscribe(make_enrolling_program(), url="http://10.1.2.3/hooks")
+    assert subscription.url == "http://10.1.2.3/hooks"
+
+
+def test_public_addresses_and_names_are_accepted():
+    program = make_enrolling_program()
+    subscribe(program, url="https://93.184.215.14/in")
+    subscribe(program, url="https://[2606:4700::1111]/in")
+    subscribe(program, url="https://hooks.example.org/in")
+    assert WebhookSubscription.objects.count() == 3
+
+
+def test_address_public_judges_the_address_inside_an_ipv6_one():
+    from api.webhooks.addresses import address_public
+
+    assert address_public("8.8.8.8")
+    assert address_public("2001:4860:4860::8888")
+    assert not address_public("::ffff:10.0.0.1")
+    assert not address_public("2002:7f00:1::")  # 6to4 of 127.0.0.1
+    assert not address_public("fe80::1%eth0")
+
+
+def test_a_name_that_resolves_to_a_local_address_is_refused_when_sending(receiver, settings):
+    """A subscription saved while allowed (or a name whose answer changed since) is checked
+    again on the socket: nothing reaches the receiver, and the log says why."""
+    program = make_enrolling_program()
+    subscribe(program, url=receiver.url.replace("127.0.0.1", "localhost"))
+    application_submit(program=program, user=UserFactory(), data=make_data(program))
+    settings.WEBHOOK_PRIVATE_ADDRESSES_ALLOWED = False
+
+    assert deliveries_deliver_due() == {"queued": 1}
+
+    delivery = WebhookDelivery.objects.get()
+    assert receiver.received == []
+    assert delivery.last_status_code is None
+    assert "resolves to" in delivery.last_error
+    assert "webhooks are sent to public addresses only" in delivery.last_error
+
+
 def test_a_subscription_needs_known_events():
     program = make_enrolling_program()
     with pytest.raises(ValidationError) as error:

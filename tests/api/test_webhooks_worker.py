@@ -108,6 +108,7 @@ def test_a_receiver_that_times_out_is_retried_then_marked_failed(receiver, setti
 
 @pytest.mark.django_db
 def test_an_unreachable_receiver_is_retried(settings):
+    settings.WEBHOOK_PRIVATE_ADDRESSES_ALLOWED = True
     _, delivery = queued_delivery("http://127.0.0.1:9/nobody-listens")
 
     assert deliveries_deliver_due() == {"queued": 1}
@@ -145,7 +146,8 @@ def test_a_row_left_sending_by_a_dead_worker_is_sent_again_after_the_claim_timeo
 
 
 @pytest.mark.django_db
-def test_a_row_that_kills_its_worker_every_time_ends_failed(monkeypatch):
+def test_a_row_that_kills_its_worker_every_time_ends_failed(monkeypatch, settings):
+    settings.WEBHOOK_PRIVATE_ADDRESSES_ALLOWED = True
     monkeypatch.setattr(services, "MAX_ATTEMPTS", 2)
     _, delivery = queued_delivery("http://127.0.0.1:9/")
     WebhookDelivery.objects.filter(pk=delivery.pk).update(

@@ -1,9 +1,10 @@
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.urls import reverse
 from django.utils.http import urlencode
+from django.utils.translation import gettext as _
 
 from privacy.notice import SESSION_KEY, notice_memo_get, notice_status
 
@@ -45,8 +46,10 @@ class NoticeAcceptanceMiddleware:
     """A signed-in person who has not accepted the privacy notice in force is asked to before
     anything else: every other page redirects to /privacy/accept/?next=<where they were going>
     (the admin too). An htmx request gets a 403 with HX-Redirect instead of a redirected
-    fragment. With no notice published, nothing is asked and nothing is queried; once the
-    person's acceptance is known it is remembered in their session (privacy/notice.py)."""
+    fragment, and an API call made with the browser's session a JSON 403 saying where to
+    accept (a token-authenticated call is not a signed-in browser and is not asked). With no
+    notice published, nothing is asked and nothing is queried; once the person's acceptance
+    is known it is remembered in their session (privacy/notice.py)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -82,6 +85,16 @@ class NoticeAcceptanceMiddleware:
 
     def _ask(self, request):
         accept = reverse("privacy:notice-accept")
+        if "api" in request.resolver_match.namespaces:
+            # A program calling the API with a browser's session reads JSON, not a page: the
+            # API's error shape, saying where to accept.
+            message = _("Accept the privacy notice before using the API: %(url)s") % {
+                "url": request.build_absolute_uri(accept)
+            }
+            return JsonResponse(
+                {"error": {"code": "privacy_notice_not_accepted", "message": message}},
+                status=403,
+            )
         if request.headers.get("HX-Request"):
             # htmx would swap the accept page into a fragment; tell it to go there instead.
             current = urlsplit(request.headers.get("HX-Current-URL", ""))

@@ -340,6 +340,28 @@ def test_an_htmx_request_gets_a_403_that_sends_the_page_to_accept(client):
     assert response["HX-Redirect"] == _accept_url("/sessions/?a=1")
 
 
+def test_an_api_call_with_the_browser_session_gets_a_json_403_until_accepted(client):
+    from tests.evaluation.helpers import make_coordinator
+
+    user = make_coordinator()
+    notice = publish(version=1)
+    client.force_login(user)
+    url = reverse("api:program-list")
+
+    response = client.get(url)
+
+    assert response.status_code == 403
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {
+        "error": {
+            "code": "privacy_notice_not_accepted",
+            "message": f"Accept the privacy notice before using the API: http://testserver{ACCEPT}",
+        }
+    }
+    client.post(ACCEPT, {"notice": notice.pk, "accept": "on", "next": "/"})
+    assert client.get(url).status_code == 200
+
+
 # --- Sign-up -------------------------------------------------------------------------------
 
 

@@ -5,6 +5,8 @@ handed to sender tasks.
 - `sweep_after_commit(task_path)`: ask a worker to sweep right after the caller's transaction
   commits, once per transaction however many rows it wrote; the minute sweep (beat) covers a
   broker that is down.
+- `rows_claim_due(model, ...)`: claim due rows in batches, a token per batch; rows whose every
+  attempt killed its worker are marked failed first, not retried forever.
 - `claims_dispatch(claims, send=..., release=...)`: one sender task per claim token (a batch);
   if the broker fails part way, the rest of the rows are given back for the next sweep.
 - `SWEEP_TASK_OPTIONS`: a sweep that meets a locked or lost database (SQLite's writer lock on
@@ -14,9 +16,12 @@ handed to sender tasks.
 """
 
 import logging
+import uuid
 from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
 
 from django.db import OperationalError, transaction
+from django.db.models import Model, Q
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
@@ -70,3 +75,46 @@ def claims_dispatch(
             logger.warning("Broker unavailable; released %d claimed rows", len(rest))
             return len(claims) - len(rest)
     return len(claims)
+
+
+def rows_claim_due(
+    model: type[Model],
+    *,
+    claimable: Q,
+    order_by: tuple[str, ...],
+    max_attempts: int,
+    claim_timeout: timedelta,
+    limit: int,
+    batch_size: int,
+    now: datetime,
+) -> list[tuple[int, str]]:
+    """Claim up to `limit` rows of an outbox `model` (fields status, claim_token, claimed_at,
+    attempts, last_error; statuses sending and failed) that match `claimable` and have
+    attempts left, in `order_by`; returns (id, token) pairs, one token per batch of
+    `batch_size` rows (a sender task each). First, a row left sending whose every attempt
+    killed its worker is marked failed, not retried forever.
+
+    On PostgreSQL the candidate rows are locked with SKIP LOCKED, so two sweepers never even
+    wait for each other; everywhere the conditional UPDATE is what makes a claim exclusive.
+    """
+    sending, failed = model.Status.SENDING, model.Status.FAILED
+    model.objects.filter(
+        status=sending, claimed_at__lt=now - claim_timeout, attempts__gte=max_attempts
+    ).update(status=failed, last_error=f"The worker stopped while sending, {max_attempts} times.")
+    claims = []
+    with transaction.atomic():
+        ids = list(
+            model.objects.select_for_update(skip_locked=True)
+            .filter(claimable, attempts__lt=max_attempts)
+            .order_by(*order_by)
+            .values_list("pk", flat=True)[:limit]
+        )
+        for start in range(0, len(ids), batch_size):
+            token = uuid.uuid4().hex
+            chunk = ids[start : start + batch_size]
+            model.objects.filter(claimable, pk__in=chunk).update(
+                status=sending, claim_token=token, claimed_at=now
+            )
+            mine = model.objects.filter(pk__in=chunk, claim_token=token, status=sending)
+            claims += [(pk, token) for pk in mine.order_by(*order_by).values_list("pk", flat=True)]
+    return claims

@@ -17,11 +17,10 @@ from datetime import UTC, datetime, timedelta
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import get_connection
-from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from mentoring.outbox import sweep_after_commit
+from mentoring.outbox import rows_claim_due, sweep_after_commit
 from notifications.models import OPTIONAL_KINDS, Notification, NotificationPreference
 from notifications.rendering import notification_render
 
@@ -172,40 +171,19 @@ def notification_claim(*, notification_id: int, now: datetime | None = None) -> 
 def notifications_claim_due(
     *, limit: int = 500, now: datetime | None = None, batch_size: int = BATCH_SIZE
 ) -> list[tuple]:
-    """Claim up to `limit` due rows; returns (id, token) pairs, one token per batch of
-    `batch_size` rows (a sender task each).
-
-    On PostgreSQL the candidate rows are locked with SKIP LOCKED, so two sweepers never even
-    wait for each other; everywhere the conditional UPDATE is what makes a claim exclusive.
-    """
+    """Claim up to `limit` due rows (and rows whose worker died); returns (id, token) pairs,
+    one token per batch of `batch_size` rows (a sender task each)."""
     now = now or timezone.now()
-    claims = []
-    _give_up_on_crashing_rows(now)
-    with transaction.atomic():
-        ids = list(
-            Notification.objects.select_for_update(skip_locked=True)
-            .filter(_claimable(now), attempts__lt=MAX_ATTEMPTS)
-            .order_by("due_at", "pk")
-            .values_list("pk", flat=True)[:limit]
-        )
-        for start in range(0, len(ids), batch_size):
-            token = uuid.uuid4().hex
-            chunk = ids[start : start + batch_size]
-            Notification.objects.filter(_claimable(now), pk__in=chunk).update(
-                status=S.SENDING, claim_token=token, claimed_at=now
-            )
-            mine = Notification.objects.filter(pk__in=chunk, claim_token=token, status=S.SENDING)
-            claims += [
-                (pk, token) for pk in mine.order_by("due_at", "pk").values_list("pk", flat=True)
-            ]
-    return claims
-
-
-def _give_up_on_crashing_rows(now: datetime) -> None:
-    """A row whose every send attempt killed its worker is marked failed, not retried forever."""
-    Notification.objects.filter(
-        status=S.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT, attempts__gte=MAX_ATTEMPTS
-    ).update(status=S.FAILED, last_error=f"The worker stopped while sending, {MAX_ATTEMPTS} times.")
+    return rows_claim_due(
+        Notification,
+        claimable=_claimable(now),
+        order_by=("due_at", "pk"),
+        max_attempts=MAX_ATTEMPTS,
+        claim_timeout=CLAIM_TIMEOUT,
+        limit=limit,
+        batch_size=batch_size,
+        now=now,
+    )
 
 
 def notification_release(*, notification_id: int, token: str) -> None:

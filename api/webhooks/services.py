@@ -18,13 +18,12 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
 from api.webhooks.models import WebhookDelivery, WebhookSubscription
 from api.webhooks.signing import webhook_post
-from mentoring.outbox import sweep_after_commit
+from mentoring.outbox import rows_claim_due, sweep_after_commit
 
 logger = logging.getLogger(__name__)
 
@@ -142,31 +141,16 @@ def deliveries_claim_due(
     """Claim up to `limit` due rows (and rows whose worker died); returns (id, token) pairs,
     one token per batch of `batch_size` rows (a sender task each)."""
     now = now or timezone.now()
-    _give_up_on_crashing_rows(now)
-    claims = []
-    with transaction.atomic():
-        ids = list(
-            WebhookDelivery.objects.select_for_update(skip_locked=True)
-            .filter(_claimable(now), attempts__lt=MAX_ATTEMPTS)
-            .order_by("next_attempt_at", "pk")
-            .values_list("pk", flat=True)[:limit]
-        )
-        for start in range(0, len(ids), batch_size):
-            token = uuid.uuid4().hex
-            chunk = ids[start : start + batch_size]
-            WebhookDelivery.objects.filter(_claimable(now), pk__in=chunk).update(
-                status=S.SENDING, claim_token=token, claimed_at=now
-            )
-            mine = WebhookDelivery.objects.filter(pk__in=chunk, claim_token=token, status=S.SENDING)
-            claims += [(pk, token) for pk in mine.order_by("pk").values_list("pk", flat=True)]
-    return claims
-
-
-def _give_up_on_crashing_rows(now: datetime) -> None:
-    """A row whose every attempt killed its worker is marked failed, not retried forever."""
-    WebhookDelivery.objects.filter(
-        status=S.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT, attempts__gte=MAX_ATTEMPTS
-    ).update(status=S.FAILED, last_error=f"The worker stopped while sending, {MAX_ATTEMPTS} times.")
+    return rows_claim_due(
+        WebhookDelivery,
+        claimable=_claimable(now),
+        order_by=("next_attempt_at", "pk"),
+        max_attempts=MAX_ATTEMPTS,
+        claim_timeout=CLAIM_TIMEOUT,
+        limit=limit,
+        batch_size=batch_size,
+        now=now,
+    )
 
 
 def delivery_release(*, delivery_id: int, token: str) -> None:

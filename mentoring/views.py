@@ -19,7 +19,7 @@ from programs.selectors import (
     program_list_open,
 )
 from sessions.selectors import meetings_upcoming
-from training.selectors import training_checklists_for_user
+from training.selectors import CHECKLIST_FIELDS, training_checklists_for_user
 
 
 @require_safe
@@ -37,7 +37,7 @@ def home(request):
         application_list_for_user(user=request.user)
         .select_related(None)
         .select_related("program")
-        .only("program_id", "role", "status", "program__name")
+        .only(*CHECKLIST_FIELDS)
     )
     # Only mentors receive requests: nobody else's home page asks.
     is_mentor = any(a.role == Role.MENTOR for a in applications)
@@ -60,7 +60,7 @@ def home(request):
         ),
         "to_answer": pending_for_user(user=request.user),
         "upcoming_sessions": meetings_upcoming(user=request.user, limit=3),
-        "trainings": training_checklists_for_user(user=request.user),
+        "trainings": training_checklists_for_user(user=request.user, applications=applications),
         "applications": applications,
         "open_programs": program_list_open().exclude(pk__in=applied_to).only("name", "slug")[:5],
     }

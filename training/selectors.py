@@ -146,12 +146,32 @@ def _approved_for(user) -> QuerySet[Application]:
     return Application.objects.filter(user=user, status=Application.Status.APPROVED)
 
 
-def training_checklists_for_user(*, user, program: Program | None = None) -> list[Checklist]:
+#: What a checklist reads of an application and its program (for `applications=`).
+CHECKLIST_FIELDS = (
+    "program_id", "role", "status", "decided_at",
+    "program__name", "program__training_gates_mentors", "program__training_gates_mentees",
+)  # fmt: skip
+
+
+def training_checklists_for_user(
+    *, user, program: Program | None = None, applications: list[Application] | None = None
+) -> list[Checklist]:
     """The user's training per program they are approved in (those with steps for their
-    role), steps in order with when each was done and when it is due. Three queries."""
-    applications = _approved_for(user).select_related("program").order_by("program__name", "pk")
-    if program is not None:
-        applications = applications.filter(program=program)
+    role), steps in order with when each was done and when it is due. Three queries, two when
+    the caller passes the user's `applications` it has read (with `CHECKLIST_FIELDS`)."""
+    if applications is None:
+        applications = _approved_for(user).select_related("program")
+        if program is not None:
+            applications = applications.filter(program=program)
+    applications = sorted(
+        (
+            a
+            for a in applications
+            if a.status == Application.Status.APPROVED
+            and (program is None or a.program_id == program.pk)
+        ),
+        key=lambda a: (a.program.name.casefold(), a.pk),
+    )
     by_program: dict[int, Checklist] = {}
     for application in applications:
         checklist = by_program.setdefault(

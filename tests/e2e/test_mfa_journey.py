@@ -108,7 +108,11 @@ def test_coordinator_sets_up_an_authenticator_then_logs_in_with_a_code(
     # The account menu leads to the two-factor page, which says what is set up.
     page.goto(live_server.url)
     page.get_by_role("button", name="Toggle navigation").click()
+    # Bootstrap marks the menu "show" once it has finished opening; a click on the account
+    # menu while it still slides open can be lost.
+    page.locator("#main-nav.show").wait_for()
     page.locator("#account-menu").click()
+    page.locator("#account-menu[aria-expanded='true']").wait_for()
     page.get_by_role("link", name="Two-factor authentication").click()
     page.get_by_role("heading", name="Two-factor authentication").wait_for()
     page.get_by_text("10 of 10 recovery codes are unused.").wait_for()

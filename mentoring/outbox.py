@@ -5,8 +5,10 @@ handed to sender tasks.
 - `sweep_after_commit(task_path)`: ask a worker to sweep right after the caller's transaction
   commits, once per transaction however many rows it wrote; the minute sweep (beat) covers a
   broker that is down.
-- `rows_claim_due(model, ...)`: claim due rows in batches, a token per batch; rows whose every
-  attempt killed its worker are marked failed first, not retried forever.
+- `claimable(model, due=..., ...)`: rows that are due, or were left sending by a worker that
+  died (claimed longer ago than the claim timeout).
+- `rows_claim_due(model, ...)`: claim those rows in batches, a token per batch; rows whose
+  every attempt killed its worker are marked failed first, not retried forever.
 - `claims_dispatch(claims, send=..., release=...)`: one sender task per claim token (a batch);
   if the broker fails part way, the rest of the rows are given back for the next sweep.
 - `SWEEP_TASK_OPTIONS`: a sweep that meets a locked or lost database (SQLite's writer lock on
@@ -77,10 +79,20 @@ def claims_dispatch(
     return len(claims)
 
 
+def _left_sending(model: type[Model], claim_timeout: timedelta, now: datetime) -> Q:
+    """Rows a worker claimed more than `claim_timeout` ago and never finished: it died."""
+    return Q(status=model.Status.SENDING, claimed_at__lt=now - claim_timeout)
+
+
+def claimable(model: type[Model], *, due: Q, claim_timeout: timedelta, now: datetime) -> Q:
+    """Rows of an outbox `model` that may be claimed: `due`, or left sending by a dead worker."""
+    return due | _left_sending(model, claim_timeout, now)
+
+
 def rows_claim_due(
     model: type[Model],
     *,
-    claimable: Q,
+    due: Q,
     order_by: tuple[str, ...],
     max_attempts: int,
     claim_timeout: timedelta,
@@ -89,7 +101,7 @@ def rows_claim_due(
     now: datetime,
 ) -> list[tuple[int, str]]:
     """Claim up to `limit` rows of an outbox `model` (fields status, claim_token, claimed_at,
-    attempts, last_error; statuses sending and failed) that match `claimable` and have
+    attempts, last_error; statuses sending and failed) that are `claimable` and have
     attempts left, in `order_by`; returns (id, token) pairs, one token per batch of
     `batch_size` rows (a sender task each). First, a row left sending whose every attempt
     killed its worker is marked failed, not retried forever.
@@ -99,20 +111,21 @@ def rows_claim_due(
     """
     sending, failed = model.Status.SENDING, model.Status.FAILED
     model.objects.filter(
-        status=sending, claimed_at__lt=now - claim_timeout, attempts__gte=max_attempts
+        _left_sending(model, claim_timeout, now), attempts__gte=max_attempts
     ).update(status=failed, last_error=f"The worker stopped while sending, {max_attempts} times.")
+    rows = claimable(model, due=due, claim_timeout=claim_timeout, now=now)
     claims = []
     with transaction.atomic():
         ids = list(
             model.objects.select_for_update(skip_locked=True)
-            .filter(claimable, attempts__lt=max_attempts)
+            .filter(rows, attempts__lt=max_attempts)
             .order_by(*order_by)
             .values_list("pk", flat=True)[:limit]
         )
         for start in range(0, len(ids), batch_size):
             token = uuid.uuid4().hex
             chunk = ids[start : start + batch_size]
-            model.objects.filter(claimable, pk__in=chunk).update(
+            model.objects.filter(rows, pk__in=chunk).update(
                 status=sending, claim_token=token, claimed_at=now
             )
             mine = model.objects.filter(pk__in=chunk, claim_token=token, status=sending)

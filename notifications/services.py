@@ -20,7 +20,7 @@ from django.core.mail import get_connection
 from django.db.models import F, Q
 from django.utils import timezone
 
-from mentoring.outbox import rows_claim_due, sweep_after_commit
+from mentoring.outbox import claimable, rows_claim_due, sweep_after_commit
 from notifications.models import OPTIONAL_KINDS, Notification, NotificationPreference
 from notifications.rendering import notification_render
 
@@ -150,10 +150,8 @@ def notifications_cancel(*, subject, kinds: Iterable[str], recipient=None) -> in
     return pending.update(status=S.CANCELLED)
 
 
-def _claimable(now: datetime) -> Q:
-    due = Q(status__in=[S.QUEUED, S.RETRYING], due_at__lte=now)
-    stale = Q(status=S.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
-    return due | stale
+def _due(now: datetime) -> Q:
+    return Q(status__in=[S.QUEUED, S.RETRYING], due_at__lte=now)
 
 
 def notification_claim(*, notification_id: int, now: datetime | None = None) -> str | None:
@@ -161,7 +159,10 @@ def notification_claim(*, notification_id: int, now: datetime | None = None) -> 
     now = now or timezone.now()
     token = uuid.uuid4().hex
     claimed = (
-        Notification.objects.filter(_claimable(now), pk=notification_id)
+        Notification.objects.filter(
+            claimable(Notification, due=_due(now), claim_timeout=CLAIM_TIMEOUT, now=now),
+            pk=notification_id,
+        )
         .filter(attempts__lt=MAX_ATTEMPTS)
         .update(status=S.SENDING, claim_token=token, claimed_at=now)
     )
@@ -176,7 +177,7 @@ def notifications_claim_due(
     now = now or timezone.now()
     return rows_claim_due(
         Notification,
-        claimable=_claimable(now),
+        due=_due(now),
         order_by=("due_at", "pk"),
         max_attempts=MAX_ATTEMPTS,
         claim_timeout=CLAIM_TIMEOUT,

@@ -43,13 +43,6 @@ def address_public(text: str) -> bool:
     )
 
 
-def _literal(host: str):
-    try:
-        return ipaddress.ip_address(host.strip("[]").split("%", 1)[0])
-    except ValueError:
-        return None
-
-
 def host_refusal(host: str) -> str | None:
     """Why a URL with this host is refused when it is saved (an address or a local name that
     needs no lookup), else None. Names are checked again, resolved, when a delivery is sent."""
@@ -58,7 +51,11 @@ def host_refusal(host: str) -> str | None:
     name = host.strip("[]").rstrip(".").lower()
     if name in LOCAL_NAMES or name.endswith(".localhost"):
         return _("A webhook URL cannot point to this computer (%(host)s).") % {"host": host}
-    if _literal(name) is not None and not address_public(name):
+    try:
+        public = address_public(name)
+    except ValueError:  # a name, not an address
+        return None
+    if not public:
         return _(
             "A webhook URL must point to a public address: %(host)s is a private, local or "
             "reserved network address."
@@ -79,16 +76,9 @@ def connect_public(address, timeout=socket._GLOBAL_DEFAULT_TIMEOUT, source_addre
                     "address; webhooks are sent to public addresses only"
                 )
     error = None
-    for family, kind, protocol, _name, sockaddr in infos:
-        sock = socket.socket(family, kind, protocol)
+    for *_, sockaddr in infos:  # each checked address, as socket.create_connection would
         try:
-            if timeout is not socket._GLOBAL_DEFAULT_TIMEOUT:
-                sock.settimeout(timeout)
-            if source_address:
-                sock.bind(source_address)
-            sock.connect(sockaddr)
-            return sock
+            return socket.create_connection(sockaddr[:2], timeout, source_address)
         except OSError as exc:
             error = exc
-            sock.close()
     raise error if error is not None else OSError(f"{host} has no address")

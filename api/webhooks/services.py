@@ -129,10 +129,8 @@ def delivery_redeliver(*, delivery: WebhookDelivery) -> WebhookDelivery:
 # --- claiming -----------------------------------------------------------------------------
 
 
-def _claimable(now: datetime) -> Q:
-    due = Q(status=S.QUEUED, next_attempt_at__lte=now)
-    stale = Q(status=S.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
-    return due | stale
+def _due(now: datetime) -> Q:
+    return Q(status=S.QUEUED, next_attempt_at__lte=now)
 
 
 def deliveries_claim_due(
@@ -143,7 +141,7 @@ def deliveries_claim_due(
     now = now or timezone.now()
     return rows_claim_due(
         WebhookDelivery,
-        claimable=_claimable(now),
+        due=_due(now),
         order_by=("next_attempt_at", "pk"),
         max_attempts=MAX_ATTEMPTS,
         claim_timeout=CLAIM_TIMEOUT,

@@ -8,14 +8,14 @@ from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from accounts.models import user_name_fields
 from evaluation.selectors import pending_for_user
-from matching.selectors import match_list_for_user, requests_received
+from matching.models import Match
+from matching.selectors import MATCH_NAME_FIELDS, match_list_for_user, requests_received
 from mentoring.models import WorkerHeartbeat
 from programs.models import Role
 from programs.selectors import (
     application_list_for_user,
-    invitation_list_open_for,
+    invitations_open_for,
     program_list_open,
 )
 from sessions.selectors import meetings_upcoming
@@ -43,26 +43,20 @@ def home(request):
     is_mentor = any(a.role == Role.MENTOR for a in applications)
     received = requests_received(user=request.user).filter(status="pending")
     applied_to = [a.program_id for a in applications]
-    matches = (
-        match_list_for_user(user=request.user)
-        .filter(status="active")
-        .only(
-            "program__name",
-            *user_name_fields("mentor__user"),
-            *user_name_fields("mentee__user"),
-        )
-    )
+    # Open programs they have not applied to: five are listed, and invitations to them shown.
+    not_applied = list(program_list_open().exclude(pk__in=applied_to).only("name", "slug"))
+    # All their matches, ended ones too: a check-in or a booked session can still be of one.
+    every_match = list(match_list_for_user(user=request.user).only("status", *MATCH_NAME_FIELDS))
+    matches = [match for match in every_match if match.status == Match.Status.ACTIVE]
     context = {
         "matches": matches,
         "pending_requests": received.count() if is_mentor else 0,
-        "invitations": invitation_list_open_for(user=request.user).only(
-            "role", "program__name", "program__slug"
-        ),
-        "to_answer": pending_for_user(user=request.user),
-        "upcoming_sessions": meetings_upcoming(user=request.user, limit=3),
+        "invitations": invitations_open_for(user=request.user, programs=not_applied),
+        "to_answer": pending_for_user(user=request.user, matches=every_match),
+        "upcoming_sessions": meetings_upcoming(user=request.user, limit=3, matches=every_match),
         "trainings": training_checklists_for_user(user=request.user, applications=applications),
         "applications": applications,
-        "open_programs": program_list_open().exclude(pk__in=applied_to).only("name", "slug")[:5],
+        "open_programs": not_applied[:5],
     }
     return render(request, "home/home.html", context)
 

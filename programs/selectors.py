@@ -23,14 +23,21 @@ def application_list_for_user(*, user) -> QuerySet[Application]:
     )
 
 
-def invitation_list_open_for(*, user) -> QuerySet[Invitation]:
-    """Roster invitations for this person's email that they have not acted on yet."""
-    return (
-        Invitation.objects.filter(email__iexact=user.email, accepted_at__isnull=True)
-        .filter(program__in=program_list_open())
-        .exclude(program__applications__user=user)
-        .select_related("program")
+def invitations_open_for(*, user, programs: list[Program]) -> list[Invitation]:
+    """Roster invitations for this person's email that they have not acted on yet, to one of
+    `programs`: the open programs they have not applied to, which the caller has read (a
+    participant's home page lists some of them too). Each comes with its program."""
+    by_id = {program.pk: program for program in programs}
+    invitations = list(
+        Invitation.objects.filter(
+            email__iexact=user.email, accepted_at__isnull=True, program_id__in=by_id
+        )
+        .only("role", "program")
+        .order_by("pk")
     )
+    for invitation in invitations:
+        invitation.program = by_id[invitation.program_id]
+    return invitations
 
 
 def invitation_career_stage_for(*, program: Program, user, role: str) -> CareerStage | None:

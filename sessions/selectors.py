@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from accounts.models import user_name_fields
 from matching.models import Match
+from matching.selectors import matches_named
 from programs.models import Application, Role
 from sessions.models import Attendance, Meeting, SessionGuide, SessionLog
 
@@ -40,6 +41,10 @@ def meetings_for_user(*, user):
     )
 
 
+#: What a meeting's row in a list shows of the meeting itself (`_meeting_row.html`).
+ROW_FIELDS = ("start", "end", "kind", "title", "status", "location", "online_link", "mentor")
+
+
 def _as_rows(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
     """`meetings` with only what a meeting's row in a list shows (`_meeting_row.html`): its
     times, kind, title, place, the program's name and both people's names, not the program's
@@ -48,7 +53,7 @@ def _as_rows(meetings: QuerySet[Meeting]) -> QuerySet[Meeting]:
         meetings.select_related(None)
         .select_related("program", "match__mentor__user", "match__mentee__user")
         .only(
-            *("start", "end", "kind", "title", "status", "location", "online_link", "mentor"),
+            *ROW_FIELDS,
             "program__name",
             *user_name_fields("match__mentor__user"),
             *user_name_fields("match__mentee__user"),
@@ -75,19 +80,34 @@ def meetings_split(*, user, now=None) -> tuple[list[Meeting], list[Meeting]]:
     return upcoming, past
 
 
-def meetings_upcoming(*, user, limit: int, now=None) -> list[Meeting]:
-    """The person's next `limit` booked meetings, soonest first (without their logs)."""
+def meetings_upcoming(*, user, limit: int, now=None, matches=()) -> list[Meeting]:
+    """The person's next `limit` booked meetings, soonest first (without their logs), each
+    with its program's name and its pair named (`matches_named`: from `matches` the page has
+    read, else one more query)."""
     now = now or timezone.now()
-    meetings = _as_rows(meetings_for_user(user=user).prefetch_related(None))
-    return list(
-        meetings.filter(status=Meeting.Status.BOOKED, end__gt=now).order_by("start", "pk")[:limit]
+    meetings = list(
+        meetings_for_user(user=user)
+        .prefetch_related(None)
+        .select_related(None)
+        .select_related("program")
+        .only(*ROW_FIELDS, "program__name", "match")
+        .filter(status=Meeting.Status.BOOKED, end__gt=now)
+        .order_by("start", "pk")[:limit]
     )
+    pairs = {meeting.match_id for meeting in meetings if meeting.match_id}
+    named = matches_named(ids=pairs, known=matches)
+    for meeting in meetings:
+        if meeting.match_id:
+            meeting.match = named[meeting.match_id]
+    return meetings
 
 
 def meetings_of_match(*, match: Match, limit: int, now=None) -> tuple[list, list]:
     """(the next `limit` booked meetings, the last `limit` past or cancelled ones, newest
     first) of a pair: its own sessions and the mentor's group sessions the mentee is a member
-    of. Two queries, with their logs not read."""
+    of. Two queries, with their logs not read. `match` is read with its program and people
+    (the match page has them): every meeting here is in its program, and the pair's own are
+    its, so the rows join nothing (the joins were most of the panel's time)."""
     now = now or timezone.now()
     meetings = Meeting.objects.filter(
         Q(match=match)
@@ -96,13 +116,18 @@ def meetings_of_match(*, match: Match, limit: int, now=None) -> tuple[list, list
             program_id=match.program_id,
             pk__in=Attendance.objects.filter(member_id=match.mentee.user_id).values("meeting_id"),
         )
-    )
-    meetings = _as_rows(meetings)
+    ).only(*ROW_FIELDS, "program", "match")
     upcoming = meetings.filter(status=Meeting.Status.BOOKED, end__gt=now).order_by("start", "pk")
     past = meetings.filter(Q(end__lte=now) | Q(status=Meeting.Status.CANCELLED)).order_by(
         "-start", "-pk"
     )
-    return list(upcoming[:limit]), list(past[:limit])
+    upcoming, past = list(upcoming[:limit]), list(past[:limit])
+    for meeting in (*upcoming, *past):
+        if meeting.program_id == match.program_id:
+            meeting.program = match.program
+        if meeting.match_id == match.pk:
+            meeting.match = match
+    return upcoming, past
 
 
 def matches_for_booking(*, user):

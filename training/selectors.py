@@ -181,9 +181,11 @@ def training_checklists_for_user(
         checklist.gates |= application.role in gated_roles(application.program)
     if not by_program:
         return []
-    steps = TrainingStep.objects.filter(program__in=list(by_program)).order_by("position", "pk")
+    steps = list(
+        TrainingStep.objects.filter(program__in=list(by_program)).order_by("position", "pk")
+    )
     completed = dict(
-        StepCompletion.objects.filter(user=user, step__program__in=list(by_program)).values_list(
+        StepCompletion.objects.filter(user=user, step__in=[step.pk for step in steps]).values_list(
             "step_id", "completed_at"
         )
     )

@@ -7,10 +7,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from accounts.models import user_name_fields
 from evaluation.models import CheckIn, SurveyInvitation
 from evaluation.services.checkins import checkin_due_on
 from matching.models import Match
+from matching.selectors import matches_named
 
 
 @dataclass(frozen=True)
@@ -23,27 +23,25 @@ class PendingItem:
     anonymous: bool = False
 
 
-def checkins_pending(*, user, today: date):
-    # Only what the list shows: the rows join six tables, whose other columns (JSON included)
-    # would be read and decoded on every home page.
-    return (
+def checkins_pending(*, user, today: date, matches=()) -> list[CheckIn]:
+    """The person's open check-ins, soonest due first, each with its match named
+    (`matches_named`: from `matches` the page has read, else one more query)."""
+    checkins = list(
         CheckIn.objects.filter(application__user=user, answered_at__isnull=True, due_on__gte=today)
-        .select_related("match__program", "match__mentor__user", "match__mentee__user")
-        .only(
-            "due_on",
-            "application",
-            "match__program__name",
-            *user_name_fields("match__mentor__user"),
-            *user_name_fields("match__mentee__user"),
-        )
+        .only("due_on", "application", "match")
         .order_by("due_on", "pk")
     )
+    named = matches_named(ids={checkin.match_id for checkin in checkins}, known=matches)
+    for checkin in checkins:
+        checkin.match = named[checkin.match_id]
+    return checkins
 
 
 def invitations_pending(*, user, today: date):
     return (
         SurveyInvitation.objects.filter(application__user=user, completed=False, due_on__gte=today)
         .select_related("survey__program")
+        .only("due_on", "survey__title", "survey__anonymous", "survey__program__name")
         .order_by("due_on", "pk")
     )
 
@@ -65,8 +63,9 @@ def checkin_preview(*, program, today: date) -> CheckIn:
     )
 
 
-def pending_for_user(*, user, today: date | None = None) -> list[PendingItem]:
-    """Open check-ins and surveys for the home page, soonest due first."""
+def pending_for_user(*, user, today: date | None = None, matches=()) -> list[PendingItem]:
+    """Open check-ins and surveys for the home page, soonest due first. `matches`: the
+    person's matches the page has read with `MATCH_NAME_FIELDS`, which check-ins then reuse."""
     if not user.is_authenticated:
         return []
     today = today or timezone.localdate()
@@ -79,7 +78,7 @@ def pending_for_user(*, user, today: date | None = None) -> list[PendingItem]:
             due_on=checkin.due_on,
             url=reverse("evaluation:checkin-answer", args=[checkin.pk]),
         )
-        for checkin in checkins_pending(user=user, today=today)
+        for checkin in checkins_pending(user=user, today=today, matches=matches)
     ]
     items += [
         PendingItem(

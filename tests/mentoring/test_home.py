@@ -100,4 +100,58 @@ def test_the_home_page_takes_the_same_queries_for_one_or_many_programs_with_trai
     assert page.count("1 of 2 required steps done") == programs
 
 
-HOME_QUERIES = 14  # the training checklists reuse the applications the page has read
+HOME_QUERIES = 13  # checklists reuse the applications read; no invitations asked: all applied to
+
+
+def _mentor_with_pairs(ended: bool):
+    """A mentor with two pairs, each with an open check-in and a booked session coming up;
+    the second pair ended (its session and check-in still open) when `ended`."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from evaluation.models import CheckIn
+    from matching.models import Match
+    from tests.sessions.helpers import make_application, make_pair, make_program, meeting_at
+
+    program = make_program()
+    mentor = make_application(program, "mentor", capacity=2, user=UserFactory(display_name="Mo"))
+    pairs = [
+        make_pair(program, mentor=mentor, mentee=make_application(program, user=user))
+        for user in (UserFactory(display_name="Ada"), UserFactory(display_name="Bea"))
+    ]
+    today = timezone.localdate()
+    for hours, match in zip((30, 50), pairs, strict=True):
+        meeting_at(match, hours_from_now=hours)
+        CheckIn.objects.create(
+            match=match, application=mentor, opens_on=today, due_on=today + timedelta(days=7)
+        )
+    if ended:
+        Match.objects.filter(pk=pairs[1].pk).update(status="ended", ended_at=timezone.now())
+    return mentor.user
+
+
+@pytest.mark.parametrize("ended", [False, True])
+def test_home_names_the_pair_of_each_check_in_and_session_ended_pairs_too(
+    client, django_assert_num_queries, ended
+):
+    """Check-ins and sessions are named from the matches the page has read, ended ones
+    included: no query more when a pair has ended with a session still booked."""
+    client.force_login(_mentor_with_pairs(ended))
+    client.get(reverse("home"))
+
+    with django_assert_num_queries(MENTOR_HOME_QUERIES):
+        page = client.get(reverse("home")).content.decode()
+
+    for name in ("Ada", "Bea"):
+        assert f"Check-in: how is it going with {name}" in page
+        assert f"with <bdi>{name}" in page  # the session's row
+    listed = page[page.index("My matches") : page.index("My programs")]
+    assert "Your mentee <strong><bdi>Ada" in listed
+    assert ("Your mentee <strong><bdi>Bea" in listed) is not ended
+
+
+# Session, user, applications, open programs, matches, requests sent to them, check-ins,
+# surveys, sessions, training steps, roles and unread messages: roster invitations are not
+# looked for (they applied to the one open program), nor completions (no training steps).
+MENTOR_HOME_QUERIES = 12

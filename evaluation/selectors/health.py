@@ -8,6 +8,7 @@ from django.db.models.functions import Coalesce, TruncWeek
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import user_name_fields
 from evaluation.models import CheckIn, RiskFlag
 from matching.models import EndReason, Match
 from programs.models import Application, Program, Role
@@ -165,6 +166,14 @@ def pairs_at_risk(*, program: Program) -> list[PairAtRisk]:
             match__program=program, match__status=Match.Status.ACTIVE, cleared_at__isnull=True
         )
         .select_related("match__mentor__user", "match__mentee__user")
+        # What the table shows: not each pair's explanation and both applications whole.
+        .only(
+            "reason",
+            "detail",
+            "raised_at",
+            *user_name_fields("match__mentor__user"),
+            *user_name_fields("match__mentee__user"),
+        )
         .order_by("match_id", "reason")
     )
     pairs: dict[int, PairAtRisk] = {}

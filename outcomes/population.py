@@ -20,7 +20,7 @@ from matching.models import Match
 from outcomes.models import OutcomePerson, OutcomeRecord
 from programs.models import Answer, Application, Question
 from sessions.models import Attendance, Meeting
-from sessions.selectors import held_session_minutes
+from sessions.selectors import counted_attendance_q, held_session_minutes
 
 
 @dataclass
@@ -163,7 +163,7 @@ def _answers(program, applications, users) -> dict[str, list[str | None]]:
 def _dose(program, applications, users) -> tuple[np.ndarray, np.ndarray]:
     """Sessions held and hours for each participant (nan for the comparison): a mentor counts
     every held session they led, a mentee their pair's held sessions and the group sessions
-    they attended."""
+    that count for them (`counted_attendance_q`: not marked absent)."""
     minutes = held_session_minutes(program=program)
     per_user_sessions: dict[int, int] = defaultdict(int)
     per_user_minutes: dict[int, float] = defaultdict(float)
@@ -183,7 +183,7 @@ def _dose(program, applications, users) -> tuple[np.ndarray, np.ndarray]:
         if mentee_id:
             add(mentee_id, meeting_id)
     for meeting_id, member_id in Attendance.objects.filter(
-        meeting__program=program, attended=True
+        counted_attendance_q(), meeting__program=program
     ).values_list("meeting_id", "member_id"):
         if meeting_id in minutes:
             add(member_id, meeting_id)

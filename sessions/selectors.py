@@ -26,6 +26,15 @@ from programs.models import Application, Role
 from sessions.models import Attendance, Meeting, SessionGuide, SessionLog
 
 
+def counted_attendance_q(path: str = "") -> Q:
+    """The attendance by which a group session counts for its member, under `path` (a
+    relation leading to attendance rows, "" on Attendance itself): every row not marked
+    absent. Attendance is often left unmarked, and a member who was there does not lose the
+    session for it. The one rule for the dashboard's sessions per pair, the risk flags'
+    sessions, the guides a pair has covered and the outcome report's dose."""
+    return Q(**{f"{path}attended": True}) | Q(**{f"{path}attended__isnull": True})
+
+
 def meetings_for_user(*, user):
     """Every meeting the person is in: as its mentor, as the pair's mentee, or as a member of a
     group session. Three indexed lookups ORed in one WHERE (no join to multiply rows, so no
@@ -255,8 +264,7 @@ def guides_covered(*, matches) -> dict[int, list[GuideCovered]]:
         rows = (
             # One filter() call: the member and their attendance are the same joined row.
             held.filter(
-                Q(meeting__attendance__attended=True)
-                | Q(meeting__attendance__attended__isnull=True),
+                counted_attendance_q("meeting__attendance__"),
                 meeting__kind=Meeting.Kind.GROUP,
                 author=F("meeting__mentor"),  # the group's guide is the one its mentor logged
                 meeting__program__in={m.program_id for m in matches if m.program.is_group},

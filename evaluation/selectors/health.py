@@ -13,7 +13,7 @@ from evaluation.models import CheckIn, RiskFlag
 from matching.models import EndReason, Match
 from programs.models import Application, Program, Role
 from sessions.models import Attendance, Meeting
-from sessions.selectors import held_meetings, held_session_totals
+from sessions.selectors import counted_attendance_q, held_meetings, held_session_totals
 
 
 @dataclass(frozen=True)
@@ -102,15 +102,15 @@ def _sessions(program: Program) -> dict:
     """Sessions held, their hours and sessions per pair, counted in the database: two queries
     that return one row each, however many pairs and sessions the program has."""
     held = held_session_totals(program=program)
-    # The group sessions each pair counts: held by the pair's mentor, and not missed by its
-    # mentee (attendance not marked absent).
+    # The group sessions each pair counts: held by the pair's mentor, and counted for its
+    # mentee (`counted_attendance_q`).
     group_held = (
         Attendance.objects.filter(
+            counted_attendance_q(),
             meeting__in=held_meetings(program=program).filter(kind=Meeting.Kind.GROUP),
             meeting__mentor=OuterRef("mentor__user"),
             member=OuterRef("mentee__user"),
         )
-        .exclude(attended=False)
         .order_by()
         .values("member")
         .annotate(n=Count("pk"))

@@ -21,6 +21,7 @@ from notifications.services import notification_queue
 from programs.models import Program
 from relationships.selectors import agreement_confirmations, goals_stale
 from sessions.models import Attendance, Meeting, SessionLog
+from sessions.selectors import counted_attendance_q
 
 LOW_SCORE = 2
 ACTIVE_PROGRAM_STATUSES = (Program.Status.ENROLLING, Program.Status.RUNNING)
@@ -61,7 +62,7 @@ def _meeting_outcomes(rows: Iterable[tuple]) -> dict[int, tuple]:
 
 def session_facts(*, program: Program, matches: list[Match]) -> dict[int, SessionFacts]:
     """Per match id: the logged meetings of the pair, one-on-one and group (a group meeting
-    counts for a mentee who did not miss it)."""
+    counts for its mentee by `counted_attendance_q`)."""
     facts = {match.pk: SessionFacts() for match in matches}
     logs = SessionLog.objects.filter(meeting__status=Meeting.Status.BOOKED)
     one_on_one = logs.filter(meeting__match__in=[m.pk for m in matches]).values_list(
@@ -75,11 +76,9 @@ def session_facts(*, program: Program, matches: list[Match]) -> dict[int, Sessio
     group_meetings = _meeting_outcomes(group)
     if group_meetings:
         present = defaultdict(set)
-        for meeting_id, member_id in (
-            Attendance.objects.filter(meeting_id__in=list(group_meetings))
-            .exclude(attended=False)
-            .values_list("meeting_id", "member_id")
-        ):
+        for meeting_id, member_id in Attendance.objects.filter(
+            counted_attendance_q(), meeting_id__in=list(group_meetings)
+        ).values_list("meeting_id", "member_id"):
             present[meeting_id].add(member_id)
         for match in matches:
             for meeting_id, (mentor_id, day, outcome) in group_meetings.items():

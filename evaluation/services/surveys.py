@@ -23,6 +23,7 @@ from matching.models import Match
 from notifications.models import Kind
 from notifications.services import notification_queue, notifications_cancel
 from programs.models import Application, Program
+from sessions.selectors import counted_attendance_q
 
 #: Date-driven surveys still go out this many days after their date (a worker that was down
 #: catches up), but not later: a "mid-program" survey a month late measures something else.
@@ -124,23 +125,19 @@ def surveys_send_scheduled(*, program: Program, today: date | None = None) -> in
 
 def meeting_participants(*, meeting) -> list[Application]:
     """The applications of the people in a meeting: both sides of a one-on-one match, or a
-    group mentor and the members of their group who did not miss it."""
+    group mentor and the members of their group it counts for (`counted_attendance_q`)."""
     if meeting.match_id is not None:
         match = Match.objects.select_related("mentor__user", "mentee__user").get(
             pk=meeting.match_id
         )
         return [match.mentor, match.mentee]
-    absent = meeting.attendance.filter(attended=False).values("member")
-    matches = (
-        Match.objects.filter(
-            program_id=meeting.program_id,
-            status=Match.Status.ACTIVE,
-            mentor__user_id=meeting.mentor_id,
-            mentee__user__in=meeting.attendance.values("member"),
-        )
-        .exclude(mentee__user__in=absent)
-        .select_related("mentor__user", "mentee__user")
-    )
+    members = meeting.attendance.filter(counted_attendance_q()).values("member")
+    matches = Match.objects.filter(
+        program_id=meeting.program_id,
+        status=Match.Status.ACTIVE,
+        mentor__user_id=meeting.mentor_id,
+        mentee__user__in=members,
+    ).select_related("mentor__user", "mentee__user")
     people = {}
     for match in matches:
         people[match.mentor_id] = match.mentor

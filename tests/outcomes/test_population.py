@@ -1,15 +1,13 @@
 """The population's dose: the sessions each participant took part in (outcomes/population.py)."""
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 
 from outcomes.models import OutcomePerson
 from outcomes.population import outcome_population
 from programs.models import Application
-from sessions.models import Attendance, Meeting, SessionLog
+from sessions.models import Attendance, SessionLog
 from tests.outcomes.helpers import make_outcome_program, make_participant
+from tests.sessions.helpers import group_meeting_at
 
 pytestmark = pytest.mark.django_db
 
@@ -25,17 +23,9 @@ def test_a_group_session_counts_for_each_member_not_marked_absent():
             program=program, user=member, institutional_id=member.institutional_id
         )
     mentor = Application.objects.get(mentor_matches__mentee__user=members[0]).user
-    start = timezone.now() - timedelta(days=3)
-    meeting = Meeting.objects.create(
-        program=program,
-        mentor=mentor,
-        kind=Meeting.Kind.GROUP,
-        title="Circle",
-        start=start,
-        end=start + timedelta(minutes=90),
-    )
+    meeting = group_meeting_at(program, mentor, members[:3], hours_from_now=-72)
     for member, attended in zip(members[:3], (True, None, False), strict=True):
-        Attendance.objects.create(meeting=meeting, member=member, attended=attended)
+        Attendance.objects.filter(meeting=meeting, member=member).update(attended=attended)
     SessionLog.objects.create(meeting=meeting, author=mentor, outcome=SessionLog.Outcome.HELD)
 
     population = outcome_population(program=program)
@@ -45,4 +35,4 @@ def test_a_group_session_counts_for_each_member_not_marked_absent():
     sessions = [population.sessions[row[m.pk]] for m in members]
     hours = [population.hours[row[m.pk]] for m in members]
     assert sessions == [1, 1, 0, 0]  # attended, unmarked, absent, not in it
-    assert hours == [1.5, 1.5, 0, 0]
+    assert hours == [1.0, 1.0, 0, 0]

@@ -3,7 +3,8 @@
 Everyone may add an authenticator app (allauth's pages under /accounts/2fa/). With
 settings.MFA_REQUIRED_FOR_STAFF, a signed-in staff person (superuser, is_staff, or in the
 Coordinators or Reporting staff group) without one is sent to set it up before any staff page:
-the admin, the reports, outcomes, training completion and coordinators' message pages.
+the admin, outcomes, and the views marked `@staff_page` (the reports, training completion and
+coordinators' message pages).
 Participant pages are never checked, so they cost no query here.
 """
 
@@ -24,25 +25,16 @@ NEXT_SESSION_KEY = "mfa_setup_next"
 
 #: Whole namespaces of staff pages.
 STAFF_NAMESPACES = frozenset({"admin", "outcomes"})
-#: Staff pages in apps that also serve participants.
-STAFF_VIEWS = frozenset(
-    {
-        "evaluation:program-list",
-        "evaluation:program-dashboard",
-        "evaluation:answer-list",
-        "evaluation:checkin-preview",
-        "evaluation:checkin-round-open",
-        "evaluation:export",
-        "evaluation:impact",
-        "evaluation:impact-export",
-        "training:program-list",
-        "training:completion",
-        "training:completion-download",
-        "messaging:program",
-        "messaging:announce",
-        "messaging:report-detail",
-    }
-)
+
+
+def staff_page(view):
+    """Mark `view` as a staff page (a page of an app that also serves participants): with
+    MFA_REQUIRED_FOR_STAFF, staff without an authenticator app are sent to set one up before
+    it. The mark is on the view itself, so the page cannot be renamed or moved out of it."""
+    view.staff_page = True
+    return view
+
+
 #: Admin pages that stay open: leaving, and the login page (which sends a signed-in person on).
 OPEN_ADMIN_VIEWS = frozenset({"admin:logout", "admin:login"})
 
@@ -52,10 +44,10 @@ REQUIRED_MESSAGE = _(
 )
 
 
-def is_staff_page(request, match) -> bool:
+def is_staff_page(request, match, view) -> bool:
     if match.view_name in OPEN_ADMIN_VIEWS:
         return False
-    if match.view_name in STAFF_VIEWS or set(match.namespaces) & STAFF_NAMESPACES:
+    if getattr(view, "staff_page", False) or set(match.namespaces) & STAFF_NAMESPACES:
         return True
     # Pages mounted under /admin/ outside the admin's namespace (view on site).
     return request.path_info.startswith(reverse("admin:index"))
@@ -91,7 +83,7 @@ class StaffMFAMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
-        if not is_staff_page(request, request.resolver_match):
+        if not is_staff_page(request, request.resolver_match, view_func):
             return None
         if not is_staff_person(user) or has_totp(user):
             if NEXT_SESSION_KEY in request.session:

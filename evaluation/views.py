@@ -13,6 +13,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.mfa import staff_page
 from audit.services import audit_record_export
 from evaluation.forms import AnswerSearchForm, CheckInForm, ReportScopeForm, SurveyAnswerForm
 from evaluation.permissions import (
@@ -108,6 +109,7 @@ def survey_answer_view(request, pk):
     return render(request, "evaluation/survey_form.html", context)
 
 
+@staff_page
 @login_required
 def program_list(request):
     programs = programs_reportable_by(user=request.user).order_by("name")
@@ -147,6 +149,7 @@ def _health_charts(health) -> dict:
     }
 
 
+@staff_page
 @never_cache
 @login_required
 def program_dashboard(request, pk):
@@ -169,6 +172,7 @@ def program_dashboard(request, pk):
 ANSWERS_PER_PAGE = 25
 
 
+@staff_page
 @never_cache
 @login_required
 def answer_list(request, pk):
@@ -185,6 +189,7 @@ def answer_list(request, pk):
     return render(request, "evaluation/answer_list.html", context)
 
 
+@staff_page
 @never_cache
 @login_required
 def checkin_preview_view(request, pk):
@@ -203,6 +208,7 @@ def checkin_preview_view(request, pk):
     return render(request, "evaluation/checkin_preview.html", context)
 
 
+@staff_page
 @login_required
 @require_POST
 def checkin_round_open(request, pk):
@@ -241,6 +247,7 @@ def _filename(programs: list, name: str, fmt: str) -> str:
     return f"{scope}-{name}-{timezone.localdate():%Y-%m-%d}.{fmt}"
 
 
+@staff_page
 @never_cache
 @login_required
 def export(request, dataset, fmt):
@@ -288,6 +295,7 @@ def _impact_chart(report) -> dict:
     }
 
 
+@staff_page
 @never_cache
 @login_required
 def impact_view(request):
@@ -304,6 +312,7 @@ def impact_view(request):
     return render(request, "evaluation/impact_report.html", context)
 
 
+@staff_page
 @never_cache
 @login_required
 def impact_export(request, fmt):

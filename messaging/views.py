@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from accounts.mfa import staff_page
 from matching.permissions import match_for_participant
 from messaging.files import content_type_of
 from messaging.forms import AnnouncementForm, MessageForm, ReportForm
@@ -193,6 +194,7 @@ def message_report_view(request, pk, message_pk):
 # --- coordinators -----------------------------------------------------------------------
 
 
+@staff_page
 @never_cache
 @login_required
 def program_messages(request, pk):
@@ -212,6 +214,7 @@ def program_messages(request, pk):
     return render(request, "messaging/program_messages.html", context)
 
 
+@staff_page
 @never_cache
 @login_required
 def announcement_create(request, pk):
@@ -233,6 +236,7 @@ def announcement_create(request, pk):
     return render(request, "messaging/announcement_form.html", {"program": program, "form": form})
 
 
+@staff_page
 @never_cache
 @login_required
 def report_detail(request, pk):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
+from accounts.mfa import staff_page
 from audit.services import audit_record_export
 from mentoring.downloads import csv_response, xlsx_response
 from programs.permissions import program_for_reporting, programs_reportable_by
@@ -164,6 +165,7 @@ def step_file(request, pk):
 # --- staff -----------------------------------------------------------------------------------
 
 
+@staff_page
 @never_cache
 @login_required
 def program_list(request):
@@ -171,6 +173,7 @@ def program_list(request):
     return render(request, "training/program_list.html", {"programs": programs})
 
 
+@staff_page
 @never_cache
 @login_required
 def completion(request, pk):
@@ -179,6 +182,7 @@ def completion(request, pk):
     return render(request, "training/completion_list.html", {"program": program, "table": table})
 
 
+@staff_page
 @never_cache
 @login_required
 def completion_download(request, pk, fmt):

@@ -5,7 +5,7 @@ from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import models
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneField
 
@@ -116,6 +116,9 @@ class User(AbstractUser):
         constraints = [
             models.UniqueConstraint(Lower("email"), name="accounts_user_email_ci_unique"),
         ]
+        # Single sign-on and "don't match me with" find people by email whatever its case
+        # (`iexact`, UPPER on PostgreSQL), which the constraint's LOWER index does not serve.
+        indexes = [models.Index(Upper("email"), name="accounts_user_email_upper")]
 
     def __str__(self):
         return self.name

@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Upper
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
@@ -693,6 +694,10 @@ class Invitation(models.Model):
                 fields=["program", "email", "role"], name="invitation_one_per_email_role"
             )
         ]
+        # A person's open invitations are looked up by email whatever its case (`iexact`,
+        # UPPER on PostgreSQL) on every participant's home page: without this, a scan of
+        # every roster row (16 ms at 50,000).
+        indexes = [models.Index(Upper("email"), name="invitation_email_ci")]
 
     def __str__(self):
         return _("%(email)s (%(role)s) to %(program)s") % {

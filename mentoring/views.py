@@ -43,20 +43,18 @@ def home(request):
     is_mentor = any(a.role == Role.MENTOR for a in applications)
     received = requests_received(user=request.user).filter(status="pending")
     applied_to = [a.program_id for a in applications]
-    # Open programs they have not applied to: five are listed, and invitations to them shown.
-    not_applied = list(program_list_open().exclude(pk__in=applied_to).only("name", "slug"))
     # All their matches, ended ones too: a check-in or a booked session can still be of one.
     every_match = list(match_list_for_user(user=request.user).only("status", *MATCH_NAME_FIELDS))
     matches = [match for match in every_match if match.status == Match.Status.ACTIVE]
     context = {
         "matches": matches,
         "pending_requests": received.count() if is_mentor else 0,
-        "invitations": invitations_open_for(user=request.user, programs=not_applied),
+        "invitations": invitations_open_for(user=request.user, applied_to=applied_to),
         "to_answer": pending_for_user(user=request.user, matches=every_match),
         "upcoming_sessions": meetings_upcoming(user=request.user, limit=3, matches=every_match),
         "trainings": training_checklists_for_user(user=request.user, applications=applications),
         "applications": applications,
-        "open_programs": not_applied[:5],
+        "open_programs": program_list_open().exclude(pk__in=applied_to).only("name", "slug")[:5],
     }
     return render(request, "home/home.html", context)
 

@@ -23,21 +23,22 @@ def application_list_for_user(*, user) -> QuerySet[Application]:
     )
 
 
-def invitations_open_for(*, user, programs: list[Program]) -> list[Invitation]:
-    """Roster invitations for this person's email that they have not acted on yet, to one of
-    `programs`: the open programs they have not applied to, which the caller has read (a
-    participant's home page lists some of them too). Each comes with its program."""
-    by_id = {program.pk: program for program in programs}
-    invitations = list(
+def invitations_open_for(*, user, applied_to) -> QuerySet[Invitation]:
+    """Roster invitations for this person's email that they have not acted on yet, to open
+    programs other than those in `applied_to` (the ids of the programs they have applied to,
+    which the caller has read), each with the program's name and slug. Found by the email's
+    index (`invitation_email_ci`) however many people the rosters hold."""
+    return (
         Invitation.objects.filter(
-            email__iexact=user.email, accepted_at__isnull=True, program_id__in=by_id
+            email__iexact=user.email,
+            accepted_at__isnull=True,
+            program__in=program_list_open().values("pk"),
         )
-        .only("role", "program")
+        .exclude(program_id__in=applied_to)
+        .select_related("program")
+        .only("role", "program__name", "program__slug")
         .order_by("pk")
     )
-    for invitation in invitations:
-        invitation.program = by_id[invitation.program_id]
-    return invitations
 
 
 def invitation_career_stage_for(*, program: Program, user, role: str) -> CareerStage | None:

@@ -100,7 +100,7 @@ def test_the_home_page_takes_the_same_queries_for_one_or_many_programs_with_trai
     assert page.count("1 of 2 required steps done") == programs
 
 
-HOME_QUERIES = 13  # checklists reuse the applications read; no invitations asked: all applied to
+HOME_QUERIES = 14  # the training checklists reuse the applications the page has read
 
 
 def _mentor_with_pairs(ended: bool):
@@ -151,7 +151,7 @@ def test_home_names_the_pair_of_each_check_in_and_session_ended_pairs_too(
     assert ("Your mentee <strong><bdi>Bea" in listed) is not ended
 
 
-# Session, user, applications, open programs, matches, requests sent to them, check-ins,
-# surveys, sessions, training steps, roles and unread messages: roster invitations are not
-# looked for (they applied to the one open program), nor completions (no training steps).
-MENTOR_HOME_QUERIES = 12
+# Session, user, applications, matches, requests sent to them, roster invitations,
+# check-ins, surveys, sessions, training steps, roles, unread messages and open programs:
+# completions are not asked for (no training steps).
+MENTOR_HOME_QUERIES = 13

@@ -44,10 +44,10 @@ REQUIRED_MESSAGE = _(
 )
 
 
-def is_staff_page(request, match, view) -> bool:
+def is_staff_page(request, match) -> bool:
     if match.view_name in OPEN_ADMIN_VIEWS:
         return False
-    if getattr(view, "staff_page", False) or set(match.namespaces) & STAFF_NAMESPACES:
+    if getattr(match.func, "staff_page", False) or set(match.namespaces) & STAFF_NAMESPACES:
         return True
     # Pages mounted under /admin/ outside the admin's namespace (view on site).
     return request.path_info.startswith(reverse("admin:index"))
@@ -83,7 +83,7 @@ class StaffMFAMiddleware:
         user = getattr(request, "user", None)
         if user is None or not user.is_authenticated:
             return None
-        if not is_staff_page(request, request.resolver_match, view_func):
+        if not is_staff_page(request, request.resolver_match):
             return None
         if not is_staff_person(user) or has_totp(user):
             if NEXT_SESSION_KEY in request.session:

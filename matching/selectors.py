@@ -35,12 +35,12 @@ MATCH_NAME_FIELDS = (
 )
 
 
-def matches_named(*, ids, known=()) -> dict[int, Match]:
-    """The matches with these ids by id, each with its program's name and both people's
-    names (`MATCH_NAME_FIELDS`): those in `known`, which the page has read already, as they
-    are; the others in one query. A row that names its pair then joins nothing (the five joins
-    to reach the names were most of such a query's time)."""
-    ids = set(ids)
+def matches_attach(rows, *, known=()) -> None:
+    """Set `match` on each of `rows` (check-ins, meetings) that has one to its match with its
+    program's name and both people's names (`MATCH_NAME_FIELDS`): those in `known`, which the
+    page has read already, as they are; the others in one query. A row that names its pair
+    then joins nothing (the five joins to reach the names were most of such a query's time)."""
+    ids = {row.match_id for row in rows if row.match_id}
     named = {match.pk: match for match in known if match.pk in ids}
     missing = ids - named.keys()
     if missing:
@@ -49,7 +49,9 @@ def matches_named(*, ids, known=()) -> dict[int, Match]:
             .only(*MATCH_NAME_FIELDS)
             .in_bulk(missing)
         )
-    return named
+    for row in rows:
+        if row.match_id:
+            row.match = named[row.match_id]
 
 
 def requests_received(*, user) -> QuerySet[MatchRequest]:

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from accounts.models import user_name_fields
 from matching.models import Match
-from matching.selectors import matches_named
+from matching.selectors import matches_attach
 from programs.models import Application, Role
 from sessions.models import Attendance, Meeting, SessionGuide, SessionLog
 
@@ -31,7 +31,8 @@ def counted_attendance_q(path: str = "") -> Q:
     relation leading to attendance rows, "" on Attendance itself): every row not marked
     absent. Attendance is often left unmarked, and a member who was there does not lose the
     session for it. The one rule for the dashboard's sessions per pair, the risk flags'
-    sessions, the guides a pair has covered and the outcome report's dose."""
+    sessions, the guides a pair has covered, who is asked a session's survey and the outcome
+    report's dose."""
     return Q(**{f"{path}attended": True}) | Q(**{f"{path}attended__isnull": True})
 
 
@@ -91,7 +92,7 @@ def meetings_split(*, user, now=None) -> tuple[list[Meeting], list[Meeting]]:
 
 def meetings_upcoming(*, user, limit: int, now=None, matches=()) -> list[Meeting]:
     """The person's next `limit` booked meetings, soonest first (without their logs), each
-    with its program's name and its pair named (`matches_named`: from `matches` the page has
+    with its program's name and its pair named (`matches_attach`: from `matches` the page has
     read, else one more query)."""
     now = now or timezone.now()
     meetings = list(
@@ -103,11 +104,7 @@ def meetings_upcoming(*, user, limit: int, now=None, matches=()) -> list[Meeting
         .filter(status=Meeting.Status.BOOKED, end__gt=now)
         .order_by("start", "pk")[:limit]
     )
-    pairs = {meeting.match_id for meeting in meetings if meeting.match_id}
-    named = matches_named(ids=pairs, known=matches)
-    for meeting in meetings:
-        if meeting.match_id:
-            meeting.match = named[meeting.match_id]
+    matches_attach(meetings, known=matches)
     return meetings
 
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from evaluation.models import CheckIn, SurveyInvitation
 from evaluation.services.checkins import checkin_due_on
 from matching.models import Match
-from matching.selectors import matches_named
+from matching.selectors import matches_attach
 
 
 @dataclass(frozen=True)
@@ -25,15 +25,13 @@ class PendingItem:
 
 def checkins_pending(*, user, today: date, matches=()) -> list[CheckIn]:
     """The person's open check-ins, soonest due first, each with its match named
-    (`matches_named`: from `matches` the page has read, else one more query)."""
+    (`matches_attach`: from `matches` the page has read, else one more query)."""
     checkins = list(
         CheckIn.objects.filter(application__user=user, answered_at__isnull=True, due_on__gte=today)
         .only("due_on", "application", "match")
         .order_by("due_on", "pk")
     )
-    named = matches_named(ids={checkin.match_id for checkin in checkins}, known=matches)
-    for checkin in checkins:
-        checkin.match = named[checkin.match_id]
+    matches_attach(checkins, known=matches)
     return checkins
 
 

@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.contrib.admin.apps import AdminConfig
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -20,3 +21,9 @@ class MentoringConfig(AppConfig):
 
     def ready(self):
         post_migrate.connect(_after_migrate, sender=self, dispatch_uid="mentoring-defaults")
+
+
+class MentoringAdminConfig(AdminConfig):
+    """django.contrib.admin with the project's site (mentoring/admin_site.py) as admin.site."""
+
+    default_site = "mentoring.admin_site.MentoringAdminSite"

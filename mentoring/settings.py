@@ -43,7 +43,7 @@ SITE_URL = env_str("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 SITE_NAME = env_str("SITE_NAME", default="Mentoring")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "mentoring.apps.MentoringAdminConfig",  # django.contrib.admin with our site
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -1,15 +1,11 @@
 from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
-from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView
 
 from api import token_views as api_token_views
 from mentoring import admin_views, views
 
-admin.site.site_header = _("Mentoring administration")
-admin.site.site_title = _("Mentoring")
-admin.site.index_title = _("Programs, matching and evaluation")
 # The admin logs in through allauth's pages, so it shares their rate limits.
 admin.site.login = secure_admin_login(admin.site.login)
 

@@ -1,0 +1,96 @@
+"""The admin's navigation list is kept per set of rights: it follows a change of rights at once,
+speaks the page's language, and callers cannot spoil it for the next page."""
+
+import pytest
+from django.contrib import admin
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+
+from mentoring.admin_site import MentoringAdminSite
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+def _navigation(client, **headers) -> dict[str, list[str]]:
+    page = client.get(reverse("admin:index"), **headers)
+    assert page.status_code == 200
+    return {
+        app["app_label"]: [m["object_name"] for m in app["models"]]
+        for app in page.context["available_apps"]
+    }
+
+
+def _grant(user, app_label: str, codename: str) -> None:
+    user.user_permissions.add(
+        Permission.objects.get(content_type__app_label=app_label, codename=codename)
+    )
+
+
+def test_the_project_site_is_the_admin_site():
+    assert isinstance(admin.site, MentoringAdminSite)
+
+
+def test_navigation_follows_a_change_of_rights_on_the_next_page(client):
+    staff = UserFactory(is_staff=True)
+    _grant(staff, "programs", "view_application")
+    client.force_login(staff)
+    assert _navigation(client) == {"programs": ["Application"]}
+
+    _grant(staff, "matching", "view_match")
+    assert _navigation(client) == {"programs": ["Application"], "matching": ["Match"]}
+
+    staff.user_permissions.remove(
+        Permission.objects.get(content_type__app_label="programs", codename="view_application")
+    )
+    assert _navigation(client) == {"matching": ["Match"]}
+
+    # Another person with the same rights gets the same list; one with none, none.
+    other = UserFactory(is_staff=True)
+    _grant(other, "matching", "view_match")
+    client.force_login(other)
+    assert _navigation(client) == {"matching": ["Match"]}
+    other.user_permissions.clear()
+    assert client.get(reverse("admin:index")).context["available_apps"] == []
+
+
+def test_navigation_is_in_the_language_of_the_page(client):
+    staff = UserFactory(is_staff=True)
+    _grant(staff, "programs", "view_application")
+    client.force_login(staff)
+
+    def names(lang):
+        page = client.get(reverse("admin:index"), {"lang": lang})
+        return [
+            (app["name"], [m["name"] for m in app["models"]])
+            for app in page.context["available_apps"]
+        ]
+
+    english = names("en")
+    spanish = names("es")
+    assert english[0][1] == ["Applications"]
+    assert spanish[0][1] == ["Solicitudes"]
+    assert names("en") == english
+
+
+def test_a_caller_changing_its_list_does_not_change_the_next(rf):
+    staff = UserFactory(is_staff=True)
+    _grant(staff, "programs", "view_application")
+    request = rf.get("/admin/")
+    request.user = staff
+    first = admin.site.get_app_list(request)
+    first[0]["models"][0]["perms"]["view"] = False
+    first[0]["models"].clear()
+    first[0]["name"] = "spoiled"
+    request.user = type(staff).objects.get(pk=staff.pk)
+    again = admin.site.get_app_list(request)
+    assert again[0]["name"] != "spoiled"
+    assert [m["object_name"] for m in again[0]["models"]] == ["Application"]
+    assert again[0]["models"][0]["perms"]["view"] is True
+
+
+def test_a_superuser_sees_every_registered_model(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    listed = {(label, name) for label, names in _navigation(client).items() for name in names}
+    registered = {(m._meta.app_label, m._meta.object_name) for m in admin.site._registry}
+    assert listed == registered

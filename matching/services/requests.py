@@ -13,6 +13,7 @@ from django.db.models import Count, Q, prefetch_related_objects
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from accounts.models import user_name_fields
 from matching.explain import pair_explanation, pairs_explanation
 from matching.models import Match, MatchRequest
 from matching.selectors import (
@@ -68,15 +69,26 @@ class SuggestionFilters:
         return self != SuggestionFilters()
 
 
+#: What scoring, filtering and a suggestion's card read of a mentor with room: every mentor
+#: of the program is read on each view, so not their motivation, dates or account details.
+MENTOR_WITH_ROOM_FIELDS = (
+    "program_id", "user_id", "role", "status", "request_status", "career_stage_id",
+    "languages", "format_preference", "time_zone", "capacity",
+    *user_name_fields("user"),
+    "career_stage__program_id", "career_stage__name", "career_stage__position",
+)  # fmt: skip
+
+
 def mentors_with_room(*, program) -> list[Application]:
     """Approved, matchable mentors of `program` who take requests (not full or away) and have
-    a free place (`active`: their active matches), by id. Their topics, goals and
-    availability are read by `program_features`."""
+    a free place (`active`: their active matches), by id, with `MENTOR_WITH_ROOM_FIELDS`.
+    Their topics, goals and availability are read by `program_features`."""
     mentors = (
         mentors_matchable(program=program)
         .filter(request_status=RequestStatus.OPEN)
         .annotate(active=Count("mentor_matches", filter=Q(mentor_matches__status="active")))
         .select_related("user", "career_stage")
+        .only(*MENTOR_WITH_ROOM_FIELDS)
         .order_by("pk")
     )
     return [m for m in mentors if m.active < (m.capacity or 0)]

@@ -292,10 +292,9 @@ def _django(url: str) -> None:
 
 def _seed(participants: int) -> None:
     from django.core.management import call_command
+    from django.db import connection
 
     from mentoring.demo import seed_demo
-
-    from django.db import connection
 
     call_command("migrate", verbosity=0)
     seed_demo(participants=participants, password="bench-" + secrets.token_hex(6))

@@ -277,6 +277,7 @@ def _impact_chart(report) -> dict:
         "labels": [textwrap.wrap(q.text, 28, max_lines=3, placeholder=" …") for q in shown],
         "datasets": [
             {
+                # xgettext:no-python-format (never %-formatted: "95%" is a percentage)
                 "label": _("95% interval of the mean change"),
                 "data": [[c.ci_low, c.ci_high] for c in changes],
                 "backgroundColor": "rgba(31, 95, 139, 0.35)",

@@ -44,6 +44,7 @@ METHOD = (
         "answer."
     ),
     gettext_lazy(
+        # xgettext:no-python-format (never %-formatted: "95%" is a percentage)
         "Figures: mean change with its 95% confidence interval (t distribution, n - 1 degrees "
         "of freedom), the paired t-test p-value, and Cohen's d_z effect size (mean change "
         "divided by the standard deviation of the changes)."

@@ -64,6 +64,12 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         asked = language_supported(request.GET.get("lang"))
+        if "lang" in request.GET:
+            # Taken here: a view that reads its whole query string (the admin's lists take
+            # every parameter for a filter) does not see it.
+            request.GET = request.GET.copy()
+            del request.GET["lang"]
+            request.GET._mutable = False
         code = asked
         if code is None:
             user = getattr(request, "user", None)

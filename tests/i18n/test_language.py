@@ -230,3 +230,11 @@ def test_a_request_trims_the_empty_english_fallbacks_and_translates_as_before(cl
         assert gettext("a message nobody translated") == "a message nobody translated"
     with translation.override("en-gb"):
         assert (gettext("Sign in"), translation.ngettext("%d day", "%d days", 1)) == english
+
+
+def test_lang_in_the_address_of_an_admin_list_is_not_taken_for_a_filter(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    response = client.get("/admin/programs/application/", {"lang": "es", "status": "approved"})
+    assert response.status_code == 200
+    assert 'lang="es"' in _html_tag(response)
+    assert response.context["cl"].params == {"status": "approved"}

@@ -1,12 +1,18 @@
-"""The admin's navigation list is kept per set of rights: it follows a change of rights at once,
-speaks the page's language, and callers cannot spoil it for the next page."""
+"""The admin's navigation list is kept per set of rights, and its sidebar's HTML per list,
+language and current page: both follow a change of rights at once, speak the page's language,
+the sidebar is Django's own with the current page marked, and callers cannot spoil the list."""
+
+import re
 
 import pytest
 from django.contrib import admin
 from django.contrib.auth.models import Permission
+from django.template import Context, Template
 from django.urls import reverse
+from django.utils import translation
 
 from mentoring.admin_site import MentoringAdminSite
+from mentoring.templatetags.admin_navigation import DJANGO_SIDEBAR
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -94,3 +100,43 @@ def test_a_superuser_sees_every_registered_model(client):
     listed = {(label, name) for label, names in _navigation(client).items() for name in names}
     registered = {(m._meta.app_label, m._meta.object_name) for m in admin.site._registry}
     assert listed == registered
+
+
+def _djangos_sidebar(page) -> str:
+    """Django's own sidebar template, rendered afresh for the page's list and address."""
+    request = page.wsgi_request
+    with translation.override(request.LANGUAGE_CODE):
+        return Template(DJANGO_SIDEBAR.read_text()).render(
+            Context({"available_apps": page.context["available_apps"], "request": request})
+        )
+
+
+@pytest.mark.parametrize("lang", ["en", "es"])
+def test_the_sidebar_is_djangos_own_with_the_current_page_marked(client, lang):
+    staff = UserFactory(is_staff=True)
+    _grant(staff, "programs", "view_application")
+    _grant(staff, "matching", "view_match")
+    client.force_login(staff)
+    for url, current in [
+        (reverse("admin:programs_application_changelist"), "application"),
+        (reverse("admin:matching_match_changelist"), "match"),
+        (reverse("admin:matching_match_changelist") + "?status=active", "match"),
+    ]:
+        for _ in range(2):  # the second page is the kept sidebar
+            page = client.get(url, {"lang": lang})
+            html = page.content.decode()
+            assert _djangos_sidebar(page) in html
+            marked = re.findall(r'class="model-(\w+) current-model"', html)
+            assert marked == [current]
+
+
+def test_the_sidebar_follows_a_change_of_rights(client):
+    staff = UserFactory(is_staff=True)
+    _grant(staff, "programs", "view_application")
+    client.force_login(staff)
+    changelist = reverse("admin:programs_application_changelist")
+    assert reverse("admin:matching_match_changelist") not in client.get(changelist).content.decode()
+    _grant(staff, "matching", "view_match")
+    page = client.get(changelist)
+    assert reverse("admin:matching_match_changelist") in page.content.decode()
+    assert _djangos_sidebar(page) in page.content.decode()

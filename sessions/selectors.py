@@ -288,21 +288,34 @@ def _keep_first(covered: dict, number: int, title: str, start: datetime) -> None
         covered[number] = GuideCovered(number=number, title=title, first_on=start)
 
 
+def held_q(path: str = "") -> Q:
+    """A meeting that was held, under `path` (a relation leading to a meeting, "" on Meeting
+    itself): booked, and logged as held by either side. The rule of `held_meetings`, for a
+    query that only filters by it (no subquery of meetings to compile)."""
+    held = SessionLog.objects.filter(
+        meeting=OuterRef(f"{path}pk" if path else "pk"), outcome=SessionLog.Outcome.HELD
+    )
+    return Q(**{f"{path}status": Meeting.Status.BOOKED}) & Q(Exists(held))
+
+
 def held_meetings(*, program, mentor=None) -> QuerySet[Meeting]:
-    """The program's booked meetings (one mentor's, if given) that either side logged as held,
-    each with `logged`: the longest duration a held log gives, None when none gives one. The
-    rule the dashboard's hours, the certificates' hours and the outcome report's dose count by
-    (the booked length stands in where `logged` is None)."""
-    held = SessionLog.objects.filter(meeting=OuterRef("pk"), outcome=SessionLog.Outcome.HELD)
+    """The program's booked meetings (one mentor's, if given) that either side logged as held
+    (`held_q`), each with `logged`: the longest duration a held log gives, None when none gives
+    one. The rule the dashboard's hours, the certificates' hours and the outcome report's dose
+    count by (the booked length stands in where `logged` is None)."""
     longest = (
-        held.filter(duration_minutes__isnull=False)
+        SessionLog.objects.filter(
+            meeting=OuterRef("pk"),
+            outcome=SessionLog.Outcome.HELD,
+            duration_minutes__isnull=False,
+        )
         .order_by("-duration_minutes")
         .values("duration_minutes")[:1]
     )
-    meetings = Meeting.objects.filter(program=program, status=Meeting.Status.BOOKED)
+    meetings = Meeting.objects.filter(held_q(), program=program)
     if mentor is not None:
         meetings = meetings.filter(mentor=mentor)
-    return meetings.filter(Exists(held)).annotate(logged=Subquery(longest))
+    return meetings.annotate(logged=Subquery(longest))
 
 
 def held_session_minutes(*, program, mentor=None) -> dict[int, float]:

@@ -13,7 +13,7 @@ from evaluation.models import CheckIn, RiskFlag
 from matching.models import EndReason, Match
 from programs.models import Application, Program, Role
 from sessions.models import Attendance, Meeting
-from sessions.selectors import counted_attendance_q, held_meetings, held_session_totals
+from sessions.selectors import counted_attendance_q, held_q, held_session_totals
 
 
 @dataclass(frozen=True)
@@ -107,7 +107,9 @@ def _sessions(program: Program) -> dict:
     group_held = (
         Attendance.objects.filter(
             counted_attendance_q(),
-            meeting__in=held_meetings(program=program).filter(kind=Meeting.Kind.GROUP),
+            held_q("meeting__"),
+            meeting__program=program,
+            meeting__kind=Meeting.Kind.GROUP,
             meeting__mentor=OuterRef("mentor__user"),
             member=OuterRef("mentee__user"),
         )

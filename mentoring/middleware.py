@@ -64,9 +64,10 @@ class UserLanguageMiddleware:
 
     def __call__(self, request):
         asked = language_supported(request.GET.get("lang"))
+        # Taken from the query string here (a view that reads all of it, as the admin's lists
+        # do for their filters, does not see it); what it asked for stays on the request.
+        request.language_in_address = asked
         if "lang" in request.GET:
-            # Taken here: a view that reads its whole query string (the admin's lists take
-            # every parameter for a filter) does not see it.
             request.GET = request.GET.copy()
             del request.GET["lang"]
             request.GET._mutable = False

@@ -38,7 +38,7 @@ def unsubscribe(request, token):
     done = request.method == "POST"
     if done:
         preference_set(user=user, kind=kind, enabled=False)
-    if user.language and "lang" not in request.GET:
+    if user.language and not getattr(request, "language_in_address", None):
         # The link comes from an email in the person's language; the page follows it even
         # when they are not signed in on this browser.
         translation.activate(user.language)

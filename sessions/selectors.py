@@ -293,7 +293,7 @@ def held_q(path: str = "") -> Q:
     itself): booked, and logged as held by either side. The rule of `held_meetings`, for a
     query that only filters by it (no subquery of meetings to compile)."""
     held = SessionLog.objects.filter(
-        meeting=OuterRef(f"{path}pk" if path else "pk"), outcome=SessionLog.Outcome.HELD
+        meeting=OuterRef(f"{path}pk"), outcome=SessionLog.Outcome.HELD
     )
     return Q(**{f"{path}status": Meeting.Status.BOOKED}) & Q(Exists(held))
 

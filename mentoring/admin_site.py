@@ -7,6 +7,11 @@ about a tenth of a changelist's time. The list depends only on what the person m
 permissions, or being a superuser), the language, the URL prefix and the registered models,
 so it is kept per process under exactly those keys: a change of rights is a different key,
 never a stale list. Callers get their own copies of the dictionaries.
+
+This holds while every model admin answers `has_module_permission` and `has_*_permission`
+(without an object) from the person's permissions and superuser flag alone, as all of ours do
+(fixed answers, `has_perm`, or superusers only); one that asked anything else of the request
+would need it in the key.
 """
 
 import threading
@@ -44,8 +49,8 @@ class MentoringAdminSite(admin.AdminSite):
         if user.is_active and user.is_superuser:
             rights = "superuser"
         else:
-            # Every right the model admins ask about is one of these (their own overrides
-            # answer the same for everyone); read once per request by the auth backend.
+            # What the model admins' answers depend on (see above); read once per request
+            # by the auth backend, which the admin's own permission checks use too.
             rights = frozenset(user.get_all_permissions())
         key = (app_label, get_language(), get_script_prefix(), get_urlconf(), rights)
         built = self._app_lists.get(key)

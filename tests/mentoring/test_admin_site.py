@@ -6,14 +6,16 @@ import re
 
 import pytest
 from django.contrib import admin
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import Group, Permission
 from django.template import Context, Template
 from django.urls import reverse
 from django.utils import translation
 
 from mentoring.admin_site import MentoringAdminSite
+from mentoring.roles import COORDINATORS_GROUP
 from mentoring.templatetags.admin_navigation import DJANGO_SIDEBAR
 from tests.factories import UserFactory
+from tests.programs.helpers import make_program
 
 pytestmark = pytest.mark.django_db
 
@@ -140,3 +142,23 @@ def test_the_sidebar_follows_a_change_of_rights(client):
     page = client.get(changelist)
     assert reverse("admin:matching_match_changelist") in page.content.decode()
     assert _djangos_sidebar(page) in page.content.decode()
+
+
+def test_every_model_admin_answers_its_rights_from_the_persons_rights_alone(rf):
+    """What the kept list rests on: two coordinators with the same permissions, one with a
+    program and one without, on different addresses, get the same answers from every model
+    admin the site has registered."""
+    coordinators = Group.objects.get(name=COORDINATORS_GROUP)
+    with_program, without = UserFactory(is_staff=True), UserFactory(is_staff=True)
+    for person in (with_program, without):
+        person.groups.add(coordinators)
+    make_program(name="Career Connect").coordinators.add(with_program)
+    for model, model_admin in admin.site._registry.items():
+        answers = []
+        for person, path in ((with_program, "/admin/"), (without, "/admin/x/?status=approved")):
+            request = rf.get(path)
+            request.user = type(person).objects.get(pk=person.pk)
+            answers.append(
+                (model_admin.has_module_permission(request), model_admin.get_model_perms(request))
+            )
+        assert answers[0] == answers[1], model

@@ -292,9 +292,7 @@ def held_q(path: str = "") -> Q:
     """A meeting that was held, under `path` (a relation leading to a meeting, "" on Meeting
     itself): booked, and logged as held by either side. The rule of `held_meetings`, for a
     query that only filters by it (no subquery of meetings to compile)."""
-    held = SessionLog.objects.filter(
-        meeting=OuterRef(f"{path}pk"), outcome=SessionLog.Outcome.HELD
-    )
+    held = SessionLog.objects.filter(meeting=OuterRef(f"{path}pk"), outcome=SessionLog.Outcome.HELD)
     return Q(**{f"{path}status": Meeting.Status.BOOKED}) & Q(Exists(held))
 
 

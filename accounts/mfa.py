@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
+from mentoring.rights import group_names
 from mentoring.roles import COORDINATORS_GROUP, REPORTING_GROUP
 
 #: Where the set-up pages send the person once the authenticator is active (a path of ours).
@@ -54,11 +55,11 @@ def is_staff_page(request, match) -> bool:
 
 
 def is_staff_person(user) -> bool:
-    """Superusers and is_staff from the user row; the role groups need one query, asked only
-    on a staff page."""
+    """Superusers and is_staff from the user row; the role groups from the person's groups,
+    asked only on a staff page."""
     if user.is_superuser or user.is_staff:
         return True
-    return user.groups.filter(name__in=(COORDINATORS_GROUP, REPORTING_GROUP)).exists()
+    return bool(group_names(user) & {COORDINATORS_GROUP, REPORTING_GROUP})
 
 
 def has_totp(user) -> bool:

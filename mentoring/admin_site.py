@@ -14,12 +14,12 @@ This holds while every model admin answers `has_module_permission` and `has_*_pe
 would need it in the key.
 """
 
-import threading
-
 from django.contrib import admin
 from django.urls import get_script_prefix, get_urlconf
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from mentoring.kept import Kept
 
 #: Distinct keys kept before the list is emptied (each is one set of rights in one language).
 APP_LIST_KEYS_KEPT = 64
@@ -32,17 +32,16 @@ class MentoringAdminSite(admin.AdminSite):
 
     def __init__(self, name="admin"):
         super().__init__(name)
-        self._app_lists: dict[tuple, list[dict]] = {}
-        self._app_lists_lock = threading.Lock()
+        self._app_lists = Kept(size=APP_LIST_KEYS_KEPT)
 
     # The registry is filled at start-up; a model registered later still shows.
     def register(self, model_or_iterable, admin_class=None, **options):
         super().register(model_or_iterable, admin_class, **options)
-        self._app_lists.clear()
+        self._app_lists.forget()
 
     def unregister(self, model_or_iterable):
         super().unregister(model_or_iterable)
-        self._app_lists.clear()
+        self._app_lists.forget()
 
     def get_app_list(self, request, app_label=None):
         user = request.user
@@ -61,10 +60,7 @@ class MentoringAdminSite(admin.AdminSite):
                 app["name"] = str(app["name"])
                 for model in app["models"]:
                     model["name"] = str(model["name"])
-            with self._app_lists_lock:
-                if len(self._app_lists) >= APP_LIST_KEYS_KEPT:
-                    self._app_lists.clear()
-                self._app_lists[key] = built
+            self._app_lists.put(key, built)
         return [
             {
                 **app,

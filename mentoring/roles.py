@@ -7,6 +7,8 @@ models; which programs they see is scoped per program in the admin). Reporting s
 
 from dataclasses import dataclass
 
+from mentoring.rights import group_names
+
 COORDINATORS_GROUP = "Coordinators"
 REPORTING_GROUP = "Reporting staff"
 
@@ -48,7 +50,7 @@ def user_roles(user) -> Roles:
         return Roles(participant=False, coordinator=False, reporting=False)
     if user.is_superuser:
         return Roles(participant=True, coordinator=True, reporting=True)
-    groups = set(user.groups.values_list("name", flat=True))
+    groups = group_names(user)
     coordinator = user.is_staff and COORDINATORS_GROUP in groups
     return Roles(
         participant=True,

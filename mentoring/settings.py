@@ -96,6 +96,8 @@ MIDDLEWARE = [
     "mentoring.middleware.NormalizeInputMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The person's groups and permissions, kept per change of them (mentoring/rights.py).
+    "mentoring.rights.RightsMiddleware",
     "mentoring.middleware.UserTimezoneMiddleware",
     "mentoring.middleware.UserLanguageMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -408,6 +408,13 @@ class Role(models.TextChoices):
     MENTEE = "mentee", _("Mentee")
 
 
+def role_label(role: str) -> str:
+    """The role's label in the current language. Not `get_role_display()`, which rebuilds a
+    dictionary of the choices and translates every label on each call: an application's name
+    is shown on every row of the admin's lists (the row's checkbox label)."""
+    return str(Role(role).label) if role in Role.values else role
+
+
 class Audience(models.TextChoices):
     MENTORS = "mentors", _("Mentors")
     MENTEES = "mentees", _("Mentees")
@@ -582,7 +589,7 @@ class Application(models.Model):
     def __str__(self):
         return _("%(user)s as %(role)s in %(program)s") % {
             "user": self.user,
-            "role": self.get_role_display().lower(),
+            "role": role_label(self.role).lower(),
             "program": self.program,
         }
 
@@ -702,7 +709,7 @@ class Invitation(models.Model):
     def __str__(self):
         return _("%(email)s (%(role)s) to %(program)s") % {
             "email": self.email,
-            "role": self.get_role_display().lower(),
+            "role": role_label(self.role).lower(),
             "program": self.program,
         }
 

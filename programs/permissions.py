@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from mentoring.rights import rights_kept, rights_marked
 from programs.models import Application, Program
 
 
@@ -33,9 +34,24 @@ def programs_reportable_by(*, user) -> QuerySet[Program]:
 def program_for_reporting(*, user, pk) -> Program:
     """A program the user may report on; 404 otherwise."""
     try:
+        if rights_marked(user):
+            # The request's own user: the programs they may report on are kept with their
+            # rights (mentoring/rights.py), instead of joining both staff lists on each page.
+            if int(pk) not in reportable_program_ids(user):
+                raise Program.DoesNotExist
+            return Program.objects.get(pk=pk)
         return programs_reportable_by(user=user).get(pk=pk)
     except (Program.DoesNotExist, ValueError, TypeError):
         raise Http404("No such program.") from None
+
+
+def reportable_program_ids(user) -> frozenset[int]:
+    """The ids of `programs_reportable_by(user=user)`, kept with the user's rights."""
+    return rights_kept(
+        user,
+        "reportable programs",
+        lambda: frozenset(programs_reportable_by(user=user).values_list("pk", flat=True)),
+    )
 
 
 def program_for_coordinator(*, user, pk) -> Program:

@@ -10,7 +10,6 @@ stale sidebar. `templates/admin/nav_sidebar.html` calls this tag in place of Dja
 template, which the tag renders (read from Django itself, so it follows Django's updates).
 """
 
-import threading
 from pathlib import Path
 
 import django.contrib.admin
@@ -19,6 +18,8 @@ from django.template.defaultfilters import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 
+from mentoring.kept import Kept
+
 register = template.Library()
 
 DJANGO_SIDEBAR = Path(django.contrib.admin.__file__).parent / "templates/admin/nav_sidebar.html"
@@ -26,8 +27,7 @@ DJANGO_SIDEBAR = Path(django.contrib.admin.__file__).parent / "templates/admin/n
 SIDEBARS_KEPT = 512
 
 _compiled: dict[int, template.Template] = {}
-_rendered: dict[tuple, str] = {}
-_lock = threading.Lock()
+_rendered = Kept(size=SIDEBARS_KEPT)
 
 
 def _django_sidebar(engine) -> template.Template:
@@ -76,8 +76,5 @@ def admin_nav_sidebar(context):
                 {"available_apps": apps, "request": request}, autoescape=context.autoescape
             )
         )
-        with _lock:
-            if len(_rendered) >= SIDEBARS_KEPT:
-                _rendered.clear()
-            _rendered[key] = html
+        _rendered.put(key, html)
     return mark_safe(html)  # noqa: S308 - rendered by Django's template, escaped there

@@ -522,7 +522,7 @@ def test_the_dashboard_takes_the_same_queries_with_few_and_many_answers(
     url = reverse("evaluation:program-dashboard", args=[program.pk])
     client.get(url)
 
-    with django_assert_num_queries(17):
+    with django_assert_num_queries(16):
         assert client.get(url).status_code == 200
 
 
@@ -536,5 +536,5 @@ def test_the_answers_page_takes_the_same_queries_with_few_and_many_answers(
     url = reverse("evaluation:answer-list", args=[program.pk])
     client.get(url)
 
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert client.get(url, {"q": "talking"}).status_code == 200

@@ -355,7 +355,7 @@ def test_the_requests_page_says_training_comes_first_in_the_same_queries(
     client.force_login(mentor.user)
     client.get(reverse("matching:requests"))
 
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(8):
         page = client.get(reverse("matching:requests")).content.decode()
 
     assert page.count("0 of 1 required steps done") == pending

@@ -5,6 +5,8 @@ from django.contrib.auth.models import Group
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils.html import escape
+from django.utils.translation import gettext
 
 from mentoring.roles import COORDINATORS_GROUP
 from programs.models import Program
@@ -87,3 +89,29 @@ def test_the_filter_reads_each_program_once_whatever_the_count(client):
             _choices(client, "career stage")
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+def test_each_rows_change_link_and_checkbox_label_are_djangos(client):
+    """The list reverses its change address once and names each row without Django's
+    `get_role_display()`: the links and labels are what Django's own would be."""
+    from django.contrib.admin.utils import quote
+    from django.utils import translation
+
+    from programs.models import Application
+
+    program = make_program(name="Career Connect")
+    applications = [ApplicationFactory(program=program, role=role) for role in ("mentor", "mentee")]
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    for language in ("en", "es"):
+        page = client.get(reverse(CHANGELIST), {"lang": language}).content.decode()
+        with translation.override(language):
+            for application in Application.objects.filter(pk__in=[a.pk for a in applications]):
+                link = reverse("admin:programs_application_change", args=[quote(application.pk)])
+                assert f'href="{link}"' in page
+                expected = gettext("%(user)s as %(role)s in %(program)s") % {
+                    "user": application.user,
+                    "role": application.get_role_display().lower(),
+                    "program": application.program,
+                }
+                assert str(application) == expected
+                assert escape(expected) in page

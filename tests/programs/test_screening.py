@@ -24,15 +24,16 @@ from tests.programs.helpers import admin_post_data, make_program
 pytestmark = pytest.mark.django_db
 
 CHANGELIST = "admin:programs_application_changelist"
-# The admin's session, user and permissions, the count, the page of applications with their
-# screening counts, their criterion answers, the criterion questions for the filters, the
-# filters' own choices (programs, stages, topics) and the action form: none grows with the
-# number of applications.
-QUERIES_CHANGELIST = 12
-# Session, user, permissions, the application, its criterion answers and questions, the
-# checklist, its checks, the note, the answers and availability inlines and their questions:
-# none grows with the number of items or answers.
-QUERIES_CHANGE_PAGE = 19
+# The admin's session, user and permissions, the coordinator's programs (read on their first
+# page, then kept with their rights: mentoring/rights.py), the count, the page of applications
+# with their screening counts, their criterion answers, the criterion questions for the
+# filters, the filters' own choices (programs, stages, topics) and the action form: none grows
+# with the number of applications.
+QUERIES_CHANGELIST = 13
+# Session, user, permissions, the coordinator's programs (as above), the application, its
+# criterion answers and questions, the checklist, its checks, the note, the answers and
+# availability inlines and their questions: none grows with the number of items or answers.
+QUERIES_CHANGE_PAGE = 20
 
 
 def _checklist(program, *items) -> list[ScreeningItem]:

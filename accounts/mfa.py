@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext_lazy as _
 
-from mentoring.rights import group_names
+from mentoring.rights import group_names, rights_kept
 from mentoring.roles import COORDINATORS_GROUP, REPORTING_GROUP
 
 #: Where the set-up pages send the person once the authenticator is active (a path of ours).
@@ -63,7 +63,15 @@ def is_staff_person(user) -> bool:
 
 
 def has_totp(user) -> bool:
-    return Authenticator.objects.filter(user_id=user.pk, type=Authenticator.Type.TOTP).exists()
+    """Kept with the person's rights (mentoring/rights.py): adding or removing an
+    authenticator moves their stamp (accounts/rights.py)."""
+    return rights_kept(
+        user,
+        "totp",
+        lambda: Authenticator.objects.filter(
+            user_id=user.pk, type=Authenticator.Type.TOTP
+        ).exists(),
+    )
 
 
 class StaffMFAMiddleware:

@@ -3,8 +3,8 @@ as the change, so that what mentoring/rights.py keeps under the old stamp is nev
 
 A person's rights are their groups, their own and their groups' permissions, the names of
 those groups and permissions (a permission's name is its content type's app label and its
-codename), and what higher apps add with `rights_follow` (the programs a person coordinates
-or reports on).
+codename), whether they have an authenticator app (staff pages ask for one), and what higher
+apps add with `rights_follow` (the programs a person coordinates or reports on).
 Django signals each change to them: the many-to-many relations from either side
 (`m2m_changed`, including `clear()`), a group or permission saved under a new name, and a
 group, permission or content type deleted (whose links the database deletes without a
@@ -12,11 +12,12 @@ many-to-many signal). Changes made past Django's signals (SQL, `QuerySet.update(
 tables) would not be seen; nothing in the project makes them.
 """
 
+from allauth.mfa.models import Authenticator
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import F, Q
-from django.db.models.signals import m2m_changed, post_save, pre_delete
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 
 from mentoring.rights import STAMP_FIELD, rights_forget
 
@@ -114,6 +115,10 @@ def _content_type_saved(sender, instance, created, **kwargs):
         rights_changed(_holders(Permission.objects.filter(content_type=instance)))
 
 
+def _authenticator_changed(sender, instance, **kwargs):
+    rights_changed([instance.user_id])
+
+
 def rights_signals_connect() -> None:
     """Called once from AccountsConfig.ready(). (Deleting a content type deletes its
     permissions one by one, each signalled to `_permission_deleted`.)"""
@@ -128,3 +133,7 @@ def rights_signals_connect() -> None:
     post_save.connect(_permission_saved, sender=Permission, dispatch_uid="rights:perm-saved")
     pre_delete.connect(_permission_deleted, sender=Permission, dispatch_uid="rights:perm-deleted")
     post_save.connect(_content_type_saved, sender=ContentType, dispatch_uid="rights:ct-saved")
+    # Whether a staff person has an authenticator app decides whether they may open staff
+    # pages (accounts/mfa.py), so it is kept with their rights too.
+    post_save.connect(_authenticator_changed, sender=Authenticator, dispatch_uid="rights:mfa")
+    post_delete.connect(_authenticator_changed, sender=Authenticator, dispatch_uid="rights:mfa")

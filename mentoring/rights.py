@@ -1,17 +1,18 @@
 """What a signed-in person may do, read from the database once per change of it instead of
 on every page.
 
-Every page asks which role groups the person is in (the navigation: `mentoring/roles.py`),
-every staff page asks again (the two-factor rule), has Django's auth backend read their
-permissions (two queries through four tables) and scopes every admin query to the programs
-they coordinate (`mentoring/admin_scope.py`), and every report page checks the programs they
-may report on (`programs/permissions.py`). These follow only from rows that rarely change:
-the person's groups, their own and their groups' permissions, those groups' and permissions'
-names, and the programs they coordinate or report on. Every change to such a row adds one to
-`rights_stamp` on the user row of each person it concerns, in the same transaction
-(`accounts/rights.py`, and programs for its staff), and the user row is read on every
-request anyway. So the answers are kept per process under (user id, stamp, staff flag): a
-change of rights gives a new key, never a stale answer.
+Every page asks which role groups the person is in (the navigation: `mentoring/roles.py`);
+every staff page asks again, and whether they have an authenticator app (the two-factor rule:
+`accounts/mfa.py`), has Django's auth backend read their permissions (two queries through four
+tables) and scopes every admin query to the programs they coordinate
+(`mentoring/admin_scope.py`); every report page checks the programs they may report on
+(`programs/permissions.py`). These follow only from rows that rarely change: the person's
+groups, their own and their groups' permissions, those groups' and permissions' names, their
+authenticators, and the programs they coordinate or report on. Every change to such a row adds
+one to `rights_stamp` on the user row of each person it concerns, in the same transaction
+(`accounts/rights.py`, and programs for its staff), and the user row is read on every request
+anyway. So the answers are kept per process under (user id, stamp, staff flag): a change of
+rights gives a new key, never a stale answer.
 
 Only the person a request authenticated has a stamp as fresh as the request, so only that
 user object is answered from what is kept (`RightsMiddleware` marks it); any other user

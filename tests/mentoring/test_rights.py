@@ -277,3 +277,21 @@ def test_the_next_report_page_follows_a_change_of_who_may_report_on_a_program(cl
         client.get(reverse("evaluation:program-dashboard", args=[program.pk + 999])).status_code
         == 404
     )
+
+
+def test_the_next_staff_page_follows_adding_and_removing_an_authenticator_app(client, settings):
+    from allauth.mfa.models import Authenticator
+
+    from tests.accounts.test_mfa import add_totp
+
+    settings.MFA_REQUIRED_FOR_STAFF = True
+    coordinator = _coordinator()
+    client.force_login(coordinator)
+    assert client.get(reverse(MATCHES)).status_code == 302  # to set one up
+    before = _stamp(coordinator)
+    add_totp(coordinator)
+    assert _stamp(coordinator) > before
+    assert client.get(reverse(MATCHES)).status_code == 200
+    assert client.get(reverse(MATCHES)).status_code == 200  # from what is kept
+    Authenticator.objects.filter(user=coordinator).delete()
+    assert client.get(reverse(MATCHES)).status_code == 302

@@ -20,7 +20,9 @@ object asks the database, as Django does. Superusers and inactive people are lef
 what they may do does not come from these rows.
 """
 
+import threading
 from collections.abc import Callable
+from contextlib import contextmanager
 from functools import partial
 from typing import Any
 
@@ -38,6 +40,8 @@ RIGHTS_KEPT = 4096
 _BACKEND_CACHES = ("_user_perm_cache", "_group_perm_cache")
 
 _kept = Kept(size=RIGHTS_KEPT)
+# The people whose rights changed in the thread's current request (`rights_forget`).
+_request = threading.local()
 
 
 def _key(user):
@@ -50,12 +54,20 @@ def rights_marked(user) -> bool:
     return _key(user) is not None
 
 
+def _changing(key) -> bool:
+    """Whether the rights of the key's person changed in this request: what is read now may
+    belong to a transaction that is yet to be rolled back, so it is not kept (the stamp the
+    key holds would then still be current)."""
+    changed = getattr(_request, "changed", None)
+    return changed is not None and key[0] in changed
+
+
 def rights_kept(user, name: str, compute: Callable[[], Any]):
     """What `compute()` returns for `user`, kept under `name` for a request's own user until
     their rights change; computed afresh for any other user object. `compute` must read only
     what moves the stamp (see the module's docstring) and the user's staff flag."""
     key = _key(user)
-    if key is None:
+    if key is None or _changing(key):
         return compute()
     entry = _kept.get(key)
     if entry is None:
@@ -94,7 +106,7 @@ def rights_attach(user):
 def rights_keep(user) -> None:
     """Keep the permissions the auth backend read for the request's `user`, if it did."""
     key = _key(user)
-    if key is None or not all(hasattr(user, name) for name in _BACKEND_CACHES):
+    if key is None or _changing(key) or not all(hasattr(user, name) for name in _BACKEND_CACHES):
         return
     entry = _kept.get(key)
     if entry is None:
@@ -104,11 +116,26 @@ def rights_keep(user) -> None:
 
 
 def rights_forget(user_ids) -> None:
-    """Forget what is kept for these people (their rights are changing in this process: a
-    user object already marked in this request must not be answered from before)."""
+    """Forget what is kept for these people, and keep nothing more of theirs for the rest of
+    the request (their rights are changing in this process: a user object already marked in
+    this request must not be answered from before, nor from a change yet to be committed)."""
     ids = set(user_ids)
-    if ids:
-        _kept.forget(lambda key: key[0] in ids)
+    if not ids:
+        return
+    _kept.forget(lambda key: key[0] in ids)
+    changed = getattr(_request, "changed", None)
+    if changed is not None:
+        changed.update(ids)
+
+
+@contextmanager
+def rights_request():
+    """The span of one request, for `rights_forget` (RightsMiddleware opens it)."""
+    _request.changed = set()
+    try:
+        yield
+    finally:
+        _request.changed = None
 
 
 def _authenticated(request):
@@ -124,8 +151,9 @@ class RightsMiddleware:
 
     def __call__(self, request):
         request.user = SimpleLazyObject(partial(_authenticated, request))
-        response = self.get_response(request)
-        user = getattr(request, "_cached_user", None)
-        if user is not None:
-            rights_keep(user)
+        with rights_request():
+            response = self.get_response(request)
+            user = getattr(request, "_cached_user", None)
+            if user is not None:
+                rights_keep(user)
         return response

@@ -295,3 +295,21 @@ def test_the_next_staff_page_follows_adding_and_removing_an_authenticator_app(cl
     assert client.get(reverse(MATCHES)).status_code == 200  # from what is kept
     Authenticator.objects.filter(user=coordinator).delete()
     assert client.get(reverse(MATCHES)).status_code == 302
+
+
+def test_what_is_read_after_a_change_that_is_rolled_back_is_not_kept():
+    """A request that changes someone's rights and reads them in a transaction that is then
+    rolled back leaves their stamp as it was: what it read must not be kept under it."""
+    from mentoring.rights import rights_request
+
+    person = UserFactory()
+    group = Group.objects.create(name="Mentor leads")
+    with rights_request():
+        marked = rights_attach(_loaded(person))
+        assert group_names(marked) == frozenset()
+        with pytest.raises(RuntimeError), transaction.atomic():
+            marked.groups.add(group)
+            assert group_names(marked) == {"Mentor leads"}
+            raise RuntimeError
+    with rights_request():
+        assert group_names(rights_attach(_loaded(person))) == frozenset()

@@ -12,10 +12,9 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
-from mentoring.admin_scope import ProgramScopedInline
+from mentoring.admin_scope import ProgramScopedInline, scope_queryset
 from mentoring.forms import ListedModelMultipleChoiceField
 from programs.models import Answer, Application, Question, ScreeningItem
-from programs.permissions import programs_coordinated_by
 from programs.screening import NOTE_LIMIT, screening_items_for, screening_note_for
 
 CHOICE_KINDS = (Question.Kind.SINGLE_CHOICE, Question.Kind.MULTIPLE_CHOICE)
@@ -174,11 +173,16 @@ def criterion_filters(request) -> list[type[admin.SimpleListFilter]]:
     """One filter per choice criterion question of the coordinator's programs (of the one
     program the list is filtered to, if it is); computed once per request."""
     if not hasattr(request, "_criterion_filters"):
-        questions = Question.objects.filter(
-            is_selection_criterion=True,
-            kind__in=CHOICE_KINDS,
-            program__in=programs_coordinated_by(user=request.user),
-        ).select_related("program")
+        questions = (
+            scope_queryset(
+                Question.objects.filter(is_selection_criterion=True, kind__in=CHOICE_KINDS),
+                user=request.user,
+                path="program",
+            )
+            .select_related("program")
+            # What the filters read: not each program's forty settings.
+            .only("text", "kind", "choices", "position", "program_id", "program__name")
+        )
         program = request.GET.get("program__id__exact", "")
         if program.isdigit():
             questions = questions.filter(program_id=int(program))

@@ -2,6 +2,14 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
+def choice_label(choices: type[models.Choices], value) -> str:
+    """The label of `value` among `choices`, in the current language (the value itself if it
+    is none of them). Not a model's `get_FOO_display()`, which rebuilds and translates a
+    dictionary of every choice on each call: names shown once per row of the admin's lists
+    read their choice this way."""
+    return str(choices(value).label) if value in choices.values else value
+
+
 class WorkerHeartbeat(models.Model):
     """The last time each Celery worker proved it can reach the database (health page)."""
 

@@ -7,6 +7,8 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from mentoring.models import choice_label
+
 
 class Kind(models.TextChoices):
     APPLICATION_DECISION = "application_decision", _("Application decision")
@@ -131,14 +133,8 @@ class Notification(models.Model):
         ]
 
     def __str__(self):
-        # Not get_kind_display(): it rebuilds a dict of every kind on each call, and the
-        # admin's list calls this once per row.
-        try:
-            kind = Kind(self.kind).label
-        except ValueError:
-            kind = self.kind
         return gettext("%(kind)s to %(email)s (%(status)s)") % {
-            "kind": kind,
+            "kind": choice_label(Kind, self.kind),
             "email": self.to_email,
             "status": self.status,
         }

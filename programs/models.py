@@ -10,6 +10,8 @@ from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 from timezone_field import TimeZoneField
 
+from mentoring.models import choice_label
+
 #: How far ahead a program may let people book, at most (sessions expands availability this far).
 MAX_BOOKING_HORIZON_WEEKS = 26
 TERM_MAX = 32
@@ -408,13 +410,6 @@ class Role(models.TextChoices):
     MENTEE = "mentee", _("Mentee")
 
 
-def role_label(role: str) -> str:
-    """The role's label in the current language. Not `get_role_display()`, which rebuilds a
-    dictionary of the choices and translates every label on each call: an application's name
-    is shown on every row of the admin's lists (the row's checkbox label)."""
-    return str(Role(role).label) if role in Role.values else role
-
-
 class Audience(models.TextChoices):
     MENTORS = "mentors", _("Mentors")
     MENTEES = "mentees", _("Mentees")
@@ -589,7 +584,7 @@ class Application(models.Model):
     def __str__(self):
         return _("%(user)s as %(role)s in %(program)s") % {
             "user": self.user,
-            "role": role_label(self.role).lower(),
+            "role": choice_label(Role, self.role).lower(),
             "program": self.program,
         }
 
@@ -709,7 +704,7 @@ class Invitation(models.Model):
     def __str__(self):
         return _("%(email)s (%(role)s) to %(program)s") % {
             "email": self.email,
-            "role": role_label(self.role).lower(),
+            "role": choice_label(Role, self.role).lower(),
             "program": self.program,
         }
 

@@ -103,8 +103,9 @@ class User(AbstractUser):
         choices=Visibility.choices,
         default=Visibility.MATCHES,
     )
-    # One more on every change of the person's groups or permissions (accounts/rights.py):
-    # what they may do is kept per process under it (mentoring/rights.py).
+    # One more on every change of what the person may do: their groups, permissions, programs
+    # as staff, authenticators (accounts/rights.py); it is kept per process under it
+    # (mentoring/rights.py).
     rights_stamp = models.PositiveIntegerField(default=0, editable=False)
 
     USERNAME_FIELD = "email"

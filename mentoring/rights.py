@@ -23,7 +23,6 @@ what they may do does not come from these rows.
 import threading
 from collections.abc import Callable
 from contextlib import contextmanager
-from functools import partial
 from typing import Any
 
 from django.contrib.auth.middleware import get_user
@@ -62,6 +61,12 @@ def _changing(key) -> bool:
     return changed is not None and key[0] in changed
 
 
+def _entry(key) -> dict:
+    """What is kept under `key`, made empty the first time."""
+    entry = _kept.get(key)
+    return entry if entry is not None else _kept.put(key, {})
+
+
 def rights_kept(user, name: str, compute: Callable[[], Any]):
     """What `compute()` returns for `user`, kept under `name` for a request's own user until
     their rights change; computed afresh for any other user object. `compute` must read only
@@ -69,9 +74,7 @@ def rights_kept(user, name: str, compute: Callable[[], Any]):
     key = _key(user)
     if key is None or _changing(key):
         return compute()
-    entry = _kept.get(key)
-    if entry is None:
-        entry = _kept.put(key, {})
+    entry = _entry(key)
     if name not in entry:
         entry[name] = compute()
     return entry[name]
@@ -108,9 +111,7 @@ def rights_keep(user) -> None:
     key = _key(user)
     if key is None or _changing(key) or not all(hasattr(user, name) for name in _BACKEND_CACHES):
         return
-    entry = _kept.get(key)
-    if entry is None:
-        entry = _kept.put(key, {})
+    entry = _entry(key)
     for name in _BACKEND_CACHES:
         entry.setdefault(name, frozenset(getattr(user, name)))
 
@@ -138,10 +139,6 @@ def rights_request():
         _request.changed = None
 
 
-def _authenticated(request):
-    return rights_attach(get_user(request))
-
-
 class RightsMiddleware:
     """After AuthenticationMiddleware: the request's user, once loaded, is marked and handed
     its kept permissions; after the response, what the backend read is kept."""
@@ -150,10 +147,15 @@ class RightsMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        request.user = SimpleLazyObject(partial(_authenticated, request))
+        loaded = []  # the user, once something on the request asked for it
+
+        def authenticated():
+            loaded.append(rights_attach(get_user(request)))
+            return loaded[0]
+
+        request.user = SimpleLazyObject(authenticated)
         with rights_request():
             response = self.get_response(request)
-            user = getattr(request, "_cached_user", None)
-            if user is not None:
-                rights_keep(user)
+            if loaded:
+                rights_keep(loaded[0])
         return response

@@ -65,13 +65,15 @@ def _program_lookup(model) -> str | None:
 def scope_queryset(queryset, *, user, path: str):
     if user.is_superuser:
         return queryset
-    programs = _root().visible_to(user=user)
     if rights_marked(user):
         # The request's own user: their programs' ids, kept until their rights change
-        # (mentoring/rights.py), instead of a subquery compiled into each of the page's queries.
-        programs = rights_kept(user, "scope", lambda: list(programs.values_list("pk", flat=True)))
+        # (mentoring/rights.py), instead of a subquery compiled into each of the page's queries
+        # (and the query to find them built only when they are not kept).
+        programs = rights_kept(
+            user, "scope", lambda: list(_root().visible_to(user=user).values_list("pk", flat=True))
+        )
     else:
-        programs = programs.values("pk")
+        programs = _root().visible_to(user=user).values("pk")
     return queryset.filter(**{f"{path}__in" if path else "pk__in": programs})
 
 

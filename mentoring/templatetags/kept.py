@@ -15,6 +15,7 @@ import itertools
 from django import template
 from django.core.signals import setting_changed
 from django.dispatch import receiver
+from django.template.loader_tags import BlockNode
 from django.urls import get_script_prefix
 from django.utils.translation import get_language
 
@@ -30,6 +31,10 @@ _parts = itertools.count()
 
 
 class KeptNode(template.Node):
+    # Hidden from searches of the template's nodes: `{% extends %}` looks for blocks through
+    # the whole parent on every page, and a kept part holds none (checked when parsed).
+    child_nodelists = ()
+
     def __init__(self, values, nodelist):
         self.values = values
         self.nodelist = nodelist
@@ -56,6 +61,9 @@ def do_kept(parser, token):
     values = [parser.compile_filter(bit) for bit in token.split_contents()[1:]]
     nodelist = parser.parse(("endkept",))
     parser.delete_first_token()
+    if nodelist.get_nodes_by_type(BlockNode):
+        # Its HTML would be the first page's block, shown on every page.
+        raise template.TemplateSyntaxError("A {% kept %} part cannot hold a {% block %}.")
     return KeptNode(values, nodelist)
 
 

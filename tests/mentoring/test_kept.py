@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from django.template import engines
+from django.template import TemplateSyntaxError, engines
 from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import translation
@@ -76,6 +76,11 @@ def test_two_parts_of_one_template_and_a_template_parsed_again_do_not_share():
     assert render("{% kept %}one{% endkept %}-{% kept %}two{% endkept %}") == "one-two"
     # Parsed again (a development server after an edit): new parts, never the old HTML.
     assert render("{% kept %}edited{% endkept %}") == "edited"
+
+
+def test_a_part_cannot_hold_a_block():
+    with pytest.raises(TemplateSyntaxError, match=re.escape("cannot hold a {% block %}")):
+        render("{% kept %}{% if 1 %}{% block title %}{% endblock %}{% endif %}{% endkept %}")
 
 
 def test_a_changed_setting_forgets_what_was_kept():

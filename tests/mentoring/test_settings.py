@@ -23,6 +23,7 @@ CONFIG_VARS = (
     "DJANGO_ALLOW_ASYNC_UNSAFE",
     "MENTORING_VAR_DIR",
     "PG_JOIN_COLLAPSE_LIMIT",
+    "PG_PREPARED_STATEMENTS",
 )
 PRODUCTION = {
     "DEBUG": "false",
@@ -40,6 +41,10 @@ print(json.dumps({
     "db_name": str(s.DATABASES["default"]["NAME"]),
     "health_checks": s.DATABASES["default"].get("CONN_HEALTH_CHECKS", False),
     "db_options": s.DATABASES["default"].get("OPTIONS", {}).get("options", ""),
+    "prepared": [
+        s.DATABASES["default"].get("OPTIONS", {}).get(option)
+        for option in ("server_side_binding", "prepare_threshold")
+    ],
     "cache": s.CACHES["default"]["BACKEND"],
     "email": s.EMAIL_BACKEND,
     "email_path": str(s.EMAIL_FILE_PATH),
@@ -90,6 +95,7 @@ def test_production_settings_use_postgres_redis_and_secure_transport():
     assert shown["db_name"] == "mentoring"
     assert shown["health_checks"] is True
     assert shown["db_options"] == "-c join_collapse_limit=4"
+    assert shown["prepared"] == [True, 5]
     assert shown["cache"] == "django.core.cache.backends.redis.RedisCache"
     assert shown["broker"] == "redis://cache.example.org:6379/0"
     assert shown["debug"] is False
@@ -151,6 +157,36 @@ def test_join_collapse_limit_is_configurable_and_checked():
     refused = run_python(SHOW, {**PRODUCTION, "PG_JOIN_COLLAPSE_LIMIT": "0"})
     assert refused.returncode != 0
     assert "PG_JOIN_COLLAPSE_LIMIT=0 must be at least 1" in refused.stderr
+
+
+def test_prepared_statements_can_be_turned_off_for_a_pooler():
+    shown = settings_for({**PRODUCTION, "PG_PREPARED_STATEMENTS": "false"})
+    assert shown["prepared"] == [None, None]
+    assert settings_for({})["prepared"] == [None, None]  # SQLite
+
+
+@pytest.mark.django_db
+def test_postgresql_prepares_a_statement_run_five_times():
+    from django.db import connection
+
+    from accounts.models import User
+
+    if connection.vendor != "postgresql":  # the SQLite run: nothing to prepare
+        assert "prepare_threshold" not in connection.settings_dict["OPTIONS"]
+        return
+
+    def prepared() -> int:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_prepared_statements WHERE statement LIKE %s",
+                ["%accounts_user%"],
+            )
+            return cursor.fetchone()[0]
+
+    before = prepared()
+    for pk in range(7):  # different values, one statement
+        User.objects.filter(pk=pk).values_list("date_joined", "pk").first()
+    assert prepared() == before + 1
 
 
 @pytest.mark.django_db

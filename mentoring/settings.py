@@ -166,10 +166,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # and planning it (up to 1.5 ms for a page's join of a pair with its people, more than
     # running it). That needs the parameters bound by the server rather than written into the
     # SQL by psycopg. A pooler that cannot keep prepared statements (PgBouncer in transaction
-    # mode before 1.21) needs PG_PREPARED_STATEMENTS=false.
+    # mode before 1.21) needs PG_PREPARED_STATEMENTS=false. The cursor sends a statement with
+    # more parameters than the protocol carries with its values written in (mentoring/postgres.py).
     if env_bool("PG_PREPARED_STATEMENTS", default=True):
+        from mentoring.postgres import PreparingCursor
+
         _options["server_side_binding"] = True
         _options["prepare_threshold"] = 5
+        _options["cursor_factory"] = PreparingCursor
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Redis ------------------------------------------------------------------------

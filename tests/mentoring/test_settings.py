@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.factories import UserFactory
+
 ROOT = Path(__file__).resolve().parents[2]
 CONFIG_VARS = (
     "DEBUG",
@@ -187,6 +189,23 @@ def test_postgresql_prepares_a_statement_run_five_times():
     for pk in range(7):  # different values, one statement
         User.objects.filter(pk=pk).values_list("date_joined", "pk").first()
     assert prepared() == before + 1
+
+
+@pytest.mark.django_db
+def test_postgresql_takes_a_statement_with_more_parameters_than_the_protocol_carries():
+    from django.db import connection
+    from django.db.models import Value
+    from django.db.models.functions import Concat
+
+    from accounts.models import User
+    from mentoring.postgres import MOST_BOUND
+
+    if connection.vendor != "postgresql":  # SQLite has its own, lower limit
+        return
+    user = UserFactory(email="percent@example.org")
+    many = [*range(-MOST_BOUND - 10, 0), user.pk]  # more ids than one statement can bind
+    found = User.objects.filter(pk__in=many).annotate(shown=Concat("email", Value(" 100%")))
+    assert [(row.pk, row.shown) for row in found] == [(user.pk, "percent@example.org 100%")]
 
 
 @pytest.mark.django_db

@@ -9,6 +9,7 @@ Kolkata and a mentor in London overlap where their real hours do.
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -88,6 +89,13 @@ def _utc_range(weekday, start, end, zone: ZoneInfo, monday: date) -> tuple[int, 
     start_h = round((start - week_start).total_seconds() / 3600)
     end_h = round((end - week_start).total_seconds() / 3600)
     return start_h, max(start_h, end_h)
+
+
+@lru_cache(maxsize=16384)
+def _utc_range_in(zone: str, weekday, start, end, monday: date) -> tuple[int, int]:
+    """`_utc_range` in the zone named `zone`, kept for the process: mentors' windows are the
+    same from one page to the next (a mentee's suggestions convert every mentor's)."""
+    return _utc_range(weekday, start, end, ZoneInfo(zone), monday)
 
 
 @dataclass
@@ -183,7 +191,7 @@ def _availability(apps: list[Application], related: _Related, monday: date) -> n
             continue
         key = (zones[row], weekday, start, end)
         if key not in hours:
-            hours[key] = _utc_range(weekday, start, end, ZoneInfo(key[0]), monday)
+            hours[key] = _utc_range_in(*key, monday)
         first, last = hours[key]
         if last > first:
             kept.append(row)

@@ -3,13 +3,13 @@ saying whether they take requests, requests, and accepting within capacity."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.paginator import Page, Paginator
 from django.db import transaction
-from django.db.models import Count, Q, prefetch_related_objects
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -46,6 +46,8 @@ class Suggestion:
     expired_before: bool = False
     #: This mentee's request to this mentor awaits their answer.
     pending: bool = False
+    #: The names of the topics the mentor offers, alphabetically.
+    topics: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -218,14 +220,12 @@ def _explained(
     ranking: _Ranking, columns: list[int], expired: set[int], pending: set[int]
 ) -> list[Suggestion]:
     """`Suggestion`s of the mentors in `columns`, explained all at once, with their topics
-    read for the page."""
+    named from the scorer's arrays (no query)."""
     if not columns:
         return []
-    mentors = ranking.features.mentors
-    explanations = pairs_explanation(
-        features=ranking.features, rows=[0] * len(columns), cols=columns
-    )
-    prefetch_related_objects([mentors[j] for j in columns], "topics")
+    features = ranking.features
+    mentors, offered = features.mentors, features.mentor_features.topics
+    explanations = pairs_explanation(features=features, rows=[0] * len(columns), cols=columns)
     return [
         Suggestion(
             mentor=mentors[j],
@@ -234,6 +234,10 @@ def _explained(
             open_places=(mentors[j].capacity or 0) - mentors[j].active,
             expired_before=mentors[j].pk in expired,
             pending=mentors[j].pk in pending,
+            topics=sorted(
+                (features.topic_names[k] for k in offered[j].indices),
+                key=lambda name: (name.casefold(), name),
+            ),
         )
         for j, explanation in zip(columns, explanations, strict=True)
     ]

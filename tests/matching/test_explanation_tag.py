@@ -1,0 +1,78 @@
+"""How a pair's explanation and a suggested mentor's topics are written on the page: the
+`{% explanation %}` tag (suggestions and the match page) and the topics a suggestion names from
+the scorer's arrays."""
+
+import re
+
+import pytest
+from django.template import Context, Template
+from django.urls import reverse
+from django.utils import translation
+
+from programs.models import Topic
+from tests.matching.helpers import approved
+from tests.matching.test_finding import _mentee, _mentor, informal_program
+
+ITEMS = [
+    {"value": 0.9, "contribution": 0.25, "label": "Topics", "text": "Covers 2 of 2 topics."},
+    {"value": 0.5, "contribution": 0.125, "label": "Hours", "text": "4 hours a week."},
+    {"value": 0.1, "contribution": 0.0, "label": "Stage", "text": "A stage apart."},
+]
+
+
+def _render(items, language="en") -> str:
+    with translation.override(language):
+        return Template("{% load explanation %}{% explanation items %}").render(
+            Context({"items": items})
+        )
+
+
+def test_each_criterion_is_a_line_with_its_contribution_in_a_badge_coloured_by_the_fit():
+    html = _render(ITEMS)
+
+    assert html.startswith('<ul class="list-unstyled mb-0 explanation">')
+    badges = re.findall(r'badge rounded-pill ([^"]+) score-badge">\+([^<]+)<', html)
+    assert badges == [
+        ("text-bg-success", "0.25"),
+        ("text-bg-warning", "0.13"),
+        ("text-bg-light border", "0.00"),
+    ]
+    assert "<strong>Topics.</strong> Covers 2 of 2 topics.</span>" in html
+    assert html.count("<li ") == 3
+
+
+def test_the_numbers_follow_the_language():
+    assert "+0,25<" in _render(ITEMS, "es")
+
+
+def test_words_from_the_database_are_escaped():
+    hostile = [{"value": 1, "contribution": 1, "label": "<b>x</b>", "text": "<script>y</script>"}]
+
+    html = _render(hostile)
+
+    assert "<script>" not in html and "<b>x" not in html
+    assert "&lt;script&gt;y&lt;/script&gt;" in html
+
+
+def test_an_explanation_stored_without_some_keys_still_renders():
+    assert "<strong>.</strong>" in _render([{}])
+    assert _render([]) == '<ul class="list-unstyled mb-0 explanation"></ul>'
+    assert _render(None) == '<ul class="list-unstyled mb-0 explanation"></ul>'
+
+
+@pytest.mark.django_db
+def test_a_suggestion_names_every_topic_the_mentor_offers_alphabetically_and_escaped(client):
+    program = informal_program()
+    Topic.objects.create(program=program, name="<i>Arts</i>")
+    mentee = _mentee(program)
+    _mentor(program, "Dan", topics=(3, 0, 1))  # "<i>Arts</i>", "Study skills", "Careers"
+    approved(program, "mentor", name="Eve", stage=2, capacity=1, topics=(2,))
+    client.force_login(mentee.user)
+
+    response = client.get(reverse("matching:suggestions", args=[mentee.pk]))
+
+    cards = {s.mentor.user.display_name: s.topics for s in response.context["suggestions"]}
+    assert cards == {"Dan": ["<i>Arts</i>", "Careers", "Study skills"], "Eve": ["Research"]}
+    page = response.content.decode()
+    assert "<bdi>&lt;i&gt;Arts&lt;/i&gt;, Careers, Study skills</bdi>" in page
+    assert "<i>Arts" not in page

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 import scipy.sparse as sp
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from matching.models import Exclusion, Match
@@ -110,6 +110,7 @@ class _Related:
 
 _PREFETCHED = ("topics", "goals", "availability")
 _BY_ID_LIMIT = 2000  # more applications than this are read by program, not by id
+_FEW_MENTEES = 50  # as many mentees as this: exclusions and ended pairs read for them only
 
 
 def _ids(values) -> np.ndarray:
@@ -248,12 +249,17 @@ def _forbidden(program, mentees, mentors, config) -> sp.csr_matrix:
     for user_id, rows in rows_by_user.items():
         for j in cols_by_user.get(user_id, []):
             cells.update((i, j) for i in rows)
-    for person, other in Exclusion.objects.filter(program=program).values_list("person", "other"):
+    exclusions = Exclusion.objects.filter(program=program)
+    ended = Match.objects.filter(program=program, status=Match.Status.ENDED)
+    if len(mentees) <= _FEW_MENTEES:  # one mentee's suggestions: only their rows
+        people = list(rows_by_user)
+        exclusions = exclusions.filter(Q(person__in=people) | Q(other__in=people))
+        ended = ended.filter(mentee_id__in=list(mentee_row))
+    for person, other in exclusions.values_list("person", "other"):
         for a, b in ((person, other), (other, person)):
             for i in rows_by_user.get(a, []):
                 cells.update((i, j) for j in cols_by_user.get(b, []))
     if not config.allow_rematch_with_ended:
-        ended = Match.objects.filter(program=program, status=Match.Status.ENDED)
         for mentee_id, mentor_id in ended.values_list("mentee_id", "mentor_id"):
             if mentee_id in mentee_row and mentor_id in mentor_col:
                 cells.add((mentee_row[mentee_id], mentor_col[mentor_id]))

@@ -42,20 +42,31 @@ def gated_roles(program: Program) -> tuple[str, ...]:
     )
 
 
+def _required(program: Program, roles: tuple[str, ...]) -> dict[str, int]:
+    """The number of required steps of `program` for each of `roles`."""
+    return TrainingStep.objects.filter(program=program, required=True).aggregate(
+        **{role: Count("pk", filter=_role_filter(role)) for role in roles}
+    )
+
+
 def training_progress(
-    *, program: Program, applications: Iterable[Application], roles: Iterable[str] = ROLES
+    *,
+    program: Program,
+    applications: Iterable[Application],
+    roles: Iterable[str] = ROLES,
+    required: dict[str, int] | None = None,
 ) -> dict[int, tuple[int, int]]:
     """Application id -> (required steps done, required steps) for each application of
-    `program` in `applications` whose role is in `roles`. Two queries whatever the size."""
+    `program` in `applications` whose role is in `roles`. Two queries whatever the size (one
+    fewer when the caller read the `required` counts)."""
     roles = tuple(roles)
     if not roles:
         return {}
     people = [person for person in _people(applications) if person[2] in roles]
     if not people:  # nobody asked about has a role asked about: no query
         return {}
-    required = TrainingStep.objects.filter(program=program, required=True).aggregate(
-        **{role: Count("pk", filter=_role_filter(role)) for role in roles}
-    )
+    if required is None:
+        required = _required(program, roles)
     if not any(required.values()):
         return {pk: (0, 0) for pk, _user, _role in people}
     done = {
@@ -75,9 +86,17 @@ def training_unready(
 ) -> dict[int, tuple[int, int]]:
     """The applications the training holds back from matching: id -> (required steps done,
     required steps), only for roles the program gates and people with required steps left.
-    Everyone not in the result is ready. Two queries (one when nothing is gated)."""
+    Everyone not in the result is ready. Two queries (none when nothing is gated); for a
+    queryset of applications, the required steps are counted first and the applications are
+    read only when some are required."""
+    roles = gated_roles(program)
+    required = None
+    if roles and isinstance(applications, QuerySet):
+        required = _required(program, roles)
+        if not any(required.values()):
+            return {}
     progress = training_progress(
-        program=program, applications=applications, roles=gated_roles(program)
+        program=program, applications=applications, roles=roles, required=required
     )
     return {pk: (done, total) for pk, (done, total) in progress.items() if done < total}
 

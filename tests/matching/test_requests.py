@@ -4,6 +4,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.utils import timezone
 
 from matching.models import EndRequest, Exclusion, Match, MatchRequest
 from matching.services.ending import end_request_create, match_end
@@ -143,3 +144,23 @@ def test_either_side_asks_to_end_and_the_coordinator_ends_it():
     bodies = [m.body for m in mail.outbox]
     assert len(bodies) == 2
     assert all("We never find a time." not in body for body in bodies)
+
+
+@pytest.mark.django_db
+def test_exclusions_and_ended_pairs_of_other_mentees_leave_a_mentees_suggestions_alone():
+    program = informal_program()
+    mentee = approved(program, "mentee", name="Ana", stage=0, topics=(0, 1))
+    other = approved(program, "mentee", name="Other", stage=0)
+    mentors = {
+        name: approved(program, "mentor", name=name, stage=2, capacity=2)
+        for name in ("Kept", "Shunned", "Ended", "Theirs")
+    }
+    Exclusion.objects.create(program=program, person=mentors["Shunned"].user, other=mentee.user)
+    ended = {"status": "ended", "ended_at": timezone.now()}
+    Match.objects.create(program=program, mentor=mentors["Ended"], mentee=mentee, **ended)
+    Exclusion.objects.create(program=program, person=other.user, other=mentors["Theirs"].user)
+    Match.objects.create(program=program, mentor=mentors["Kept"], mentee=other, **ended)
+
+    names = {s.mentor.user.display_name for s in suggestions_for(mentee=mentee)}
+
+    assert names == {"Kept", "Theirs"}

@@ -155,3 +155,29 @@ def test_the_completion_table_and_its_export(cohort):
          "n/a", when("cat", "conduct"), "n/a", "", ""],
         ["Dan Do", people["dan"].user.email, "mentee", 0, 2, "n/a", "", "n/a", "", ""],
     ]  # fmt: skip
+
+
+def test_a_gated_role_without_required_steps_is_answered_without_reading_the_people():
+    program = make_program()  # gates mentors
+    for _ in range(3):
+        make_person(program, "mentor")
+    make_step(program, K.RESOURCE, audience="mentors", required=False)
+    make_step(program, K.RESOURCE, audience="mentees")
+    everyone = Application.objects.filter(program=program, role="mentor")
+
+    with CaptureQueriesContext(connection) as queries:
+        held = training_unready(program=program, applications=everyone)
+
+    assert held == {}
+    assert len(queries) == 1 and "training_trainingstep" in queries[0]["sql"]
+
+
+def test_a_queryset_of_people_is_counted_as_a_list_of_them_is(cohort):
+    program, _steps, people = cohort
+    everyone = Application.objects.filter(program=program)
+
+    with CaptureQueriesContext(connection) as queries:
+        held = training_unready(program=program, applications=everyone)
+
+    assert held == training_unready(program=program, applications=list(people.values()))
+    assert held and len(queries) == 3  # the steps, the people, their completions

@@ -39,8 +39,8 @@ from evaluation.services import checkin_answer, checkins_create_due, survey_answ
 from evaluation.services.common import today_utc
 from mentoring.downloads import csv_response, xlsx_response
 from programs.permissions import (
+    coordinates,
     program_for_coordinator,
-    programs_coordinated_by,
     programs_reportable_by,
 )
 
@@ -163,7 +163,7 @@ def program_dashboard(request, pk):
         "closures_total": sum(row.count for row in closures),
         "charts": {**_health_charts(health), "closures": _closure_chart(closures)},
         "datasets": DATASETS.values(),
-        "can_coordinate": programs_coordinated_by(user=request.user).filter(pk=pk).exists(),
+        "can_coordinate": coordinates(user=request.user, pk=program.pk),
         "results": survey_results(program=program),
     }
     return render(request, "evaluation/program_dashboard.html", context)

@@ -522,7 +522,7 @@ def test_the_dashboard_takes_the_same_queries_with_few_and_many_answers(
     url = reverse("evaluation:program-dashboard", args=[program.pk])
     client.get(url)
 
-    with django_assert_num_queries(16):
+    with django_assert_num_queries(15):
         assert client.get(url).status_code == 200
 
 

@@ -279,6 +279,33 @@ def test_the_next_report_page_follows_a_change_of_who_may_report_on_a_program(cl
     )
 
 
+def test_the_dashboards_coordinator_tools_follow_who_coordinates_the_program(client):
+    """Reporting staff see a program's dashboard without its check-in tools; made one of its
+    coordinators they see them on the next page, and no longer once removed."""
+    person = UserFactory(is_staff=True)
+    person.groups.add(Group.objects.get(name=REPORTING_GROUP))
+    program, other = make_program(name="Ours"), make_program(name="Theirs")
+    program.reporting_staff.add(person)
+    other.coordinators.add(person)
+    dashboard = reverse("evaluation:program-dashboard", args=[program.pk])
+    tools = reverse("evaluation:checkin-preview", args=[program.pk])
+    client.force_login(person)
+
+    def shows_tools() -> bool:
+        response = client.get(dashboard)
+        assert response.status_code == 200
+        return tools in response.content.decode()
+
+    assert not shows_tools() and not shows_tools()  # the second from what is kept
+    program.coordinators.add(person)
+    assert shows_tools() and shows_tools()
+    with CaptureQueriesContext(connection) as queries:
+        client.get(dashboard)
+    assert not [q for q in queries if "programs_program_coordinators" in q["sql"]]
+    program.coordinators.remove(person)
+    assert not shows_tools()
+
+
 def test_the_next_staff_page_follows_adding_and_removing_an_authenticator_app(client, settings):
     from allauth.mfa.models import Authenticator
 

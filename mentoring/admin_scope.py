@@ -62,16 +62,22 @@ def _program_lookup(model) -> str | None:
     return "program" if "program" in names else None
 
 
+def scope_ids(user) -> list[int]:
+    """The ids of the scope root's rows `user` may see (`visible_to`); for a request's own
+    user, kept until their rights change (mentoring/rights.py)."""
+    return rights_kept(
+        user, "scope", lambda: list(_root().visible_to(user=user).values_list("pk", flat=True))
+    )
+
+
 def scope_queryset(queryset, *, user, path: str):
     if user.is_superuser:
         return queryset
     if rights_marked(user):
-        # The request's own user: their programs' ids, kept until their rights change
-        # (mentoring/rights.py), instead of a subquery compiled into each of the page's queries
-        # (and the query to find them built only when they are not kept).
-        programs = rights_kept(
-            user, "scope", lambda: list(_root().visible_to(user=user).values_list("pk", flat=True))
-        )
+        # The request's own user: their programs' ids, kept, instead of a subquery compiled
+        # into each of the page's queries (and the query to find them built only when they
+        # are not kept).
+        programs = scope_ids(user)
     else:
         programs = _root().visible_to(user=user).values("pk")
     return queryset.filter(**{f"{path}__in" if path else "pk__in": programs})

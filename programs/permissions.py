@@ -4,6 +4,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
+from mentoring.admin_scope import scope_ids
 from mentoring.rights import rights_kept, rights_marked
 from programs.models import Application, Program
 
@@ -56,14 +57,10 @@ def reportable_program_ids(user) -> frozenset[int]:
 
 def coordinates(*, user, pk) -> bool:
     """Whether `user` may manage the program `pk` (`programs_coordinated_by`); for a request's
-    own user, from the ids kept with their rights instead of a query."""
+    own user, from the ids the admin's scope keeps with their rights (programs registers
+    `programs_coordinated_by` as that scope) instead of a query."""
     if rights_marked(user):
-        ids = rights_kept(
-            user,
-            "coordinated programs",
-            lambda: frozenset(programs_coordinated_by(user=user).values_list("pk", flat=True)),
-        )
-        return int(pk) in ids
+        return int(pk) in scope_ids(user)
     return programs_coordinated_by(user=user).filter(pk=pk).exists()
 
 

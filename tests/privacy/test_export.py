@@ -580,7 +580,8 @@ def test_building_stores_the_zip_and_emails_a_link_that_works_once(
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/zip"
-    day = timezone.localdate(export.ready_at)
+    # The file is named for the day in the person's own time zone, as the page shows it.
+    day = timezone.localdate(export.ready_at, person.time_zone)
     assert response["Content-Disposition"] == (
         f'attachment; filename="mentoring-data-{day:%Y-%m-%d}.zip"'
     )

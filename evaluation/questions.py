@@ -3,6 +3,7 @@ form and for the service that stores answers."""
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 
 from evaluation.models import SurveyQuestion
@@ -27,7 +28,8 @@ def question_form_field(question: SurveyQuestion) -> forms.Field:
     """The form field that validates an answer to `question`."""
     common = {
         "label": question.text,
-        "help_text": question.help_text,
+        # Forms write help text as markup; this one the coordinator typed.
+        "help_text": escape(question.help_text),
         "required": question.required,
     }
     if question.kind == Kind.LIKERT:

@@ -1,4 +1,5 @@
 from django import forms
+from django.utils.html import escape
 from django.utils.translation import gettext_lazy as _
 
 from mentoring.forms import ListedModelChoiceField
@@ -56,7 +57,8 @@ class AgreementForm(forms.Form):
         for field in self.template_fields:
             self.fields[f"field_{field.pk}"] = forms.CharField(
                 label=field.label,
-                help_text=field.help_text,
+                # Forms write help text as markup; this one the coordinator typed.
+                help_text=escape(field.help_text),
                 max_length=field.max_length,
                 required=False,
                 widget=forms.Textarea(attrs={"rows": 3})

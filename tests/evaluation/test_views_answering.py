@@ -173,6 +173,18 @@ def test_participant_answers_a_survey(client, invitation):
     ]
 
 
+def test_a_questions_text_and_help_from_the_coordinator_are_escaped(client, invitation):
+    invitation.survey.questions.filter(text="Confidence").update(
+        text="<b>Confidence</b>", help_text='<img src=x onerror="alert(1)">'
+    )
+    client.force_login(invitation.application.user)
+
+    page = client.get(_survey_url(invitation)).content.decode()
+
+    assert "&lt;b&gt;Confidence&lt;/b&gt;" in page and "<b>Confidence" not in page
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in page and "<img src=x" not in page
+
+
 @pytest.mark.parametrize(
     ("values", "field", "error"),
     [

@@ -187,6 +187,18 @@ def test_user_text_in_the_agreement_is_escaped(client):
     assert "&lt;b&gt;Goal&lt;/b&gt;" in body and "&lt;i&gt;" in body
 
 
+def test_a_fields_help_text_from_the_coordinator_is_escaped_on_the_agreement_page(client):
+    match = make_pair()
+    make_template(match.program, ("Goal", "short_text", False))
+    AgreementField.objects.update(help_text='<img src=x onerror="alert(1)"> & more')
+    client.force_login(match.mentee.user)
+
+    body = client.get(_agreement(match)).content.decode()
+
+    assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt; &amp; more" in body
+    assert "<img src=x" not in body
+
+
 @pytest.mark.parametrize("fields", [1, 8])
 def test_the_agreement_page_takes_the_same_queries_for_few_and_many_fields(
     client, django_assert_num_queries, fields

@@ -132,8 +132,9 @@ TEMPLATES = [
 ]
 
 # Widgets render with the project's template engine, so templates/ can fix a widget's markup
-# (the admin's date-and-time widget labels its two inputs: WCAG 1.3.1 / 4.1.2).
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# (the admin's date-and-time widget labels its two inputs: WCAG 1.3.1 / 4.1.2); inputs, text
+# areas and selects whose templates are Django's own are written without them (faster).
+FORM_RENDERER = "mentoring.form_renderer.FormRenderer"
 
 # --- Database -------------------------------------------------------------------------------
 SQLITE_DEFAULT = {

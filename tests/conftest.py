@@ -229,6 +229,43 @@ def _english_between_tests():
     translation.deactivate()
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _forms_render_as_their_templates():
+    """Every widget and every crispy field any test renders is rendered a second time by the
+    templates that `mentoring/form_renderer.py` and `{% field_markup %}` stand in for, and must
+    come out the same: the site's own forms, bound and unbound, with and without errors, are
+    the equivalence test."""
+    from django.forms.renderers import TemplatesSetting
+    from django.test.html import parse_html
+
+    from mentoring.form_renderer import FormRenderer
+    from mentoring.templatetags import field_markup
+
+    fast_widget = FormRenderer.render
+    fast_field = field_markup.FieldMarkupNode.render
+
+    def widget(self, template_name, context, request=None):
+        html = fast_widget(self, template_name, context, request)
+        if template_name in self._writers:
+            expected = TemplatesSetting.render(self, template_name, context, request)
+            assert html == expected, (template_name, html, expected)
+        return html
+
+    def field(self, context):
+        html = fast_field(self, context)
+        if not field_markup._left_to_crispy(context, context["field"]):
+            engine = context.template.engine
+            crispy, _ = engine.find_template(field_markup.TEMPLATE, skip=[self.origin])
+            expected = crispy.render(context)
+            assert parse_html(html) == parse_html(expected), (html, expected)
+        return html
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(FormRenderer, "render", widget)
+        patch.setattr(field_markup.FieldMarkupNode, "render", field)
+        yield
+
+
 @pytest.fixture(autouse=True)
 def _fresh_cache():
     """Rate limits live in the cache: each test starts with none used."""

@@ -18,7 +18,9 @@ settings plus one trivial view; for each page, 20 concurrent logged-in clients r
 page once), then request the trivial view the same way: p95 of each and their ratio.
 
 Keys of each JSON object: page, who, queries_1x, queries_10x, server_ms_median, and with --load
-p95_ms, trivial_p95_ms, ratio. --startup prints one object: check_s, bare_check_s, ratio.
+p95_ms, trivial_p95_ms, ratio. --startup prints one object: check_s, bare_check_s, ratio, and
+the same bare project carrying the libraries this one uses (bench/startup.py): stack_check_s,
+stack_ratio (its check against the bare one's), ratio_to_stack (ours against it), stack_apps.
 """
 
 from __future__ import annotations
@@ -40,7 +42,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from throwaway import database_reset  # noqa: E402 - the bench folder must be importable first
+import startup  # noqa: E402 - the bench folder must be importable first
+from throwaway import database_reset  # noqa: E402
 
 SERVER = "postgres://postgres@127.0.0.1:5432"
 SCALES = {1: 60, 10: 600}  # demo participants
@@ -493,49 +496,6 @@ def measure_load(args, database: str, pages: list[str]) -> dict[str, dict]:
             server.wait(timeout=30)
 
 
-# --- start-up -----------------------------------------------------------------------------------
-
-
-def _check_seconds(command: list[str], cwd: Path, env: dict) -> float:
-    """Median of five runs after one that compiles the bytecode, as a deployed server has it."""
-    subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True)
-    times = []
-    for _ in range(5):
-        started = time.perf_counter()
-        subprocess.run(command, cwd=cwd, env=env, check=True, capture_output=True)
-        times.append(time.perf_counter() - started)
-    return statistics.median(times)
-
-
-def measure_startup() -> dict:
-    python = sys.executable
-    with tempfile.TemporaryDirectory() as folder:
-        # Bytecode is written (to a folder of this run's own) and read back, for both projects:
-        # an environment that sets PYTHONDONTWRITEBYTECODE would otherwise compile every
-        # module of ours on each start, which no deployment does.
-        env = {
-            **{
-                k: v
-                for k, v in os.environ.items()
-                if k not in ("DATABASE_URL", "REDIS_URL", "PYTHONDONTWRITEBYTECODE")
-            },
-            "PYTHONPYCACHEPREFIX": str(Path(folder) / "pycache"),
-        }
-        ours = _check_seconds([python, "manage.py", "check"], ROOT, env)
-        project = Path(folder) / "project"
-        project.mkdir()
-        subprocess.run(
-            [python, "-m", "django", "startproject", "bare", str(project)], check=True, env=env
-        )
-        bare_env = {**env, "DJANGO_SETTINGS_MODULE": "bare.settings"}
-        bare = _check_seconds([python, "manage.py", "check"], project, bare_env)
-    return {
-        "check_s": round(ours, 3),
-        "bare_check_s": round(bare, 3),
-        "ratio": round(ours / bare, 2),
-    }
-
-
 # --- the driver ---------------------------------------------------------------------------------
 
 
@@ -561,7 +521,8 @@ def main(argv=None) -> int:
         print(json.dumps(measure_scale(args.scale, args.server, args.database, only)))
         return 0
     if args.startup:
-        print(json.dumps(measure_startup()))
+        row = startup.measure_startup()
+        print(json.dumps(row) if args.json else startup.table(row))
         return 0
     scratch = tempfile.TemporaryDirectory()
     # Production settings serve hashed static names from a manifest: build one for this run.

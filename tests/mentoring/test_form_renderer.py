@@ -90,19 +90,20 @@ def test_other_widgets_still_render_through_their_templates():
     assert ours == theirs
 
 
-def _templates_with(folder):
+def _templates_overriding(folder, name: str, source: str):
+    """Settings whose templates/ has `source` as Django's widget template `name`."""
     from django.conf import settings
 
+    widgets = folder / "django" / "forms" / "widgets"
+    widgets.mkdir(parents=True)
+    (widgets / name).write_text(source)
     engine = {**settings.TEMPLATES[0], "DIRS": [str(folder), *settings.TEMPLATES[0]["DIRS"]]}
     return override_settings(TEMPLATES=[engine])
 
 
 def test_a_widget_template_the_project_overrides_is_followed(tmp_path):
-    widgets = tmp_path / "django" / "forms" / "widgets"
-    widgets.mkdir(parents=True)
-    (widgets / "text.html").write_text('<input class="ours" name="{{ widget.name }}">')
-
-    with _templates_with(tmp_path):
+    source = '<input class="ours" name="{{ widget.name }}">'
+    with _templates_overriding(tmp_path, "text.html", source):
         html = forms.TextInput().render("field", "x", renderer=FormRenderer())
         email = forms.EmailInput().render("field", "x", renderer=FormRenderer())
 
@@ -111,11 +112,7 @@ def test_a_widget_template_the_project_overrides_is_followed(tmp_path):
 
 
 def test_an_overridden_attribute_template_leaves_every_widget_to_the_templates(tmp_path):
-    widgets = tmp_path / "django" / "forms" / "widgets"
-    widgets.mkdir(parents=True)
-    (widgets / "attrs.html").write_text(' data-ours="1"')
-
-    with _templates_with(tmp_path):
+    with _templates_overriding(tmp_path, "attrs.html", ' data-ours="1"'):
         text = forms.TextInput().render("field", "x", renderer=FormRenderer())
         select = forms.Select(choices=[("a", "A")]).render("field", "a", renderer=FormRenderer())
 

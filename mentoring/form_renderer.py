@@ -17,6 +17,7 @@ from django.forms.renderers import TemplatesSetting
 from django.utils.formats import localize
 from django.utils.html import conditional_escape
 from django.utils.safestring import SafeData, mark_safe
+from django.utils.timezone import template_localtime
 
 WIDGETS = "django/forms/widgets/"
 _DJANGO_TEMPLATES = Path(django.forms.__file__).resolve().parent / "templates"
@@ -28,8 +29,9 @@ _INPUTS = (
 
 
 def text(value) -> str:
-    """`{{ value }}` in an autoescaped template: localized, then escaped unless safe."""
-    return conditional_escape(localize(value))
+    """`{{ value }}` in an autoescaped template: in local time, localized, then escaped unless
+    safe."""
+    return conditional_escape(localize(template_localtime(value)))
 
 
 def formatted(value) -> str:

@@ -9,7 +9,7 @@ import pytest
 from django import forms
 from django.forms.renderers import TemplatesSetting
 from django.test import override_settings
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 
 from mentoring.form_renderer import FormRenderer
@@ -70,6 +70,14 @@ def test_numbers_in_option_labels_follow_the_language_as_the_template_does(langu
     assert ours == theirs
     if language == "es":
         assert ">2,5</option>" in ours
+
+
+def test_a_moment_in_an_option_is_shown_in_the_current_time_zone_as_the_template_does():
+    moment = datetime.datetime(2026, 12, 5, 23, 30, tzinfo=datetime.UTC)
+    with timezone.override("Asia/Tokyo"):
+        ours, theirs = _both(forms.Select(choices=[(1, moment)]), 1)
+
+    assert ours == theirs and "6 Dec 2026, 8:30" in ours
 
 
 def test_the_known_widgets_are_written_without_their_templates():

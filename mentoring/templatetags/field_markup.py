@@ -11,6 +11,7 @@ table cells, inline help or radios, file inputs) is left to crispy's template, f
 ours.
 """
 
+from crispy_forms.templatetags.crispy_forms_filters import optgroups
 from django import forms, template
 from django.conf import settings
 from django.utils.formats import localize
@@ -90,7 +91,7 @@ def _required(field) -> tuple[str, str]:
 
 def _choices(field, errors, show_errors: bool, field_class: str) -> str:
     """crispy's `radio_checkbox_select.html`, without inline radios or a helper's attributes."""
-    lookup = crispy_optgroups(field)
+    lookup = optgroups(field)  # crispy's own `|optgroups`
     invalid = " is-invalid" if errors else ""
     name = _text(field.html_name)
     parts = [f'<div class="{_text(field_class)}">' if field_class else "<div>"]
@@ -112,14 +113,6 @@ def _choices(field, errors, show_errors: bool, field_class: str) -> str:
     parts.append("</div>")
     parts.append(_help(field))
     return "".join(parts)
-
-
-def crispy_optgroups(field):
-    """crispy's `|optgroups` filter: the choices as the widget groups them, with its attrs."""
-    id_ = field.field.widget.attrs.get("id") or field.auto_id
-    attrs = field.build_widget_attrs({"id": id_} if id_ else {})
-    values = field.field.widget.format_value(field.value())
-    return field.field.widget.optgroups(field.html_name, values, attrs)
 
 
 def field_html(field, *, show_labels: bool, show_errors: bool, field_class: str, wrapper_class):

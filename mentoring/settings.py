@@ -136,6 +136,10 @@ TEMPLATES = [
 # areas and selects whose templates are Django's own are written without them (faster).
 FORM_RENDERER = "mentoring.form_renderer.FormRenderer"
 
+# The busiest pages' queries keep their SQL (`mentoring/compiled.py`). On, each call also
+# compiles its queryset as Django would and fails if the kept SQL differs (the tests do).
+COMPILED_QUERIES_VERIFY = env_bool("COMPILED_QUERIES_VERIFY", default=False)
+
 # --- Database -------------------------------------------------------------------------------
 SQLITE_DEFAULT = {
     "ENGINE": "django.db.backends.sqlite3",

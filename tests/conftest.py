@@ -230,6 +230,16 @@ def _english_between_tests():
 
 
 @pytest.fixture(scope="session", autouse=True)
+def _compiled_queries_verified():
+    """Every compiled query any test runs is also compiled as Django would compile it now, and
+    must be the same SQL with the same parameters (`mentoring/compiled.py`)."""
+    from django.conf import settings
+
+    settings.COMPILED_QUERIES_VERIFY = True
+    yield
+
+
+@pytest.fixture(scope="session", autouse=True)
 def _forms_render_as_their_templates():
     """Every widget and every crispy field any test renders is rendered a second time by the
     templates that `mentoring/form_renderer.py` and `{% field_markup %}` stand in for, and must

@@ -40,6 +40,7 @@ from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
 from django.db.models.sql.query import Query
 from django.utils import timezone, translation
+from django.utils.functional import LazyObject, empty
 
 #: Shapes kept per compiled query; past this the kept ones are dropped and found again.
 MOST_SHAPES = 64
@@ -95,6 +96,22 @@ _NOT = object()
 _COMPILER_STATE = ("select", "klass_info", "annotation_col_map", "col_count", "has_extra_select")
 
 
+def _unwrapped(values: dict) -> dict:
+    """`values` with lazy objects (`request.user`) as what they stand for."""
+    if not any(isinstance(value, LazyObject) for value in values.values()):
+        return values
+    return {
+        name: _wrapped(value) if isinstance(value, LazyObject) else value
+        for name, value in values.items()
+    }
+
+
+def _wrapped(lazy: LazyObject):
+    if lazy._wrapped is empty:
+        lazy._setup()
+    return lazy._wrapped
+
+
 def _same(a, b) -> bool:
     return type(a) is type(b) and a == b
 
@@ -128,19 +145,10 @@ class CompiledQuery:
         functools.update_wrapper(self, build)
 
     def __call__(self, **values) -> list:
-        key = self._shape(values)
-        kept = self._kept.get(key, _NOT)
-        if kept is _NOT:
-            if len(self._kept) >= MOST_SHAPES:
-                self._kept.clear()
-            kept = self._kept[key] = self._compile(values)
+        values = _unwrapped(values)
+        kept, params = self._kept_for(values)
         if kept is None:
             return list(self.build(**values))
-        params = list(kept.params)
-        for place, name, convert in kept.slots:
-            params[place] = convert(values[name])
-        if settings.COMPILED_QUERIES_VERIFY:
-            self._verify(kept, params, values)
         query = _KeptQuery.__new__(_KeptQuery)
         query.__dict__ = {**kept.query.__dict__, "_kept": kept, "_call_params": params}
         rows = QuerySet(model=kept.model, query=query, using=DEFAULT_DB_ALIAS)
@@ -148,8 +156,38 @@ class CompiledQuery:
         rows._prefetch_related_lookups = kept.prefetch
         return list(rows)
 
+    def count(self, **values) -> int:
+        """How many rows the call would give, counted by the database (`SELECT COUNT(*)` over
+        the kept SQL): a builder counted this way selects as little as it can (`values("pk")`)."""
+        values = _unwrapped(values)
+        kept, params = self._kept_for(values)
+        if kept is None:
+            return self.build(**values).count()
+        with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+            cursor.execute(f"SELECT COUNT(*) FROM ({kept.sql}) counted", params)  # noqa: S608
+            return cursor.fetchone()[0]
+
+    def _kept_for(self, values) -> tuple[_Kept | None, list]:
+        """The kept SQL of this call's shape (compiled on its first call) and the call's
+        parameters; (None, []) when this shape is not kept."""
+        key = self._shape(values)
+        kept = self._kept.get(key, _NOT)
+        if kept is _NOT:
+            if len(self._kept) >= MOST_SHAPES:
+                self._kept.clear()
+            kept = self._kept[key] = self._compile(values)
+        if kept is None:
+            return None, []
+        params = list(kept.params)
+        for place, name, convert in kept.slots:
+            params[place] = convert(values[name])
+        if settings.COMPILED_QUERIES_VERIFY:
+            self._verify(kept, params, values)
+        return kept, params
+
     def is_kept(self, **values) -> bool:
         """Whether calls of this shape run kept SQL (after this call's values are tried)."""
+        values = _unwrapped(values)
         key = self._shape(values)
         if key not in self._kept:
             self(**values)

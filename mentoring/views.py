@@ -11,12 +11,14 @@ from django.views.decorators.http import require_safe
 from evaluation.selectors import pending_for_user
 from matching.models import Match
 from matching.selectors import MATCH_NAME_FIELDS, match_list_for_user, requests_received
+from mentoring.compiled import compiled
 from mentoring.models import WorkerHeartbeat
 from programs.models import Role
 from programs.selectors import (
     application_list_for_user,
     invitations_open_for,
     program_list_open,
+    programs_open_besides,
 )
 from sessions.selectors import meetings_upcoming
 from training.selectors import CHECKLIST_FIELDS, training_checklists_for_user
@@ -29,32 +31,49 @@ def favicon(request):
     return HttpResponseRedirect(static("favicon.svg"))
 
 
-def home(request):
-    if not request.user.is_authenticated:
-        return render(request, "home/landing.html", {"open_programs": program_list_open()[:6]})
-    # Each list reads only the columns the page shows.
-    applications = list(
-        application_list_for_user(user=request.user)
+# The home page's own reads keep their SQL (`mentoring/compiled.py`): every person opens it.
+
+
+@compiled
+def _applications(*, user):
+    """Each list reads only the columns the page shows."""
+    return (
+        application_list_for_user(user=user)
         .select_related(None)
         .select_related("program")
         .only(*CHECKLIST_FIELDS)
     )
+
+
+@compiled
+def _matches(*, user):
+    """All their matches, ended ones too: a check-in or a booked session can still be of one."""
+    return match_list_for_user(user=user).only("status", *MATCH_NAME_FIELDS)
+
+
+@compiled
+def _requests_waiting(*, user):
+    return requests_received(user=user).filter(status="pending").values("pk")
+
+
+def home(request):
+    if not request.user.is_authenticated:
+        return render(request, "home/landing.html", {"open_programs": program_list_open()[:6]})
+    applications = _applications(user=request.user)
     # Only mentors receive requests: nobody else's home page asks.
     is_mentor = any(a.role == Role.MENTOR for a in applications)
-    received = requests_received(user=request.user).filter(status="pending")
     applied_to = [a.program_id for a in applications]
-    # All their matches, ended ones too: a check-in or a booked session can still be of one.
-    every_match = list(match_list_for_user(user=request.user).only("status", *MATCH_NAME_FIELDS))
+    every_match = _matches(user=request.user)
     matches = [match for match in every_match if match.status == Match.Status.ACTIVE]
     context = {
         "matches": matches,
-        "pending_requests": received.count() if is_mentor else 0,
+        "pending_requests": _requests_waiting.count(user=request.user) if is_mentor else 0,
         "invitations": invitations_open_for(user=request.user, applied_to=applied_to),
         "to_answer": pending_for_user(user=request.user, matches=every_match),
         "upcoming_sessions": meetings_upcoming(user=request.user, limit=3, matches=every_match),
         "trainings": training_checklists_for_user(user=request.user, applications=applications),
         "applications": applications,
-        "open_programs": program_list_open().exclude(pk__in=applied_to).only("name", "slug")[:5],
+        "open_programs": programs_open_besides(applied_to=applied_to, limit=5),
     }
     return render(request, "home/home.html", context)
 

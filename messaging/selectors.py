@@ -5,9 +5,6 @@ A message is new to a member when its id is past their read mark and it counts f
 are one side: a coordinator is not told about what another coordinator wrote there.
 """
 
-import functools
-
-from django.db import connections, router
 from django.db.models import (
     Count,
     Exists,
@@ -24,6 +21,7 @@ from django.db.models.functions import Coalesce, NullIf
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from mentoring.compiled import compiled
 from messaging.models import Conversation, ConversationMember, Message
 
 #: Messages a conversation page shows at once; "Earlier messages" pages back.
@@ -50,27 +48,15 @@ def _unread(user_id: int) -> QuerySet[Message]:
     ).filter(counted_q(user_id))
 
 
-#: Stands for the person's id in the badge's compiled SQL (no real id is negative).
-_SOMEONE = -1_000_003
-
-
-@functools.cache
-def _unread_total_sql(alias: str) -> tuple[str, tuple]:
-    """The SQL of the badge's count and its parameters for `_SOMEONE`, built once per
-    process: building the query through the ORM cost more than running it, on every page."""
-    query = _unread(_SOMEONE).order_by().values("pk").query
-    sql, params = query.get_compiler(using=alias).as_sql()
-    return f"SELECT COUNT(*) FROM ({sql}) unread", params  # noqa: S608 (the ORM's SQL)
+@compiled
+def _unread_ids(*, user_id: int) -> QuerySet[Message]:
+    return _unread(user_id).order_by().values("pk")
 
 
 def unread_total(*, user) -> int:
-    """Messages new to `user` across their conversations: one query (the navigation badge)."""
-    alias = router.db_for_read(Message)
-    sql, params = _unread_total_sql(alias)
-    params = tuple(user.pk if param == _SOMEONE else param for param in params)
-    with connections[alias].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchone()[0]
+    """Messages new to `user` across their conversations: one query (the navigation badge,
+    on every page: its SQL is kept)."""
+    return _unread_ids.count(user_id=user.pk)
 
 
 def _shown_text() -> Coalesce:

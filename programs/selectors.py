@@ -1,6 +1,7 @@
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from mentoring.compiled import compiled
 from programs.models import Application, CareerStage, Invitation, Program
 
 
@@ -23,22 +24,45 @@ def application_list_for_user(*, user) -> QuerySet[Application]:
     )
 
 
-def invitations_open_for(*, user, applied_to) -> QuerySet[Invitation]:
-    """Roster invitations for this person's email that they have not acted on yet, to open
-    programs other than those in `applied_to` (the ids of the programs they have applied to,
-    which the caller has read), each with the program's name and slug. Found by the email's
-    index (`invitation_email_ci`) however many people the rosters hold."""
+@compiled
+def _invitations_open(*, email: str, today):
     return (
         Invitation.objects.filter(
-            email__iexact=user.email,
+            email__iexact=email,
             accepted_at__isnull=True,
-            program__in=program_list_open().values("pk"),
+            program__in=program_list_open(on=today).values("pk"),
         )
-        .exclude(program_id__in=applied_to)
         .select_related("program")
         .only("role", "program__name", "program__slug")
         .order_by("pk")
     )
+
+
+def invitations_open_for(*, user, applied_to) -> list[Invitation]:
+    """Roster invitations for this person's email that they have not acted on yet, to open
+    programs other than those in `applied_to` (the ids of the programs they have applied to,
+    which the caller has read), each with the program's name and slug. Found by the email's
+    index (`invitation_email_ci`) however many people the rosters hold; its SQL is kept (the
+    home page), so the programs applied to are left out here, not in it."""
+    applied = set(applied_to)
+    return [
+        invitation
+        for invitation in _invitations_open(email=user.email, today=timezone.localdate())
+        if invitation.program_id not in applied
+    ]
+
+
+@compiled(static=["limit"])
+def _programs_open_named(*, today, limit: int):
+    return program_list_open(on=today).only("name", "slug")[:limit]
+
+
+def programs_open_besides(*, applied_to, limit: int) -> list[Program]:
+    """The first `limit` programs open today (`program_list_open`'s order) other than those
+    in `applied_to` (program ids), with their names and slugs."""
+    applied = set(applied_to)
+    programs = _programs_open_named(today=timezone.localdate(), limit=limit + len(applied))
+    return [program for program in programs if program.pk not in applied][:limit]
 
 
 def invitation_career_stage_for(*, program: Program, user, role: str) -> CareerStage | None:

@@ -22,6 +22,7 @@ from django.utils import timezone
 from accounts.models import user_name_fields
 from matching.models import Match
 from matching.selectors import matches_attach
+from mentoring.compiled import compiled
 from programs.models import Application, Role
 from sessions.models import Attendance, Meeting, SessionGuide, SessionLog
 
@@ -90,12 +91,9 @@ def meetings_split(*, user, now=None) -> tuple[list[Meeting], list[Meeting]]:
     return upcoming, past
 
 
-def meetings_upcoming(*, user, limit: int, now=None, matches=()) -> list[Meeting]:
-    """The person's next `limit` booked meetings, soonest first (without their logs), each
-    with its program's name and its pair named (`matches_attach`: from `matches` the page has
-    read, else one more query)."""
-    now = now or timezone.now()
-    meetings = list(
+@compiled(static=["limit"])
+def _booked_ahead(*, user, now, limit: int):
+    return (
         meetings_for_user(user=user)
         .prefetch_related(None)
         .select_related(None)
@@ -104,6 +102,13 @@ def meetings_upcoming(*, user, limit: int, now=None, matches=()) -> list[Meeting
         .filter(status=Meeting.Status.BOOKED, end__gt=now)
         .order_by("start", "pk")[:limit]
     )
+
+
+def meetings_upcoming(*, user, limit: int, now=None, matches=()) -> list[Meeting]:
+    """The person's next `limit` booked meetings, soonest first (without their logs), each
+    with its program's name and its pair named (`matches_attach`: from `matches` the page has
+    read, else one more query)."""
+    meetings = _booked_ahead(user=user, now=now or timezone.now(), limit=limit)
     matches_attach(meetings, known=matches)
     return meetings
 

@@ -11,6 +11,7 @@ from evaluation.models import CheckIn, SurveyInvitation
 from evaluation.services.checkins import checkin_due_on
 from matching.models import Match
 from matching.selectors import matches_attach
+from mentoring.compiled import compiled
 
 
 @dataclass(frozen=True)
@@ -23,19 +24,26 @@ class PendingItem:
     anonymous: bool = False
 
 
-def checkins_pending(*, user, today: date, matches=()) -> list[CheckIn]:
-    """The person's open check-ins, soonest due first, each with its match named
-    (`matches_attach`: from `matches` the page has read, else one more query)."""
-    checkins = list(
+@compiled
+def _checkins_open(*, user, today: date):
+    return (
         CheckIn.objects.filter(application__user=user, answered_at__isnull=True, due_on__gte=today)
         .only("due_on", "application", "match")
         .order_by("due_on", "pk")
     )
+
+
+def checkins_pending(*, user, today: date, matches=()) -> list[CheckIn]:
+    """The person's open check-ins, soonest due first, each with its match named
+    (`matches_attach`: from `matches` the page has read, else one more query)."""
+    checkins = _checkins_open(user=user, today=today)
     matches_attach(checkins, known=matches)
     return checkins
 
 
+@compiled
 def invitations_pending(*, user, today: date):
+    """The person's surveys still to answer, soonest due first (a list)."""
     return (
         SurveyInvitation.objects.filter(application__user=user, completed=False, due_on__gte=today)
         .select_related("survey__program")

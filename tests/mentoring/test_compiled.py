@@ -84,6 +84,16 @@ def test_each_call_gets_its_own_values_rows(people):
     assert _topic_names.is_kept(program_id=first.pk, like="B")
 
 
+def test_a_lazy_user_is_the_user_it_stands_for(people):
+    from django.utils.functional import SimpleLazyObject
+
+    ada, bob, _first, _second = people
+    since = timezone.now() - datetime.timedelta(days=30)
+    assert len(_applications_of(user=SimpleLazyObject(lambda: ada), since=since)) == 2
+    assert len(_applications_of(user=SimpleLazyObject(lambda: bob), since=since)) == 1
+    assert _applications_of.is_kept(user=SimpleLazyObject(lambda: bob), since=since)
+
+
 def test_the_sql_is_compiled_once_and_the_query_count_is_the_builders(people, settings):
     ada, _bob, _first, _second = people
     settings.COMPILED_QUERIES_VERIFY = False
@@ -98,6 +108,18 @@ def test_the_sql_is_compiled_once_and_the_query_count_is_the_builders(people, se
     finally:
         _applications_of.build = original
     assert built == [] and len(rows) == 2 and len(queries) == 1
+
+
+def test_counting_counts_the_kept_sql_in_the_database(people):
+    ada, bob, first, _second = people
+    since = timezone.now() - datetime.timedelta(days=30)
+    with CaptureQueriesContext(connection) as queries:
+        assert _applications_of.count(user=ada, since=since) == 2
+        assert _applications_of.count(user=bob, since=since) == 1
+    assert len(queries) == 2 and all("COUNT(*)" in q["sql"] for q in queries)
+    assert _applications_of.is_kept(user=ada, since=since)
+    assert _topic_names.count(program_id=first.pk, like="Z") == 0
+    assert _since_the_day_of.count(moment=timezone.now()) == 3  # not kept: Django counts
 
 
 def test_annotations_and_prefetches_come_as_from_the_queryset(people):

@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from matching.models import ExclusionRequest, Match, MatchRequest
+from mentoring.compiled import compiled
 from programs.models import Application, Program
 from programs.permissions import application_for_owner
 
@@ -16,16 +17,20 @@ TAKING_PART = (
 )
 
 
+@compiled
+def _match(*, pk):
+    # The profiles too: the match page shows the partner's (one query, not three).
+    return Match.objects.select_related(
+        "program", "mentor__user__profile", "mentee__user__profile"
+    ).filter(pk=pk)[:1]
+
+
 def match_for_participant(*, user, pk) -> Match:
     """A match the user is in (either side); 404 for anyone else's. Read by its id and
     checked here: "either side" as an OR over the joined people made the planner's work
     most of the query."""
-    match = get_object_or_404(
-        # The profiles too: the match page shows the partner's (one query, not three).
-        Match.objects.select_related("program", "mentor__user__profile", "mentee__user__profile"),
-        pk=pk,
-    )
-    if not match.has_participant(user):
+    match = next(iter(_match(pk=pk)), None)
+    if match is None or not match.has_participant(user):
         raise Http404("No such match.")
     return match
 

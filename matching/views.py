@@ -20,6 +20,7 @@ from matching.forms import (
     RequestStatusForm,
     SuggestionFilterForm,
 )
+from matching.models import EndRequest
 from matching.panels import match_panels
 from matching.permissions import (
     TAKING_PART,
@@ -50,6 +51,7 @@ from matching.services.requests import (
     request_withdraw,
     suggestions_search,
 )
+from mentoring.compiled import compiled
 from programs.models import Application, Program, RequestStatus
 from programs.permissions import application_for_owner
 
@@ -81,6 +83,11 @@ def _blank_end_form_html(language: str) -> str:
     return as_crispy_form(EndRequestForm())
 
 
+@compiled
+def _end_requests_open(*, match, by):
+    return EndRequest.objects.filter(match=match, status="open", requested_by=by)[:1]
+
+
 def _match_page(request, match, *, end_form=None, status=200):
     i_am_mentee = match.mentee.user_id == request.user.pk
     partner = match.mentor if i_am_mentee else match.mentee
@@ -102,9 +109,7 @@ def _match_page(request, match, *, end_form=None, status=200):
             else _blank_end_form_html(get_language())
         ),
         "end_form_open": end_form is not None,
-        "open_end_request": match.end_requests.filter(
-            status="open", requested_by=request.user
-        ).first()
+        "open_end_request": next(iter(_end_requests_open(match=match, by=request.user)), None)
         if match.is_active
         else None,
         "panels": match_panels(match=match, user=request.user, request=request),

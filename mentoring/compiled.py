@@ -20,6 +20,9 @@ iterables, with the builder's `prefetch_related` done after. Anything else, a va
 it cannot vary or one it does not find, is not kept: those calls build the queryset each time,
 as without it, and give the same rows.
 
+A model instance among the values stands for its key alone: its other fields are not varied,
+so a builder must not read them (pass them as values of their own).
+
 A shape is the values' types, the `static` values (passed as they are: a slice's bound, a
 flag, anything that changes the SQL's text), the active time zone and the language. A builder
 must take keyword arguments, return a queryset, and use its values only as values of the
@@ -143,6 +146,7 @@ class CompiledQuery:
         self.static = frozenset(static)
         self._kept: dict[tuple, _Kept | None] = {}
         functools.update_wrapper(self, build)
+        _EVERY.append(self)
 
     def __call__(self, **values) -> list:
         values = _unwrapped(values)
@@ -210,7 +214,8 @@ class CompiledQuery:
         return queryset, compiler, sql, tuple(params)
 
     def _compile(self, values) -> _Kept | None:
-        varying = [name for name in values if name not in self.static]
+        # None is a shape of its own (it makes `IS NULL`), kept with the other static values.
+        varying = [n for n, value in values.items() if n not in self.static and value is not None]
         tries = []
         for k in (1, 2):
             other = {**values}
@@ -265,6 +270,19 @@ class CompiledQuery:
                 f"{self.build.__qualname__}: kept {kept.sql!r} {params!r}, "
                 f"Django now {sql!r} {list(fresh)!r}"
             )
+
+
+_EVERY: list[CompiledQuery] = []
+
+
+def shapes_not_kept() -> list[tuple[str, tuple]]:
+    """(builder, shape) of every shape called so far in this process whose SQL is not kept."""
+    return [
+        (f"{query.build.__module__}.{query.build.__qualname__}", shape)
+        for query in _EVERY
+        for shape, kept in list(query._kept.items())
+        if kept is None
+    ]
 
 
 def compiled(build=None, *, static: Iterable[str] = ()):

@@ -7,6 +7,7 @@ from django.db.models.functions import Coalesce
 from django.urls import reverse
 
 from matching.models import Match
+from mentoring.compiled import compiled
 from messaging.models import Conversation, ConversationMember, Message
 from messaging.selectors import counted_q, latest_messages
 
@@ -27,9 +28,14 @@ def _with_unread(conversations, user):
     return conversations.annotate(unread=Coalesce(Subquery(unread, output_field=IntegerField()), 0))
 
 
-def messages_panel(*, match: Match, user, request):
+@compiled
+def _pair_conversation(*, match, user):
     pair = Conversation.objects.filter(kind=Conversation.Kind.PAIR, match=match)
-    conversation = _with_unread(pair, user).first()
+    return _with_unread(pair, user).order_by("pk")[:1]
+
+
+def messages_panel(*, match: Match, user, request):
+    conversation = next(iter(_pair_conversation(match=match, user=user)), None)
     context = {"url": reverse("messaging:match", args=[match.pk]), "messages": [], "unread": 0}
     if conversation is not None:
         context["messages"] = latest_messages(conversation=conversation, count=SHOWN)

@@ -144,9 +144,13 @@ def messages_after(*, conversation: Conversation, after: int) -> list[Message]:
     return list(_with_related(messages).order_by("pk")[:PAGE_SIZE])
 
 
+@compiled(static=["count"])
+def _latest(*, conversation, count: int):
+    return _with_related(Message.objects.filter(conversation=conversation)).order_by("-pk")[:count]
+
+
 def latest_messages(*, conversation: Conversation, count: int) -> list[Message]:
-    messages = Message.objects.filter(conversation=conversation)
-    latest = list(_with_related(messages).order_by("-pk")[:count])
+    latest = _latest(conversation=conversation, count=count)
     latest.reverse()
     return latest
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from matching.models import EndReason, Match
+from mentoring.compiled import compiled
 from programs.models import Application, Program
 from relationships.models import (
     Agreement,
@@ -22,29 +23,44 @@ from sessions.selectors import held_session_totals
 from training.selectors import training_progress
 
 
-def agreement_template_for(*, program: Program) -> AgreementTemplate | None:
-    """The program's agreement template with its fields, or None if it has none (pairs then
-    agree on the standard terms and the default confidentiality statement)."""
+@compiled
+def _agreement_templates(*, program):
     return (
         AgreementTemplate.objects.filter(program=program)
         .prefetch_related(Prefetch("fields", AgreementField.objects.order_by("position", "pk")))
-        .first()
+        .order_by("pk")[:1]
     )
+
+
+def agreement_template_for(*, program: Program) -> AgreementTemplate | None:
+    """The program's agreement template with its fields, or None if it has none (pairs then
+    agree on the standard terms and the default confidentiality statement)."""
+    return next(iter(_agreement_templates(program=program)), None)
+
+
+@compiled
+def _agreements(*, match):
+    return Agreement.objects.filter(match=match).select_related("changed_by").order_by("pk")[:1]
 
 
 def agreement_for_match(*, match: Match) -> Agreement | None:
     """The pair's agreement, or None before either side saved it (answers: see below)."""
-    return Agreement.objects.filter(match=match).select_related("changed_by").first()
+    return next(iter(_agreements(match=match)), None)
+
+
+@compiled
+def _agreement_answers(*, match):
+    return (
+        AgreementAnswer.objects.filter(agreement__match=match)
+        .order_by()
+        .values_list("field_id", "value")
+    )
 
 
 def agreement_answers(*, match: Match) -> dict[int, str]:
     """field id -> the answer in the pair's agreement; one query whether or not the agreement
     exists, so the match page costs the same before and after it is saved."""
-    return dict(
-        AgreementAnswer.objects.filter(agreement__match=match)
-        .order_by()
-        .values_list("field_id", "value")
-    )
+    return dict(_agreement_answers(match=match))
 
 
 def agreement_confirmations(*, match_ids) -> dict[int, tuple[bool, bool]]:
@@ -58,16 +74,20 @@ def agreement_confirmations(*, match_ids) -> dict[int, tuple[bool, bool]]:
 # --- goals ---------------------------------------------------------------------------------
 
 
-def goals_for_match(*, match: Match) -> list[Goal]:
-    """The pair's goals, open ones first, each with its milestones and its progress entries
-    (newest first, with their authors): three queries however many there are."""
+@compiled
+def _goals_of(*, match):
     progress = GoalProgress.objects.select_related("author").order_by("-created_at", "-pk")
-    goals = (
+    return (
         Goal.objects.filter(match=match)
         .prefetch_related("milestones", Prefetch("progress", progress))
         .order_by("start_on", "pk")
     )
-    return sorted(goals, key=lambda goal: not goal.is_open)
+
+
+def goals_for_match(*, match: Match) -> list[Goal]:
+    """The pair's goals, open ones first, each with its milestones and its progress entries
+    (newest first, with their authors): three queries however many there are."""
+    return sorted(_goals_of(match=match), key=lambda goal: not goal.is_open)
 
 
 def goal_entries_by_log(*, log_ids) -> dict[int, list[GoalProgress]]:

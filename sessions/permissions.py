@@ -4,6 +4,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from matching.models import Match
+from mentoring.compiled import compiled
 from sessions.models import AvailabilityRule, Meeting, OneOffSlot
 
 
@@ -21,17 +22,18 @@ def match_for_participant(*, user, pk) -> Match:
     return match
 
 
+@compiled
+def _meeting(*, pk):
+    return Meeting.objects.select_related(
+        "program", "mentor", "match__mentor__user", "match__mentee__user"
+    ).filter(pk=pk)[:1]
+
+
 def meeting_for_participant(*, user, pk) -> Meeting:
     """A meeting the user takes part in (mentor, mentee or group member); 404 otherwise.
     Read by its id and checked here; a group session's member list is asked only when the
     user is neither its mentor nor the pair's mentee."""
-    meeting = (
-        Meeting.objects.select_related(
-            "program", "mentor", "match__mentor__user", "match__mentee__user"
-        )
-        .filter(pk=pk)
-        .first()
-    )
+    meeting = next(iter(_meeting(pk=pk)), None)
     if meeting is None or not (
         meeting.mentor_id == user.pk
         or (meeting.match and meeting.match.mentee.user_id == user.pk)

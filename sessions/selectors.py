@@ -191,6 +191,36 @@ class GuidePlace:
     number: int
 
 
+@compiled
+def _logs_of(*, meeting):
+    return (
+        SessionLog.objects.filter(meeting=meeting)
+        .select_related("author", "guide")
+        .prefetch_related("topics")
+    )
+
+
+def meeting_logs(*, meeting: Meeting) -> list[SessionLog]:
+    """The meeting's logs with their authors, guides and topics (the meeting page)."""
+    logs = _logs_of(meeting=meeting)
+    for log in logs:
+        log.meeting = meeting
+    return logs
+
+
+@compiled
+def _guides_of(*, program):
+    return SessionGuide.objects.filter(program=program)
+
+
+def program_guides(*, program) -> list[SessionGuide]:
+    """The program's session guides, by number."""
+    guides = _guides_of(program=program)
+    for guide in guides:
+        guide.program = program
+    return guides
+
+
 def meeting_guide_place(*, meeting: Meeting) -> GuidePlace | None:
     """The meeting's session number (its position among the pair's booked meetings by start;
     for a group session, among the mentor's group sessions in the program) or the program
@@ -202,15 +232,39 @@ def meeting_guide_place(*, meeting: Meeting) -> GuidePlace | None:
     if meeting.status != Meeting.Status.BOOKED:
         return None
     if meeting.kind == Meeting.Kind.GROUP:
-        same = Meeting.objects.filter(
-            kind=Meeting.Kind.GROUP, mentor_id=meeting.mentor_id, program_id=meeting.program_id
+        earlier = _group_sessions_before.count(
+            mentor_id=meeting.mentor_id,
+            program_id=meeting.program_id,
+            start=meeting.start,
+            pk=meeting.pk,
         )
     else:
-        same = Meeting.objects.filter(match_id=meeting.match_id)
-    earlier = same.filter(status=Meeting.Status.BOOKED).filter(
-        Q(start__lt=meeting.start) | Q(start=meeting.start, pk__lt=meeting.pk)
+        earlier = _pair_sessions_before.count(
+            match_id=meeting.match_id, start=meeting.start, pk=meeting.pk
+        )
+    return GuidePlace(follows="session", number=earlier + 1)
+
+
+def _booked_before(meetings: QuerySet[Meeting], start, pk: int) -> QuerySet[Meeting]:
+    """Of `meetings`, the booked ones before the meeting `pk` starting at `start`."""
+    return (
+        meetings.filter(status=Meeting.Status.BOOKED)
+        .filter(Q(start__lt=start) | Q(start=start, pk__lt=pk))
+        .values("pk")
     )
-    return GuidePlace(follows="session", number=earlier.count() + 1)
+
+
+@compiled
+def _group_sessions_before(*, mentor_id: int, program_id: int, start, pk: int):
+    same = Meeting.objects.filter(
+        kind=Meeting.Kind.GROUP, mentor_id=mentor_id, program_id=program_id
+    )
+    return _booked_before(same, start, pk)
+
+
+@compiled
+def _pair_sessions_before(*, match_id: int, start, pk: int):
+    return _booked_before(Meeting.objects.filter(match_id=match_id), start, pk)
 
 
 def _program_week(meeting: Meeting) -> GuidePlace | None:

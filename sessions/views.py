@@ -160,7 +160,7 @@ def _attendance(meeting, user) -> dict:
 
 
 def _logs(meeting):
-    logs = list(meeting.logs.select_related("author", "guide").prefetch_related("topics"))
+    logs = selectors.meeting_logs(meeting=meeting)
     lines = log_section_lines(logs=logs)
     for log in logs:
         log.section_lines = lines.get(log.pk, [])
@@ -171,7 +171,7 @@ def _guides(request, meeting, my_log, log_form):
     """The program's guides, the one suggested for this meeting, the one shown (and logged
     against): the posted one, else the one picked, else the user's log's, else the
     suggested one."""
-    guides = list(meeting.program.session_guides.all())
+    guides = selectors.program_guides(program=meeting.program)
     place = selectors.meeting_guide_place(meeting=meeting) if guides else None
     suggested = selectors.guide_suggested(place=place, guides=guides)
     picker = GuidePickForm(request.GET if "guide" in request.GET else None, guides=guides)

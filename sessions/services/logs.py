@@ -5,6 +5,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mentoring.compiled import compiled
 from mentoring.events import SESSION_LOGGED, event_emit
 from notifications.models import Kind
 from notifications.services import notifications_cancel
@@ -116,7 +117,12 @@ def _private_note_set(meeting: Meeting, author, text: str) -> None:
         PrivateNote.objects.filter(meeting=meeting, author=author).delete()
 
 
+@compiled
+def _private_notes(*, meeting, author):
+    return PrivateNote.objects.filter(meeting=meeting, author=author).only("text")[:1]
+
+
 def private_note_for(*, meeting: Meeting, author) -> str:
     """The author's own private note (the only way any page reads one)."""
-    note = PrivateNote.objects.filter(meeting=meeting, author=author).first()
-    return note.text if note else ""
+    notes = _private_notes(meeting=meeting, author=author)
+    return notes[0].text if notes else ""

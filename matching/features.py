@@ -30,7 +30,8 @@ from matching.scoring import (
     incidence,
 )
 from matching.selectors import matchable_split, matching_config_for
-from programs.models import Application, AvailabilityWindow, Program
+from mentoring.compiled import compiled
+from programs.models import Application, AvailabilityWindow, CareerStage, Goal, Program, Topic
 
 FORMATS = {"online": FMT_ONLINE, "in_person": FMT_IN_PERSON, "either": FMT_EITHER}
 UTC = ZoneInfo("UTC")
@@ -268,6 +269,23 @@ def _forbidden(program, mentees, mentors, config) -> sp.csr_matrix:
     return sp.csr_matrix((data, (rows, cols)), shape=(len(mentees), len(mentors)))
 
 
+@compiled
+def _topic_names(*, program):
+    return Topic.objects.filter(program=program).order_by("pk").values_list("pk", "name")
+
+
+@compiled
+def _goal_names(*, program):
+    return Goal.objects.filter(program=program).order_by("pk").values_list("pk", "name")
+
+
+@compiled
+def _stage_names(*, program):
+    return (
+        CareerStage.objects.filter(program=program).order_by("position").values_list("pk", "name")
+    )
+
+
 def program_features(
     *,
     program: Program,
@@ -286,9 +304,9 @@ def program_features(
         mentors = matchable_split(program=program, applications=list(_approved(program, "mentor")))[
             0
         ]
-    topics = list(program.topics.order_by("pk").values_list("pk", "name"))
-    goals = list(program.goals.order_by("pk").values_list("pk", "name"))
-    stages = list(program.career_stages.order_by("position").values_list("pk", "name"))
+    topics = _topic_names(program=program)
+    goals = _goal_names(program=program)
+    stages = _stage_names(program=program)
     languages = sorted({name for a in [*mentees, *mentors] for name in a.languages})
     indexes = {
         "topic_ix": {pk: k for k, (pk, _) in enumerate(topics)},

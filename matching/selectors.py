@@ -5,14 +5,21 @@ from django.utils.translation import ngettext
 
 from accounts.models import user_name_fields
 from matching.models import Match, MatchingConfig, MatchRequest
+from mentoring.compiled import compiled
 from programs.models import Application
 from programs.screening import screening_annotate, screening_missing
 from training.selectors import application_training_unready, training_unready
 
 
+@compiled
+def _matching_configs(*, program):
+    return MatchingConfig.objects.filter(program=program)
+
+
 def matching_config_for(program) -> MatchingConfig:
     """The program's matching settings, created with the defaults on first use."""
-    return MatchingConfig.objects.get_or_create(program=program)[0]
+    found = _matching_configs(program=program)
+    return found[0] if found else MatchingConfig.objects.get_or_create(program=program)[0]
 
 
 def match_list_for_user(*, user) -> QuerySet[Match]:

@@ -5,6 +5,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 
 from mentoring.admin_scope import scope_ids
+from mentoring.compiled import compiled
 from mentoring.rights import rights_kept, rights_marked
 from programs.models import Application, Program
 
@@ -73,11 +74,17 @@ def program_for_coordinator(*, user, pk) -> Program:
         raise Http404("No such program.") from None
 
 
+@compiled
+def _own_application(*, user, pk):
+    return Application.objects.select_related("program", "career_stage").filter(pk=pk, user=user)
+
+
 def application_for_owner(*, user, pk) -> Application:
     """A participant's own application; anyone else's is 404."""
-    return get_object_or_404(
-        Application.objects.select_related("program", "career_stage"), pk=pk, user=user
-    )
+    found = _own_application(user=user, pk=pk)
+    if not found:
+        raise Http404("No such application.")
+    return found[0]
 
 
 def program_visible(*, slug) -> Program:

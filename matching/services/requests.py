@@ -19,13 +19,14 @@ from matching.models import Match, MatchRequest
 from matching.selectors import (
     application_training_unready,
     mentor_active_count,
-    mentors_matchable,
     training_gate_check,
 )
+from mentoring.compiled import compiled
 from mentoring.events import MATCH_PUBLISHED, event_emit
 from notifications.models import Kind
 from notifications.services import notification_queue
 from programs.models import Application, CareerStage, RequestStatus, Topic
+from training.selectors import training_unready
 
 if TYPE_CHECKING:
     import numpy as np
@@ -81,19 +82,31 @@ MENTOR_WITH_ROOM_FIELDS = (
 )  # fmt: skip
 
 
-def mentors_with_room(*, program) -> list[Application]:
-    """Approved, matchable mentors of `program` who take requests (not full or away) and have
-    a free place (`active`: their active matches), by id, with `MENTOR_WITH_ROOM_FIELDS`.
-    Their topics, goals and availability are read by `program_features`."""
-    mentors = (
-        mentors_matchable(program=program)
-        .filter(request_status=RequestStatus.OPEN)
+@compiled
+def _mentors_taking_requests(*, program):
+    return (
+        Application.objects.filter(
+            program=program, role="mentor", status=A.APPROVED, request_status=RequestStatus.OPEN
+        )
         .annotate(active=Count("mentor_matches", filter=Q(mentor_matches__status="active")))
         .select_related("user", "career_stage")
         .only(*MENTOR_WITH_ROOM_FIELDS)
         .order_by("pk")
     )
-    return [m for m in mentors if m.active < (m.capacity or 0)]
+
+
+def mentors_with_room(*, program) -> list[Application]:
+    """Approved, matchable mentors of `program` who take requests (not full or away) and have
+    a free place (`active`: their active matches), by id, with `MENTOR_WITH_ROOM_FIELDS`.
+    Their topics, goals and availability are read by `program_features`. Those the training
+    holds back (`mentors_matchable`) are left out here: the mentors' SQL is kept."""
+    approved = Application.objects.filter(program=program, role="mentor", status=A.APPROVED)
+    held = training_unready(program=program, applications=approved)
+    return [
+        m
+        for m in _mentors_taking_requests(program=program)
+        if m.pk not in held and m.active < (m.capacity or 0)
+    ]
 
 
 @dataclass
@@ -175,6 +188,15 @@ def _text_hits(features: ProgramFeatures, word: str) -> np.ndarray:
     return named | _marked(features.mentor_features.topics, features.topic_names, topics)
 
 
+@compiled
+def _asked_before(*, mentee):
+    """(mentor id, status) of the mentee's expired and pending requests."""
+    statuses = [MatchRequest.Status.EXPIRED, MatchRequest.Status.PENDING]
+    return MatchRequest.objects.filter(mentee=mentee, status__in=statuses).values_list(
+        "mentor_id", "status"
+    )
+
+
 def suggestions_search(
     *,
     mentee: Application,
@@ -194,9 +216,7 @@ def suggestions_search(
     order = [j for j in ranking.order if keep[j]]
     mentors = ranking.features.mentors
     asked = {MatchRequest.Status.EXPIRED: set(), MatchRequest.Status.PENDING: set()}
-    for mentor_id, status in MatchRequest.objects.filter(
-        mentee=mentee, status__in=list(asked)
-    ).values_list("mentor_id", "status"):
+    for mentor_id, status in _asked_before(mentee=mentee):
         asked[status].add(mentor_id)
     expired = asked[MatchRequest.Status.EXPIRED]
     if expired:

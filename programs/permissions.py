@@ -33,6 +33,11 @@ def programs_reportable_by(*, user) -> QuerySet[Program]:
     ).distinct()
 
 
+@compiled
+def _program(*, pk: int):
+    return Program.objects.filter(pk=pk)
+
+
 def program_for_reporting(*, user, pk) -> Program:
     """A program the user may report on; 404 otherwise."""
     try:
@@ -41,9 +46,9 @@ def program_for_reporting(*, user, pk) -> Program:
             # rights (mentoring/rights.py), instead of joining both staff lists on each page.
             if int(pk) not in reportable_program_ids(user):
                 raise Program.DoesNotExist
-            return Program.objects.get(pk=pk)
+            return _program(pk=int(pk))[0]  # IndexError: deleted since the rights were kept
         return programs_reportable_by(user=user).get(pk=pk)
-    except (Program.DoesNotExist, ValueError, TypeError):
+    except (Program.DoesNotExist, ValueError, TypeError, IndexError):
         raise Http404("No such program.") from None
 
 

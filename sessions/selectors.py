@@ -393,21 +393,29 @@ class HeldTotals:
     minutes: float
 
 
-def held_session_totals(*, program, mentor=None) -> HeldTotals:
-    """How many of `held_meetings` there are and their minutes, summed in the database (one
-    query, however many sessions the program holds)."""
+@compiled
+def _held_totals(*, program, mentor):
+    """`held_session_totals`' sums, in one row (none when nothing was held)."""
     length = ExpressionWrapper(F("end") - F("start"), DurationField())
-    totals = (
+    return (
         held_meetings(program=program, mentor=mentor)
         .order_by()
-        .aggregate(
+        .values("program")
+        .annotate(
             count=Count("pk"),
             one_on_one=Count("pk", filter=Q(match__isnull=False)),
             logged_minutes=Sum("logged"),
             booked_length=Sum(length, filter=Q(logged__isnull=True)),
         )
     )
-    booked = totals["booked_length"]
+
+
+def held_session_totals(*, program, mentor=None) -> HeldTotals:
+    """How many of `held_meetings` there are and their minutes, summed in the database (one
+    query, however many sessions the program holds)."""
+    rows = _held_totals(program=program, mentor=mentor)
+    totals = rows[0] if rows else {"count": 0, "one_on_one": 0, "logged_minutes": None}
+    booked = totals.get("booked_length")
     booked = booked.total_seconds() / 60 if booked else 0
     return HeldTotals(
         count=totals["count"],

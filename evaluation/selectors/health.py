@@ -1,5 +1,6 @@
 """A program's health in numbers, for its dashboard."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 
@@ -11,6 +12,7 @@ from django.utils.translation import gettext as _
 from accounts.models import user_name_fields
 from evaluation.models import CheckIn, RiskFlag
 from matching.models import EndReason, Match
+from mentoring.compiled import compiled
 from programs.models import Application, Program, Role
 from sessions.models import Attendance, Meeting
 from sessions.selectors import counted_attendance_q, held_q, held_session_totals
@@ -75,21 +77,35 @@ def _ratio(part: float, whole: float) -> float | None:
     return part / whole if whole else None
 
 
-def _funnel(program: Program) -> dict:
-    """Applied, approved, matched (approved and in an active match) and the mentees' match
-    rate, in one query."""
+#: The figures of a program with no rows to count (its totals' query then returns no row).
+_NONE_COUNTED: defaultdict[str, int] = defaultdict(int)
+
+
+@compiled
+def _funnel_counts(*, program):
     active = Match.objects.filter(program=program, status=Match.Status.ACTIVE)
     in_active_match = Q(pk__in=active.values("mentor_id")) | Q(pk__in=active.values("mentee_id"))
     approved = Q(status=Application.Status.APPROVED)
     matched = approved & in_active_match
     mentee = Q(role=Role.MENTEE)
-    counts = Application.objects.filter(program=program).aggregate(
-        applied=Count("pk"),
-        approved=Count("pk", filter=approved),
-        matched=Count("pk", filter=matched),
-        mentees_matched=Count("pk", filter=matched & mentee),
-        mentees=Count("pk", filter=approved & mentee),
+    return (
+        Application.objects.filter(program=program)
+        .order_by()
+        .values("program")
+        .annotate(
+            applied=Count("pk"),
+            approved=Count("pk", filter=approved),
+            matched=Count("pk", filter=matched),
+            mentees_matched=Count("pk", filter=matched & mentee),
+            mentees=Count("pk", filter=approved & mentee),
+        )
     )
+
+
+def _funnel(program: Program) -> dict:
+    """Applied, approved, matched (approved and in an active match) and the mentees' match
+    rate, in one query."""
+    counts = next(iter(_funnel_counts(program=program)), _NONE_COUNTED)
     return {
         "applied": counts["applied"],
         "approved": counts["approved"],
@@ -98,10 +114,8 @@ def _funnel(program: Program) -> dict:
     }
 
 
-def _sessions(program: Program) -> dict:
-    """Sessions held, their hours and sessions per pair, counted in the database: two queries
-    that return one row each, however many pairs and sessions the program has."""
-    held = held_session_totals(program=program)
+@compiled
+def _pair_counts(*, program):
     # The group sessions each pair counts: held by the pair's mentor, and counted for its
     # mentee (`counted_attendance_q`).
     group_held = (
@@ -118,15 +132,23 @@ def _sessions(program: Program) -> dict:
         .annotate(n=Count("pk"))
         .values("n")
     )
-    pairs = (
+    return (
         Match.objects.filter(program=program)
         .order_by()
-        .aggregate(
+        .values("program")
+        .annotate(
             pairs=Count("pk"),
             active=Count("pk", filter=Q(status=Match.Status.ACTIVE)),
             group_held=Sum(Coalesce(Subquery(group_held), 0)),
         )
     )
+
+
+def _sessions(program: Program) -> dict:
+    """Sessions held, their hours and sessions per pair, counted in the database: two queries
+    that return one row each, however many pairs and sessions the program has."""
+    held = held_session_totals(program=program)
+    pairs = next(iter(_pair_counts(program=program)), _NONE_COUNTED)
     return {
         "active_pairs": pairs["active"],
         "sessions_held": held.count,
@@ -135,19 +157,33 @@ def _sessions(program: Program) -> dict:
     }
 
 
-def _checkins(program: Program, today: date) -> dict:
-    checkins = CheckIn.objects.filter(match__program=program)
-    counts = checkins.aggregate(
-        answered=Count("pk", filter=Q(answered_at__isnull=False)),
-        expected=Count("pk", filter=Q(answered_at__isnull=False) | Q(due_on__lt=today)),
+@compiled
+def _checkin_counts(*, program, today: date):
+    return (
+        CheckIn.objects.filter(match__program=program)
+        .order_by()
+        .values("match__program")
+        .annotate(
+            answered=Count("pk", filter=Q(answered_at__isnull=False)),
+            expected=Count("pk", filter=Q(answered_at__isnull=False) | Q(due_on__lt=today)),
+        )
     )
-    weeks = (
-        checkins.filter(answered_at__isnull=False)
+
+
+@compiled
+def _checkin_weeks(*, program):
+    return (
+        CheckIn.objects.filter(match__program=program, answered_at__isnull=False)
         .annotate(week=TruncWeek("answered_at"))
         .values("week")
         .annotate(mean=Avg("score"), n=Count("pk"))
         .order_by("week")
     )
+
+
+def _checkins(program: Program, today: date) -> dict:
+    counts = next(iter(_checkin_counts(program=program, today=today)), _NONE_COUNTED)
+    weeks = _checkin_weeks(program=program)
     return {
         "checkins_answered": counts["answered"],
         "checkins_expected": counts["expected"],
@@ -162,8 +198,9 @@ def _as_date(value) -> date:
     return timezone.localdate(value) if hasattr(value, "tzinfo") else value
 
 
-def pairs_at_risk(*, program: Program) -> list[PairAtRisk]:
-    flags = (
+@compiled
+def _open_flags(*, program):
+    return (
         RiskFlag.objects.filter(
             match__program=program, match__status=Match.Status.ACTIVE, cleared_at__isnull=True
         )
@@ -178,8 +215,11 @@ def pairs_at_risk(*, program: Program) -> list[PairAtRisk]:
         )
         .order_by("match_id", "reason")
     )
+
+
+def pairs_at_risk(*, program: Program) -> list[PairAtRisk]:
     pairs: dict[int, PairAtRisk] = {}
-    for flag in flags:
+    for flag in _open_flags(program=program):
         match = flag.match
         if match.pk not in pairs:
             pairs[match.pk] = PairAtRisk(
@@ -199,17 +239,22 @@ class ClosureCount:
     count: int
 
 
-def closure_reasons(*, program: Program) -> list[ClosureCount]:
-    """How the program's ended matches ended: a count for every reason in the list's order
-    (zeros included, so programs compare), then "not recorded" when some have none. Counts
-    only: never who, nor the private feedback."""
-    counts = dict(
+@compiled
+def _ended_by_reason(*, program):
+    return (
         Match.objects.filter(program=program, status=Match.Status.ENDED)
         .order_by()
         .values("end_reason")
         .annotate(n=Count("pk"))
         .values_list("end_reason", "n")
     )
+
+
+def closure_reasons(*, program: Program) -> list[ClosureCount]:
+    """How the program's ended matches ended: a count for every reason in the list's order
+    (zeros included, so programs compare), then "not recorded" when some have none. Counts
+    only: never who, nor the private feedback."""
+    counts = dict(_ended_by_reason(program=program))
     rows = [
         ClosureCount(value, str(label), counts.get(value, 0)) for value, label in EndReason.choices
     ]

@@ -39,6 +39,7 @@ from django.utils.translation import gettext as _
 from evaluation.models import Moment, Survey, SurveyAnswer, SurveyQuestion
 from evaluation.questions import likert_choices
 from evaluation.selectors.impact import question_key
+from mentoring.compiled import compiled
 from mentoring.suppression import publishable_keys
 from programs.models import Program
 
@@ -237,17 +238,30 @@ def _percent1(share: float | None) -> float | None:
     return None if share is None else round(share * 100, 1)
 
 
-def _surveys(program: Program) -> list[Survey]:
+@compiled
+def _surveys_counted(*, program):
     completed = Q(invitations__completed=True)
-    surveys = Survey.objects.filter(program=program).annotate(
+    return Survey.objects.filter(program=program).annotate(
         invited=Count("invitations", distinct=True),
         answered=Count("invitations", filter=completed, distinct=True),
         respondents=Count("invitations__application", filter=completed, distinct=True),
     )
-    return sorted(surveys, key=lambda s: (MOMENT_ORDER[s.moment], s.title.casefold(), s.pk))
 
 
-def _level_rows(program: Program):
+def _surveys(program: Program) -> list[Survey]:
+    return sorted(
+        _surveys_counted(program=program),
+        key=lambda s: (MOMENT_ORDER[s.moment], s.title.casefold(), s.pk),
+    )
+
+
+@compiled
+def _questions(*, program):
+    return SurveyQuestion.objects.filter(survey__program=program).order_by("position", "pk")
+
+
+@compiled
+def _level_rows(*, program):
     """(question, wave month or None, value, number) -> answers and the month of the first,
     for Likert and choice questions, counted in the database."""
     month = Coalesce(
@@ -269,9 +283,9 @@ def _level_rows(program: Program):
     )
 
 
-def _totals(program: Program) -> dict[int, dict]:
-    """question id -> answers and their mean, for number and text questions."""
-    rows = (
+@compiled
+def _totals_rows(*, program):
+    return (
         SurveyAnswer.objects.filter(
             question__survey__program=program, question__kind__in=[Kind.NUMBER, Kind.TEXT]
         )
@@ -279,7 +293,11 @@ def _totals(program: Program) -> dict[int, dict]:
         .annotate(n=Count("pk"), mean=Avg("number"))
         .order_by()
     )
-    return {row["question_id"]: row for row in rows}
+
+
+def _totals(program: Program) -> dict[int, dict]:
+    """question id -> answers and their mean, for number and text questions."""
+    return {row["question_id"]: row for row in _totals_rows(program=program)}
 
 
 @dataclass
@@ -292,7 +310,7 @@ class _Tally:
 def _tallies(program: Program, kinds: dict[int, str]) -> dict[int, dict]:
     """question id -> {wave month or None: _Tally}."""
     tallies: dict[int, dict] = defaultdict(lambda: defaultdict(_Tally))
-    for row in _level_rows(program):
+    for row in _level_rows(program=program):
         tally = tallies[row["question_id"]][row["wave"]]
         tally.n += row["n"]
         tally.first = min(filter(None, [tally.first, row["first"]]), default=None)
@@ -401,9 +419,7 @@ def survey_results(*, program: Program) -> SurveyResults:
     wave (withheld where an anonymous figure covers too few people: see the module docstring),
     and the trend of each Likert question asked more than once. Four queries."""
     surveys = _surveys(program)
-    questions = list(
-        SurveyQuestion.objects.filter(survey__program=program).order_by("position", "pk")
-    )
+    questions = _questions(program=program)
     by_pk = {s.pk: s for s in surveys}
     tallies = _tallies(program, {q.pk: q.kind for q in questions})
     totals = _totals(program)

@@ -60,18 +60,32 @@ def _errors(request, exc: ValidationError) -> None:
     messages.error(request, " ".join(exc.messages))
 
 
+@compiled
+def _my_matches(*, user):
+    return match_list_for_user(user=user)
+
+
+@compiled
+def _asking_as_mentee(*, user):
+    """Where the person may ask mentors themselves: approved mentee of an informal program."""
+    return Application.objects.filter(
+        user=user, role="mentee", status="approved", program__kind="informal"
+    ).select_related("program")
+
+
+@compiled
+def _programs_taking_part(*, user):
+    return Program.objects.filter(
+        pk__in=Application.objects.filter(user=user, status__in=TAKING_PART).values("program_id")
+    ).order_by("name")
+
+
 @login_required
 def my_matches(request):
     context = {
-        "matches": match_list_for_user(user=request.user),
-        "mentee_applications": Application.objects.filter(
-            user=request.user, role="mentee", status="approved", program__kind="informal"
-        ).select_related("program"),
-        "programs": Program.objects.filter(
-            pk__in=Application.objects.filter(user=request.user, status__in=TAKING_PART).values(
-                "program_id"
-            )
-        ).order_by("name"),
+        "matches": _my_matches(user=request.user),
+        "mentee_applications": _asking_as_mentee(user=request.user),
+        "programs": _programs_taking_part(user=request.user),
     }
     return render(request, "matching/match_list.html", context)
 

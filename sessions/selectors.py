@@ -80,11 +80,16 @@ def _is_past(meeting: Meeting, now) -> bool:
     return meeting.end <= now or meeting.status == Meeting.Status.CANCELLED
 
 
+@compiled
+def _meeting_rows(*, user):
+    return _as_rows(meetings_for_user(user=user)).order_by("start", "pk")
+
+
 def meetings_split(*, user, now=None) -> tuple[list[Meeting], list[Meeting]]:
     """(upcoming booked, past or cancelled newest first) for the person's sessions page: one
     query for the meetings and one for their logs."""
     now = now or timezone.now()
-    meetings = list(_as_rows(meetings_for_user(user=user)).order_by("start", "pk"))
+    meetings = _meeting_rows(user=user)
     upcoming = [m for m in meetings if _is_upcoming(m, now)]
     past = [m for m in meetings if _is_past(m, now)]
     past.reverse()
@@ -141,7 +146,9 @@ def meetings_of_match(*, match: Match, limit: int, now=None) -> tuple[list, list
     return upcoming, past
 
 
+@compiled
 def matches_for_booking(*, user):
+    """The person's active matches, by program name (a list)."""
     return (
         Match.objects.filter(Q(mentor__user=user) | Q(mentee__user=user), status="active")
         .select_related("program", "mentor__user", "mentee__user")
@@ -149,11 +156,16 @@ def matches_for_booking(*, user):
     )
 
 
-def is_mentor(*, user) -> bool:
-    """Approved as a mentor somewhere: they may publish availability before being matched."""
+@compiled
+def _mentoring_somewhere(*, user):
     return Application.objects.filter(
         user=user, role=Role.MENTOR, status=Application.Status.APPROVED
-    ).exists()
+    ).values("pk")[:1]
+
+
+def is_mentor(*, user) -> bool:
+    """Approved as a mentor somewhere: they may publish availability before being matched."""
+    return bool(_mentoring_somewhere(user=user))
 
 
 def _per_match(queryset, aggregate):

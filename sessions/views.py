@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from mentoring.compiled import compiled
 from programs.models import Program
 from sessions import selectors, services
 from sessions.forms import (
@@ -53,7 +54,7 @@ def meeting_list(request):
         "matches": matches,
         "is_mentor": selectors.is_mentor(user=request.user)
         or any(m.mentor.user_id == request.user.pk for m in matches),
-        "group_programs": _group_programs(request.user),
+        "group_programs": _group_programs_led(user=request.user),
     }
     return render(request, "sessions/meeting_list.html", context)
 
@@ -357,6 +358,12 @@ def _group_programs(user):
         applications__role="mentor",
         applications__mentor_matches__status="active",
     ).distinct()
+
+
+@compiled
+def _group_programs_led(*, user):
+    """The group programs in which the person leads a group (a list: the sessions page)."""
+    return _group_programs(user)
 
 
 @login_required

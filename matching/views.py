@@ -208,9 +208,30 @@ def suggestions(request, pk):
     return render(request, "matching/suggestion_list.html", context)
 
 
+@compiled
+def _received(*, user):
+    return requests_received(user=user).select_related("mentor__program")
+
+
+@compiled
+def _sent(*, user):
+    return requests_sent(user=user)
+
+
+@compiled
+def _mentoring_where_mentees_ask(*, user):
+    return (
+        Application.objects.filter(
+            user=user, role="mentor", status="approved", program__kind="informal"
+        )
+        .select_related("program")
+        .order_by("program__name")
+    )
+
+
 @login_required
 def requests(request):
-    received = list(requests_received(user=request.user).select_related("mentor__program"))
+    received = _received(user=request.user)
     held = training_held_for(
         applications={r.mentor_id: r.mentor for r in received if r.status == "pending"}.values()
     )
@@ -218,14 +239,10 @@ def requests(request):
         received_request.training_held = held.get(received_request.mentor_id)
     context = {
         "received": received,
-        "sent": requests_sent(user=request.user),
+        "sent": _sent(user=request.user),
         "answer_form": AnswerForm(),
         # Where the person mentors in a program whose mentees ask: they say if they take more.
-        "mentoring": Application.objects.filter(
-            user=request.user, role="mentor", status="approved", program__kind="informal"
-        )
-        .select_related("program")
-        .order_by("program__name"),
+        "mentoring": _mentoring_where_mentees_ask(user=request.user),
         "request_statuses": RequestStatus.choices,
     }
     return render(request, "matching/request_list.html", context)

@@ -41,6 +41,7 @@ from collections.abc import Callable, Iterable
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.db.models import Model, QuerySet
+from django.db.models.base import ModelState
 from django.db.models.sql.query import Query
 from django.utils import timezone, translation
 from django.utils.functional import LazyObject, empty
@@ -67,11 +68,28 @@ def _varied(value, k: int):
     if kind is datetime.date:
         return value + datetime.timedelta(days=k)
     if isinstance(value, Model) and type(value.pk) is int:
-        other = value.__class__.__new__(value.__class__)
-        other.__dict__ = dict(value.__dict__)
-        other.pk = _varied(value.pk, k)
-        return other
+        return _other_instance(value, k)
     return None
+
+
+def _other_instance(instance: Model, k: int) -> Model:
+    """A copy of `instance` with another key and, as far as they can be varied, other field
+    values (booleans flipped): a builder that reads more of an instance than its key (a
+    branch on `user.is_staff`, a filter on `meeting.start`) then makes other SQL or other
+    parameters for the copies, and its shape is not kept. Its related objects are not copied."""
+    other = instance.__class__.__new__(instance.__class__)
+    other.__dict__ = dict(instance.__dict__)
+    other._state = ModelState()
+    other._state.db, other._state.adding = instance._state.db, False
+    for field in instance._meta.concrete_fields:
+        value = other.__dict__.get(field.attname)
+        if field.primary_key:
+            other.__dict__[field.attname] = _varied(value, k)
+        elif type(value) is bool:
+            other.__dict__[field.attname] = not value
+        elif value is not None and _varied(value, k) is not None:
+            other.__dict__[field.attname] = _varied(value, k)
+    return other
 
 
 def _conversions(connection) -> tuple[Callable, ...]:

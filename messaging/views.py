@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 
 from accounts.mfa import staff_page
 from matching.permissions import match_for_participant
+from mentoring.compiled import compiled
 from messaging.files import content_type_of
 from messaging.forms import AnnouncementForm, MessageForm, ReportForm
 from messaging.models import Announcement, Report
@@ -48,11 +49,16 @@ def _int(value) -> int | None:
         return None
 
 
+@compiled
+def _member_rows(*, user):
+    return member_list_for_user(user=user)
+
+
 @never_cache
 @login_required
 def conversation_list(request):
     conversations_ensure(user=request.user)
-    rows = list(member_list_for_user(user=request.user))
+    rows = _member_rows(user=request.user)
     for row in rows:
         row.title = conversation_title(conversation=row.conversation, viewer=request.user)
     context = {

@@ -186,6 +186,30 @@ def test_a_value_that_never_reaches_the_parameters_is_left_to_the_builder(people
     assert len(by_flag(wanted=0)) == 2
 
 
+def test_a_builder_reading_more_of_an_instance_than_its_key_is_left_to_it(people, settings):
+    """Only an instance's key is a value of the SQL: a builder that branches on another field
+    (here staff or not) or filters by one is not kept, and every person gets their own rows."""
+    ada, bob, _first, _second = people
+    ada.is_staff = True
+    settings.COMPILED_QUERIES_VERIFY = False
+
+    @compiled
+    def seen_by(*, user):
+        rows = Application.objects.order_by("pk")
+        return rows if user.is_staff else rows.filter(user=user)
+
+    @compiled
+    def joined_since(*, user):
+        return Application.objects.filter(user=user, submitted_at__gte=user.date_joined)
+
+    assert len(seen_by(user=bob)) == 1
+    assert len(seen_by(user=ada)) == 3
+    assert len(seen_by(user=bob)) == 1
+    assert not seen_by.is_kept(user=bob) and not seen_by.is_kept(user=ada)
+    assert len(joined_since(user=ada)) == 2
+    assert not joined_since.is_kept(user=ada)
+
+
 def test_a_related_manager_is_left_to_the_builder(people):
     """Rows read through an instance's related manager are attached to that instance: kept,
     they would be attached to the first call's."""

@@ -8,16 +8,19 @@ from mentoring.compiled import compiled
 from sessions.models import AvailabilityRule, Meeting, OneOffSlot
 
 
+@compiled
+def _active_match(*, pk):
+    return Match.objects.select_related("program", "mentor__user", "mentee__user").filter(
+        pk=pk, status=Match.Status.ACTIVE
+    )
+
+
 def match_for_participant(*, user, pk) -> Match:
     """An active match the user is in (either side); 404 for anyone else's. Read by its id
     and checked here: "either side" as an OR over the joined people made the planner's work
     most of the query."""
-    match = get_object_or_404(
-        Match.objects.select_related("program", "mentor__user", "mentee__user"),
-        pk=pk,
-        status=Match.Status.ACTIVE,
-    )
-    if not match.has_participant(user):
+    match = next(iter(_active_match(pk=pk)), None)
+    if match is None or not match.has_participant(user):
         raise Http404("No such match.")
     return match
 

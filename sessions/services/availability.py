@@ -16,6 +16,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mentoring.compiled import compiled
 from programs.models import MAX_BOOKING_HORIZON_WEEKS, Program
 from sessions.models import AvailabilityRule, Meeting, OneOffSlot
 
@@ -90,11 +91,32 @@ def _rule_slots(rule: AvailabilityRule, first: date, last: date) -> list[Slot]:
     return slots
 
 
-def _booked(mentor, start: datetime, end: datetime, *, exclude=None):
-    meetings = Meeting.objects.filter(
+def _booked(mentor, start: datetime, end: datetime):
+    return Meeting.objects.filter(
         mentor=mentor, status=Meeting.Status.BOOKED, start__lt=end, end__gt=start
     )
-    return meetings.exclude(pk=exclude.pk) if exclude is not None else meetings
+
+
+# The booking page's reads keep their SQL (`mentoring/compiled.py`).
+
+
+@compiled
+def _rules(*, mentor):
+    return AvailabilityRule.objects.filter(mentor=mentor)
+
+
+@compiled
+def _one_off(*, mentor, earliest: datetime, horizon: datetime):
+    return OneOffSlot.objects.filter(mentor=mentor, start__gte=earliest, start__lt=horizon)
+
+
+@compiled
+def _busy(*, mentor, start: datetime, end: datetime, exclude: int | None):
+    """(start, end) of the mentor's booked meetings overlapping [start, end), but `exclude`."""
+    meetings = _booked(mentor, start, end)
+    if exclude is not None:  # None is a shape of its own
+        meetings = meetings.exclude(pk=exclude)
+    return meetings.values_list("start", "end")
 
 
 def _window(now: datetime, days: int, program, start_date) -> tuple:
@@ -129,14 +151,15 @@ def slots_free(
     # Rules are expanded per local date; a day either side covers every UTC offset.
     first, last = (earliest - timedelta(days=1)).date(), (horizon + timedelta(days=1)).date()
     candidates = []
-    for rule in AvailabilityRule.objects.filter(mentor=mentor):
+    for rule in _rules(mentor=mentor):
         candidates += _rule_slots(rule, first, last)
-    extras = OneOffSlot.objects.filter(mentor=mentor, start__gte=earliest, start__lt=horizon)
+    extras = _one_off(mentor=mentor, earliest=earliest, horizon=horizon)
     candidates += [Slot(e.start, e.end, e.location, e.online_link) for e in extras]
-    busy = list(
-        _booked(mentor, earliest, horizon + timedelta(days=1), exclude=exclude).values_list(
-            "start", "end"
-        )
+    busy = _busy(
+        mentor=mentor,
+        start=earliest,
+        end=horizon + timedelta(days=1),
+        exclude=exclude.pk if exclude is not None else None,
     )
     free = {
         slot.start: slot

@@ -54,25 +54,30 @@ class CompiledQueryMismatch(AssertionError):
     """With COMPILED_QUERIES_VERIFY on: the kept SQL is not what Django compiles now."""
 
 
-def _varied(value, k: int):
-    """Another value of `value`'s type, differing for k = 1 and 2 in every part Django might
-    keep of it (a datetime's date, hour, minute, second and microsecond); None when this
-    type is not varied (the shape is then not kept)."""
+def _varied(value, k: int, n: int = 0):
+    """Another value of `value`'s type for the n-th value of a call, differing for k = 1 and
+    2 in every part Django might keep of it (a datetime's date, hour, minute, second and
+    microsecond), and from the other values' (two ids equal in a call are not in its varied
+    calls, so each is found where it goes); None when this type is not varied (the shape is
+    then not kept)."""
     kind = type(value)
     if kind is int:
-        return value + 1_000_003 * k
+        return value + (1_000_003 + 1_009 * n) * k
     if kind is str:
-        return f"{value}\x1fXy{k}"  # both cases: a builder's .lower() or .upper() shows
+        # Both cases (a builder's .lower() shows) and what LIKE escapes (SQLite's `iexact`
+        # sends the value escaped, the same text only when it has none of these).
+        return f"{value}\x1fXy%_\\'{k}.{n}"
     if kind is datetime.datetime:
-        return value + k * datetime.timedelta(days=1, hours=1, minutes=1, seconds=1, microseconds=1)
+        step = datetime.timedelta(days=1, hours=1, minutes=1, seconds=1 + n, microseconds=1 + n)
+        return value + k * step
     if kind is datetime.date:
-        return value + datetime.timedelta(days=k)
+        return value + datetime.timedelta(days=k + 3 * n)
     if isinstance(value, Model) and type(value.pk) is int:
-        return _other_instance(value, k)
+        return _other_instance(value, k, n)
     return None
 
 
-def _other_instance(instance: Model, k: int) -> Model:
+def _other_instance(instance: Model, k: int, n: int) -> Model:
     """A copy of `instance` with another key and, as far as they can be varied, other field
     values (booleans flipped): a builder that reads more of an instance than its key (a
     branch on `user.is_staff`, a filter on `meeting.start`) then makes other SQL or other
@@ -84,11 +89,11 @@ def _other_instance(instance: Model, k: int) -> Model:
     for field in instance._meta.concrete_fields:
         value = other.__dict__.get(field.attname)
         if field.primary_key:
-            other.__dict__[field.attname] = _varied(value, k)
+            other.__dict__[field.attname] = _varied(value, k, n)
         elif type(value) is bool:
             other.__dict__[field.attname] = not value
-        elif value is not None and _varied(value, k) is not None:
-            other.__dict__[field.attname] = _varied(value, k)
+        elif value is not None and _varied(value, k, n) is not None:
+            other.__dict__[field.attname] = _varied(value, k, n)
     return other
 
 
@@ -237,8 +242,8 @@ class CompiledQuery:
         tries = []
         for k in (1, 2):
             other = {**values}
-            for name in varying:
-                other[name] = _varied(values[name], k)
+            for n, name in enumerate(varying):
+                other[name] = _varied(values[name], k, n)
                 if other[name] is None:
                     return None
             tries.append(other)

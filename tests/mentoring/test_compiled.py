@@ -10,6 +10,7 @@ from django.db.models import Count, Prefetch, Q
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from accounts.models import User
 from mentoring.compiled import CompiledQueryMismatch, compiled
 from programs.models import Application, Program, Topic
 from tests.factories import ApplicationFactory, ProgramFactory, TopicFactory, UserFactory
@@ -92,6 +93,23 @@ def test_a_lazy_user_is_the_user_it_stands_for(people):
     assert len(_applications_of(user=SimpleLazyObject(lambda: ada), since=since)) == 2
     assert len(_applications_of(user=SimpleLazyObject(lambda: bob), since=since)) == 1
     assert _applications_of.is_kept(user=SimpleLazyObject(lambda: bob), since=since)
+
+
+def test_two_values_equal_in_a_call_are_each_found_where_they_go(people):
+    """The first call's program id and user id may be the same number: each still goes in
+    its own place, and a later call with two different numbers is right."""
+    ada, bob, first, second = people
+
+    @compiled
+    def of_user_in(*, user_id, program_id):
+        return Application.objects.filter(user_id=user_id, program_id=program_id)
+
+    expected = list(of_user_in.build(user_id=ada.pk, program_id=ada.pk))
+    assert of_user_in(user_id=ada.pk, program_id=ada.pk) == expected
+    assert of_user_in.is_kept(user_id=ada.pk, program_id=ada.pk)
+    assert len(of_user_in(user_id=bob.pk, program_id=first.pk)) == 1
+    assert len(of_user_in(user_id=ada.pk, program_id=second.pk)) == 1
+    assert len(of_user_in(user_id=bob.pk, program_id=second.pk)) == 0
 
 
 def test_the_sql_is_compiled_once_and_the_query_count_is_the_builders(people, settings):
@@ -208,6 +226,23 @@ def test_a_builder_reading_more_of_an_instance_than_its_key_is_left_to_it(people
     assert not seen_by.is_kept(user=bob) and not seen_by.is_kept(user=ada)
     assert len(joined_since(user=ada)) == 2
     assert not joined_since.is_kept(user=ada)
+
+
+def test_a_value_django_escapes_is_left_to_the_builder_where_it_does():
+    """SQLite compares `iexact` with LIKE and sends the value escaped: the same text for an
+    address without `_` or `%`, not for one with. Kept from the first, the second's `_` would
+    match any character."""
+
+    @compiled
+    def by_email(*, email):
+        return User.objects.filter(email__iexact=email).values_list("email", flat=True)
+
+    UserFactory(email="axb@example.org")
+    UserFactory(email="a_b@example.org")
+    assert by_email(email="AXB@example.org") == ["axb@example.org"]
+    assert by_email(email="a_b@example.org") == ["a_b@example.org"]
+    assert by_email(email="a%b@example.org") == []
+    assert by_email.is_kept(email="axb@example.org") == (connection.vendor == "postgresql")
 
 
 def test_a_related_manager_is_left_to_the_builder(people):

@@ -23,8 +23,10 @@ as without it, and give the same rows.
 A model instance among the values stands for its key alone: its other fields are not varied,
 so a builder must not read them (pass them as values of their own).
 
-A shape is the values' types, the `static` values (passed as they are: a slice's bound, a
-flag, anything that changes the SQL's text), the active time zone and the language. A builder
+A shape is the values' types and the `static` values (passed as they are: a slice's bound, a
+flag, anything that changes the SQL's text). SQL that changes with the active time zone or
+language (a date truncated in the person's zone) is kept per zone and language; the first call
+of a shape compiles once more in another zone and language to see. A builder
 must take keyword arguments, return a queryset, and use its values only as values of the
 query (no `if` on them, no `__in` on a list: each length is other SQL), and not start from a
 model instance's related manager (its rows would be attached to that instance). With
@@ -118,6 +120,14 @@ def _conversions(connection) -> tuple[Callable, ...]:
 
 
 _NOT = object()
+#: A zone far from most people's, to see whether a query's SQL follows the active one.
+_OTHER_ZONE = "Pacific/Kiritimati"
+
+
+def _context() -> tuple[str, str | None]:
+    return timezone.get_current_timezone_name(), translation.get_language()
+
+
 #: What a compiler works out while compiling and its results need (Django's iterables read it).
 _COMPILER_STATE = ("select", "klass_info", "annotation_col_map", "col_count", "has_extra_select")
 
@@ -145,8 +155,8 @@ def _same(a, b) -> bool:
 class _Kept:
     """One shape's SQL, where each value goes in it, and what turns its rows into results."""
 
-    __slots__ = ("compiler_state", "fields", "iterable", "model", "params", "prefetch", "query",
-                 "slots", "sql")  # fmt: skip
+    __slots__ = ("compiler_state", "fields", "follows_context", "iterable", "model", "params",
+                 "prefetch", "query", "slots", "sql")  # fmt: skip
 
 
 class _KeptQuery(Query):
@@ -198,11 +208,21 @@ class CompiledQuery:
         """The kept SQL of this call's shape (compiled on its first call) and the call's
         parameters; (None, []) when this shape is not kept."""
         key = self._shape(values)
-        kept = self._kept.get(key, _NOT)
-        if kept is _NOT:
+        entry = self._kept.get(key, _NOT)
+        if entry is _NOT:
             if len(self._kept) >= MOST_SHAPES:
                 self._kept.clear()
-            kept = self._kept[key] = self._compile(values)
+            kept = self._compile(values)
+            entry = {_context(): kept} if kept and kept.follows_context else kept
+            self._kept[key] = entry
+        if isinstance(entry, dict):  # SQL that follows the time zone or the language
+            kept = entry.get(_context(), _NOT)
+            if kept is _NOT:
+                if len(entry) >= MOST_SHAPES:
+                    entry.clear()
+                kept = entry[_context()] = self._compile(values)
+        else:
+            kept = entry
         if kept is None:
             return None, []
         params = list(kept.params)
@@ -215,19 +235,16 @@ class CompiledQuery:
     def is_kept(self, **values) -> bool:
         """Whether calls of this shape run kept SQL (after this call's values are tried)."""
         values = _unwrapped(values)
-        key = self._shape(values)
-        if key not in self._kept:
-            self(**values)
-        return self._kept.get(key) is not None
+        self._kept_for(values)
+        entry = self._kept.get(self._shape(values))
+        return (entry.get(_context()) if isinstance(entry, dict) else entry) is not None
 
     def _shape(self, values) -> tuple:
-        return (
-            timezone.get_current_timezone_name(),
-            translation.get_language(),
-            *sorted(
+        return tuple(
+            sorted(
                 (name, value if name in self.static else type(value))
                 for name, value in values.items()
-            ),
+            )
         )
 
     def _compiled(self, values) -> tuple[QuerySet, object, str, tuple]:
@@ -276,11 +293,27 @@ class CompiledQuery:
             return None  # a value that did not reach the parameters as itself
         kept = _Kept()
         kept.sql, kept.params, kept.slots = sql, params, tuple(slots)
+        kept.follows_context = self._follows_context(values, sql, params)
         kept.compiler_state = {name: getattr(compiler, name) for name in _COMPILER_STATE}
         kept.query = queryset.query
         kept.iterable, kept.fields = queryset._iterable_class, queryset._fields
         kept.prefetch, kept.model = queryset._prefetch_related_lookups, queryset.model
         return kept
+
+    def _follows_context(self, values, sql: str, params: tuple) -> bool:
+        """Whether the SQL or its parameters change with the active time zone or language (a
+        date truncated in the person's zone, a translated text): then it is kept per zone and
+        language; most is kept once for all of them."""
+        zone = "UTC" if timezone.get_current_timezone_name() == _OTHER_ZONE else _OTHER_ZONE
+        current = translation.get_language()
+        language = next((code for code, _ in settings.LANGUAGES if code != current), current)
+        with timezone.override(zone), translation.override(language):
+            _, _, other_sql, other_params = self._compiled(values)
+        return (
+            other_sql != sql
+            or len(other_params) != len(params)
+            or not all(_same(a, b) for a, b in zip(other_params, params, strict=True))
+        )
 
     def _verify(self, kept: _Kept, params: list, values) -> None:
         _, _, sql, fresh = self._compiled(values)
@@ -303,7 +336,8 @@ def shapes_not_kept() -> list[tuple[str, tuple]]:
     return [
         (f"{query.build.__module__}.{query.build.__qualname__}", shape)
         for query in _EVERY
-        for shape, kept in list(query._kept.items())
+        for shape, entry in list(query._kept.items())
+        for kept in (list(entry.values()) if isinstance(entry, dict) else [entry])
         if kept is None
     ]
 

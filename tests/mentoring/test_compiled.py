@@ -288,8 +288,25 @@ def test_the_shape_follows_the_time_zone(people):
         assert set(days(user=ada)) == {datetime.date(2026, 12, 5)}
     with timezone.override("Asia/Tokyo"):
         assert set(days(user=ada)) == {datetime.date(2026, 12, 6)}
+        assert days.is_kept(user=ada)
     with timezone.override("UTC"):
         assert set(days(user=ada)) == {datetime.date(2026, 12, 5)}
+        assert days.is_kept(user=ada)
+    assert len(next(iter(days._kept.values()))) == 2  # kept for each zone
+
+
+def test_sql_that_does_not_follow_the_zone_is_kept_once_for_every_zone(people):
+    """People in a hundred zones open the same page: its SQL is kept once, not per zone."""
+    import zoneinfo
+
+    ada = people[0]
+    since = timezone.now() - datetime.timedelta(days=30)
+    zones = sorted(zoneinfo.available_timezones())[:100]
+    for zone in zones:
+        with timezone.override(zone):
+            assert len(_applications_of(user=ada, since=since)) == 2
+    assert len(_applications_of._kept) == 1
+    assert not isinstance(next(iter(_applications_of._kept.values())), dict)
 
 
 def test_verifying_catches_a_builder_whose_sql_follows_a_value(people, settings):

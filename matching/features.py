@@ -136,18 +136,55 @@ def _related(program: Program, apps: list[Application]) -> _Related:
             windows=(_ids([pk for pk, _ in windows]), [window for _, window in windows]),
         )
     ids = [a.pk for a in apps]
-
-    def rows(manager, *fields):
-        if len(ids) > _BY_ID_LIMIT:  # the owners are filtered out by `_side`
-            return manager.filter(application__program=program).values_list(*fields)
-        return manager.filter(application_id__in=ids).values_list(*fields)
-
-    windows = list(rows(AvailabilityWindow.objects, "application_id", "weekday", "start", "end"))
+    if len(ids) > _BY_ID_LIMIT:  # the owners are filtered out by `_side`
+        scope = {"program": program}
+        windows, topics, goals = _windows_of(**scope), _topics_of(**scope), _goals_of(**scope)
+    else:  # a mentee's suggestions: its SQL is kept per number of people
+        windows, topics, goals = _windows_by(ids=ids), _topics_by(ids=ids), _goals_by(ids=ids)
     return _Related(
-        topics=_pairs(list(rows(Application.topics.through.objects, "application_id", "topic_id"))),
-        goals=_pairs(list(rows(Application.goals.through.objects, "application_id", "goal_id"))),
+        topics=_pairs(topics),
+        goals=_pairs(goals),
         windows=(_ids([w[0] for w in windows]), [w[1:] for w in windows]),
     )
+
+
+_WINDOW, _TOPIC, _GOAL = (
+    ("application_id", "weekday", "start", "end"),
+    ("application_id", "topic_id"),
+    ("application_id", "goal_id"),
+)
+
+
+@compiled
+def _windows_by(*, ids):
+    return AvailabilityWindow.objects.filter(application_id__in=ids).values_list(*_WINDOW)
+
+
+@compiled
+def _topics_by(*, ids):
+    return Application.topics.through.objects.filter(application_id__in=ids).values_list(*_TOPIC)
+
+
+@compiled
+def _goals_by(*, ids):
+    return Application.goals.through.objects.filter(application_id__in=ids).values_list(*_GOAL)
+
+
+@compiled
+def _windows_of(*, program):
+    return AvailabilityWindow.objects.filter(application__program=program).values_list(*_WINDOW)
+
+
+@compiled
+def _topics_of(*, program):
+    through = Application.topics.through.objects
+    return through.filter(application__program=program).values_list(*_TOPIC)
+
+
+@compiled
+def _goals_of(*, program):
+    through = Application.goals.through.objects
+    return through.filter(application__program=program).values_list(*_GOAL)
 
 
 def _lookup(keys: np.ndarray, targets: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -235,6 +272,24 @@ def _approved(program: Program, role: str) -> QuerySet[Application]:
     )
 
 
+@compiled
+def _exclusions_of(*, program, people: list[int] | None):
+    """(person, other) of the program's exclusions, those naming one of `people` if given."""
+    exclusions = Exclusion.objects.filter(program=program)
+    if people is not None:  # None is a shape of its own
+        exclusions = exclusions.filter(Q(person__in=people) | Q(other__in=people))
+    return exclusions.values_list("person", "other")
+
+
+@compiled
+def _ended_of(*, program, mentees: list[int] | None):
+    """(mentee id, mentor id) of the program's ended matches, of `mentees` if given."""
+    ended = Match.objects.filter(program=program, status=Match.Status.ENDED)
+    if mentees is not None:
+        ended = ended.filter(mentee_id__in=mentees)
+    return ended.values_list("mentee_id", "mentor_id")
+
+
 def _forbidden(program, mentees, mentors, config) -> sp.csr_matrix:
     """Pairs that must never be proposed: the same person, exclusions either way round, and
     pairs whose earlier match ended (unless the program allows rematching them)."""
@@ -250,18 +305,18 @@ def _forbidden(program, mentees, mentors, config) -> sp.csr_matrix:
     for user_id, rows in rows_by_user.items():
         for j in cols_by_user.get(user_id, []):
             cells.update((i, j) for i in rows)
-    exclusions = Exclusion.objects.filter(program=program)
-    ended = Match.objects.filter(program=program, status=Match.Status.ENDED)
     if len(mentees) <= _FEW_MENTEES:  # one mentee's suggestions: only their rows
-        people = list(rows_by_user)
-        exclusions = exclusions.filter(Q(person__in=people) | Q(other__in=people))
-        ended = ended.filter(mentee_id__in=list(mentee_row))
-    for person, other in exclusions.values_list("person", "other"):
+        exclusions = _exclusions_of(program=program, people=list(rows_by_user))
+        ended = _ended_of(program=program, mentees=list(mentee_row))
+    else:
+        exclusions = _exclusions_of(program=program, people=None)
+        ended = _ended_of(program=program, mentees=None)
+    for person, other in exclusions:
         for a, b in ((person, other), (other, person)):
             for i in rows_by_user.get(a, []):
                 cells.update((i, j) for j in cols_by_user.get(b, []))
     if not config.allow_rematch_with_ended:
-        for mentee_id, mentor_id in ended.values_list("mentee_id", "mentor_id"):
+        for mentee_id, mentor_id in ended:
             if mentee_id in mentee_row and mentor_id in mentor_col:
                 cells.add((mentee_row[mentee_id], mentor_col[mentor_id]))
     rows, cols = zip(*sorted(cells), strict=True) if cells else ((), ())

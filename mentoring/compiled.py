@@ -28,8 +28,9 @@ flag, anything that changes the SQL's text). SQL that changes with the active ti
 language (a date truncated in the person's zone) is kept per zone and language; the first call
 of a shape compiles once more in another zone and language to see. A builder
 must take keyword arguments, return a queryset, and use its values only as values of the
-query (no `if` on them, no `__in` on a list: each length is other SQL), and not start from a
-model instance's related manager (its rows would be attached to that instance). With
+query (no `if` on them; a list for `__in` is kept per length, its items all different), and
+not start from a model instance's related manager (its rows would be attached to that
+instance). With
 `COMPILED_QUERIES_VERIFY` on (the test suite turns it on), every call also builds and compiles
 the queryset as Django would and fails if the SQL or a parameter differs.
 """
@@ -76,7 +77,34 @@ def _varied(value, k: int, n: int = 0):
         return value + datetime.timedelta(days=k + 3 * n)
     if isinstance(value, Model) and type(value.pk) is int:
         return _other_instance(value, k, n)
+    if kind in (list, tuple):
+        items = [_varied(item, k, n * 1_000 + i + 1) for i, item in enumerate(value)]
+        return None if any(item is None for item in items) else kind(items)
     return None
+
+
+def _shape_of(value):
+    """A value's part of a call's shape: its type; a list's length and its items' types, and
+    whether they are all different (Django sends `__in` a list's different items only)."""
+    if type(value) not in (list, tuple):
+        return type(value)
+    try:
+        different = len(set(value)) == len(value)
+    except TypeError:  # unhashable items: not kept
+        different = False
+    return (type(value), len(value), frozenset(type(item) for item in value), different)
+
+
+def _items(values: dict, names) -> list[tuple[tuple[str, int | None], object]]:
+    """((name, index), value) of each value that goes in the SQL: a list's items one by one."""
+    items = []
+    for name in names:
+        value = values[name]
+        if type(value) in (list, tuple):
+            items += [((name, i), item) for i, item in enumerate(value)]
+        else:
+            items.append(((name, None), value))
+    return items
 
 
 def _other_instance(instance: Model, k: int, n: int) -> Model:
@@ -226,8 +254,9 @@ class CompiledQuery:
         if kept is None:
             return None, []
         params = list(kept.params)
-        for place, name, convert in kept.slots:
-            params[place] = convert(values[name])
+        for place, name, index, convert in kept.slots:
+            value = values[name]
+            params[place] = convert(value if index is None else value[index])
         if settings.COMPILED_QUERIES_VERIFY:
             self._verify(kept, params, values)
         return kept, params
@@ -242,7 +271,7 @@ class CompiledQuery:
     def _shape(self, values) -> tuple:
         return tuple(
             sorted(
-                (name, value if name in self.static else type(value))
+                (name, value if name in self.static else _shape_of(value))
                 for name, value in values.items()
             )
         )
@@ -256,6 +285,9 @@ class CompiledQuery:
     def _compile(self, values) -> _Kept | None:
         # None is a shape of its own (it makes `IS NULL`), kept with the other static values.
         varying = [n for n, value in values.items() if n not in self.static and value is not None]
+        if any(type(values[name]) in (list, tuple) and not _shape_of(values[name])[3]
+               for name in varying):  # fmt: skip
+            return None  # a list with an item twice
         tries = []
         for k in (1, 2):
             other = {**values}
@@ -275,21 +307,27 @@ class CompiledQuery:
             return None
         slots, found = [], set()
         conversions = _conversions(connections[DEFAULT_DB_ALIAS])
+        items = _items(values, varying)
+        other_items = [dict(_items(other, varying)) for other, _, _ in runs]
         for place, param in enumerate(params):
             if all(_same(p[place], param) for _, _, p in runs):
                 continue  # a constant of the builder's
             owners = [
-                (name, convert)
-                for name in varying
+                (key, convert)
+                for key, item in items
                 for convert in conversions
-                if _same(convert(values[name]), param)
-                and all(_same(convert(other[name]), p[place]) for other, _, p in runs)
+                if _same(convert(item), param)
+                and all(
+                    _same(convert(others[key]), p[place])
+                    for others, (_, _, p) in zip(other_items, runs, strict=True)
+                )
             ]
-            if len({name for name, _ in owners}) != 1:
+            if len({key for key, _ in owners}) != 1:
                 return None
-            slots.append((place, *owners[0]))
-            found.add(owners[0][0])
-        if found != set(varying):
+            (name, index), convert = owners[0]
+            slots.append((place, name, index, convert))
+            found.add((name, index))
+        if found != {key for key, _ in items}:
             return None  # a value that did not reach the parameters as itself
         kept = _Kept()
         kept.sql, kept.params, kept.slots = sql, params, tuple(slots)

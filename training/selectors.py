@@ -13,6 +13,7 @@ from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from mentoring.compiled import compiled
 from programs.models import Application, Program
 from training.models import ROLE_AUDIENCES, StepCompletion, TrainingStep
 
@@ -172,6 +173,19 @@ CHECKLIST_FIELDS = (
 )  # fmt: skip
 
 
+@compiled
+def _steps_of(*, programs: list[int]):
+    return TrainingStep.objects.filter(program__in=programs).order_by("position", "pk")
+
+
+@compiled
+def _completions(*, user, steps: list[int]):
+    """(step id, when) of the person's completions of `steps`."""
+    return StepCompletion.objects.filter(user=user, step__in=steps).values_list(
+        "step_id", "completed_at"
+    )
+
+
 def training_checklists_for_user(
     *, user, program: Program | None = None, applications: list[Application] | None = None
 ) -> list[Checklist]:
@@ -200,14 +214,8 @@ def training_checklists_for_user(
         checklist.gates |= application.role in gated_roles(application.program)
     if not by_program:
         return []
-    steps = list(
-        TrainingStep.objects.filter(program__in=list(by_program)).order_by("position", "pk")
-    )
-    completed = dict(
-        StepCompletion.objects.filter(user=user, step__in=[step.pk for step in steps]).values_list(
-            "step_id", "completed_at"
-        )
-    )
+    steps = _steps_of(programs=list(by_program))
+    completed = dict(_completions(user=user, steps=[step.pk for step in steps])) if steps else {}
     for step in steps:
         checklist = by_program[step.program_id]
         mine = [a for a in checklist.applications if step.applies_to(a.role)]

@@ -128,6 +128,27 @@ def test_the_sql_is_compiled_once_and_the_query_count_is_the_builders(people, se
     assert built == [] and len(rows) == 2 and len(queries) == 1
 
 
+def test_a_list_is_kept_per_length_and_each_item_goes_in_its_place(people):
+    ada, bob, first, second = people
+
+    @compiled
+    def of_programs(*, program_ids, role):
+        return Application.objects.filter(program_id__in=program_ids, role=role).order_by("pk")
+
+    assert len(of_programs(program_ids=[first.pk, second.pk], role="mentee")) == 2
+    assert of_programs.is_kept(program_ids=[first.pk, second.pk], role="mentee")
+    assert [a.user for a in of_programs(program_ids=[second.pk, -1], role="mentee")] == [ada]
+    assert [a.user for a in of_programs(program_ids=(first.pk,), role="mentor")] == [ada]
+    assert of_programs.is_kept(program_ids=(first.pk,), role="mentor")
+    # An item twice (Django sends it once) and an empty list are left to the builder.
+    assert len(of_programs(program_ids=[first.pk, first.pk], role="mentee")) == 1
+    assert not of_programs.is_kept(program_ids=[first.pk, first.pk], role="mentee")
+    assert of_programs(program_ids=[], role="mentee") == []
+    assert not of_programs.is_kept(program_ids=[], role="mentee")
+    users = of_programs(program_ids=[first.pk, second.pk], role="mentee")
+    assert sorted(a.user.pk for a in users) == sorted([ada.pk, bob.pk])
+
+
 def test_counting_counts_the_kept_sql_in_the_database(people):
     ada, bob, first, _second = people
     since = timezone.now() - datetime.timedelta(days=30)

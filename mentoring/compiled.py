@@ -20,17 +20,17 @@ iterables, with the builder's `prefetch_related` done after. Anything else, a va
 it cannot vary or one it does not find, is not kept: those calls build the queryset each time,
 as without it, and give the same rows.
 
-A model instance among the values stands for its key alone: its other fields are not varied,
-so a builder must not read them (pass them as values of their own).
+A model instance among the values stands for its key alone. A builder must not read its
+other fields (pass them as values of their own): they are varied too in the other calls
+(booleans flipped), so a builder that reads them makes other SQL or parameters and is not kept.
 
-A shape is the values' types and the `static` values (passed as they are: a slice's bound, a
-flag, anything that changes the SQL's text). SQL that changes with the active time zone or
-language (a date truncated in the person's zone) is kept per zone and language; the first call
-of a shape compiles once more in another zone and language to see. A builder
-must take keyword arguments, return a queryset, and use its values only as values of the
-query (no `if` on them; a list for `__in` is kept per length, its items all different), and
-not start from a model instance's related manager (its rows would be attached to that
-instance). With
+A shape is the values' types (a list's length and whether its items all differ) and the
+`static` values, passed as they are (a slice's bound, a flag, anything that changes the SQL's
+text). SQL that changes with the active time zone or language (a date truncated in the
+person's zone) is kept per zone and language; the first call of a shape compiles once more in
+another zone and language to see. A builder takes keyword arguments and returns a queryset; it
+uses its values only as values of the query (no `if` on them) and does not start from a model
+instance's related manager (its rows would be attached to that instance). With
 `COMPILED_QUERIES_VERIFY` on (the test suite turns it on), every call also builds and compiles
 the queryset as Django would and fails if the SQL or a parameter differs.
 """

@@ -118,26 +118,47 @@ def meetings_upcoming(*, user, limit: int, now=None, matches=()) -> list[Meeting
     return meetings
 
 
+def _pair_meetings(match_id: int, program_id: int, mentee_id: int) -> QuerySet[Meeting]:
+    """The pair's own meetings and the mentor's group sessions its mentee is a member of."""
+    return Meeting.objects.filter(
+        Q(match_id=match_id)
+        | Q(
+            kind=Meeting.Kind.GROUP,
+            program_id=program_id,
+            pk__in=Attendance.objects.filter(member_id=mentee_id).values("meeting_id"),
+        )
+    ).only(*ROW_FIELDS, "program", "match")
+
+
+@compiled(static=["limit"])
+def _pair_ahead(*, match_id: int, program_id: int, mentee_id: int, now, limit: int):
+    meetings = _pair_meetings(match_id, program_id, mentee_id)
+    return meetings.filter(status=Meeting.Status.BOOKED, end__gt=now).order_by("start", "pk")[
+        :limit
+    ]
+
+
+@compiled(static=["limit"])
+def _pair_behind(*, match_id: int, program_id: int, mentee_id: int, now, limit: int):
+    meetings = _pair_meetings(match_id, program_id, mentee_id)
+    ended = Q(end__lte=now) | Q(status=Meeting.Status.CANCELLED)
+    return meetings.filter(ended).order_by("-start", "-pk")[:limit]
+
+
 def meetings_of_match(*, match: Match, limit: int, now=None) -> tuple[list, list]:
     """(the next `limit` booked meetings, the last `limit` past or cancelled ones, newest
     first) of a pair: its own sessions and the mentor's group sessions the mentee is a member
     of. Two queries, with their logs not read. `match` is read with its program and people
     (the match page has them): every meeting here is in its program, and the pair's own are
     its, so the rows join nothing (the joins were most of the panel's time)."""
-    now = now or timezone.now()
-    meetings = Meeting.objects.filter(
-        Q(match=match)
-        | Q(
-            kind=Meeting.Kind.GROUP,
-            program_id=match.program_id,
-            pk__in=Attendance.objects.filter(member_id=match.mentee.user_id).values("meeting_id"),
-        )
-    ).only(*ROW_FIELDS, "program", "match")
-    upcoming = meetings.filter(status=Meeting.Status.BOOKED, end__gt=now).order_by("start", "pk")
-    past = meetings.filter(Q(end__lte=now) | Q(status=Meeting.Status.CANCELLED)).order_by(
-        "-start", "-pk"
-    )
-    upcoming, past = list(upcoming[:limit]), list(past[:limit])
+    pair = {
+        "match_id": match.pk,
+        "program_id": match.program_id,
+        "mentee_id": match.mentee.user_id,
+        "now": now or timezone.now(),
+        "limit": limit,
+    }
+    upcoming, past = _pair_ahead(**pair), _pair_behind(**pair)
     for meeting in (*upcoming, *past):
         if meeting.program_id == match.program_id:
             meeting.program = match.program

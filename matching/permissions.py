@@ -29,7 +29,7 @@ def match_for_participant(*, user, pk) -> Match:
     """A match the user is in (either side); 404 for anyone else's. Read by its id and
     checked here: "either side" as an OR over the joined people made the planner's work
     most of the query."""
-    match = next(iter(_match(pk=pk)), None)
+    match = _match.first(pk=pk)
     if match is None or not match.has_participant(user):
         raise Http404("No such match.")
     return match

@@ -18,8 +18,8 @@ def _matching_configs(*, program):
 
 def matching_config_for(program) -> MatchingConfig:
     """The program's matching settings, created with the defaults on first use."""
-    found = _matching_configs(program=program)
-    return found[0] if found else MatchingConfig.objects.get_or_create(program=program)[0]
+    config = _matching_configs.first(program=program)
+    return config or MatchingConfig.objects.get_or_create(program=program)[0]
 
 
 def match_list_for_user(*, user) -> QuerySet[Match]:

@@ -123,7 +123,7 @@ def _match_page(request, match, *, end_form=None, status=200):
             else _blank_end_form_html(get_language())
         ),
         "end_form_open": end_form is not None,
-        "open_end_request": next(iter(_end_requests_open(match=match, by=request.user)), None)
+        "open_end_request": _end_requests_open.first(match=match, by=request.user)
         if match.is_active
         else None,
         "panels": match_panels(match=match, user=request.user, request=request),

@@ -180,6 +180,15 @@ def _same(a, b) -> bool:
     return type(a) is type(b) and a == b
 
 
+def _same_sql(sql: str, params, other_sql: str, other_params) -> bool:
+    """The same SQL with the same parameters (each of the same type)."""
+    return (
+        sql == other_sql
+        and len(params) == len(other_params)
+        and all(_same(a, b) for a, b in zip(params, other_params, strict=True))
+    )
+
+
 class _Kept:
     """One shape's SQL, where each value goes in it, and what turns its rows into results."""
 
@@ -207,7 +216,6 @@ class CompiledQuery:
         self.static = frozenset(static)
         self._kept: dict[tuple, _Kept | None] = {}
         functools.update_wrapper(self, build)
-        _EVERY.append(self)
 
     def __call__(self, **values) -> list:
         values = _unwrapped(values)
@@ -220,6 +228,12 @@ class CompiledQuery:
         rows._iterable_class, rows._fields = kept.iterable, kept.fields
         rows._prefetch_related_lookups = kept.prefetch
         return list(rows)
+
+    def first(self, **values):
+        """The call's first row, or None when it has none (a builder that wants one row
+        slices `[:1]`)."""
+        rows = self(**values)
+        return rows[0] if rows else None
 
     def count(self, **values) -> int:
         """How many rows the call would give, counted by the database (`SELECT COUNT(*)` over
@@ -263,10 +277,7 @@ class CompiledQuery:
 
     def is_kept(self, **values) -> bool:
         """Whether calls of this shape run kept SQL (after this call's values are tried)."""
-        values = _unwrapped(values)
-        self._kept_for(values)
-        entry = self._kept.get(self._shape(values))
-        return (entry.get(_context()) if isinstance(entry, dict) else entry) is not None
+        return self._kept_for(_unwrapped(values))[0] is not None
 
     def _shape(self, values) -> tuple:
         return tuple(
@@ -347,37 +358,15 @@ class CompiledQuery:
         language = next((code for code, _ in settings.LANGUAGES if code != current), current)
         with timezone.override(zone), translation.override(language):
             _, _, other_sql, other_params = self._compiled(values)
-        return (
-            other_sql != sql
-            or len(other_params) != len(params)
-            or not all(_same(a, b) for a, b in zip(other_params, params, strict=True))
-        )
+        return not _same_sql(sql, params, other_sql, other_params)
 
     def _verify(self, kept: _Kept, params: list, values) -> None:
         _, _, sql, fresh = self._compiled(values)
-        if (
-            sql != kept.sql
-            or len(fresh) != len(params)
-            or not all(_same(a, b) for a, b in zip(fresh, params, strict=True))
-        ):
+        if not _same_sql(kept.sql, params, sql, fresh):
             raise CompiledQueryMismatch(
                 f"{self.build.__qualname__}: kept {kept.sql!r} {params!r}, "
                 f"Django now {sql!r} {list(fresh)!r}"
             )
-
-
-_EVERY: list[CompiledQuery] = []
-
-
-def shapes_not_kept() -> list[tuple[str, tuple]]:
-    """(builder, shape) of every shape called so far in this process whose SQL is not kept."""
-    return [
-        (f"{query.build.__module__}.{query.build.__qualname__}", shape)
-        for query in _EVERY
-        for shape, entry in list(query._kept.items())
-        for kept in (list(entry.values()) if isinstance(entry, dict) else [entry])
-        if kept is None
-    ]
 
 
 def compiled(build=None, *, static: Iterable[str] = ()):

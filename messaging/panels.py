@@ -35,7 +35,7 @@ def _pair_conversation(*, match, user):
 
 
 def messages_panel(*, match: Match, user, request):
-    conversation = next(iter(_pair_conversation(match=match, user=user)), None)
+    conversation = _pair_conversation.first(match=match, user=user)
     context = {"url": reverse("messaging:match", args=[match.pk]), "messages": [], "unread": 0}
     if conversation is not None:
         context["messages"] = latest_messages(conversation=conversation, count=SHOWN)

@@ -46,9 +46,12 @@ def program_for_reporting(*, user, pk) -> Program:
             # rights (mentoring/rights.py), instead of joining both staff lists on each page.
             if int(pk) not in reportable_program_ids(user):
                 raise Program.DoesNotExist
-            return _program(pk=int(pk))[0]  # IndexError: deleted since the rights were kept
+            program = _program.first(pk=int(pk))
+            if program is None:  # deleted since the rights were kept
+                raise Program.DoesNotExist
+            return program
         return programs_reportable_by(user=user).get(pk=pk)
-    except (Program.DoesNotExist, ValueError, TypeError, IndexError):
+    except (Program.DoesNotExist, ValueError, TypeError):
         raise Http404("No such program.") from None
 
 
@@ -86,10 +89,10 @@ def _own_application(*, user, pk):
 
 def application_for_owner(*, user, pk) -> Application:
     """A participant's own application; anyone else's is 404."""
-    found = _own_application(user=user, pk=pk)
-    if not found:
+    application = _own_application.first(user=user, pk=pk)
+    if application is None:
         raise Http404("No such application.")
-    return found[0]
+    return application
 
 
 def program_visible(*, slug) -> Program:

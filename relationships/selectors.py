@@ -35,7 +35,7 @@ def _agreement_templates(*, program):
 def agreement_template_for(*, program: Program) -> AgreementTemplate | None:
     """The program's agreement template with its fields, or None if it has none (pairs then
     agree on the standard terms and the default confidentiality statement)."""
-    return next(iter(_agreement_templates(program=program)), None)
+    return _agreement_templates.first(program=program)
 
 
 @compiled
@@ -45,7 +45,7 @@ def _agreements(*, match):
 
 def agreement_for_match(*, match: Match) -> Agreement | None:
     """The pair's agreement, or None before either side saved it (answers: see below)."""
-    return next(iter(_agreements(match=match)), None)
+    return _agreements.first(match=match)
 
 
 @compiled

@@ -19,7 +19,7 @@ def match_for_participant(*, user, pk) -> Match:
     """An active match the user is in (either side); 404 for anyone else's. Read by its id
     and checked here: "either side" as an OR over the joined people made the planner's work
     most of the query."""
-    match = next(iter(_active_match(pk=pk)), None)
+    match = _active_match.first(pk=pk)
     if match is None or not match.has_participant(user):
         raise Http404("No such match.")
     return match
@@ -36,7 +36,7 @@ def meeting_for_participant(*, user, pk) -> Meeting:
     """A meeting the user takes part in (mentor, mentee or group member); 404 otherwise.
     Read by its id and checked here; a group session's member list is asked only when the
     user is neither its mentor nor the pair's mentee."""
-    meeting = next(iter(_meeting(pk=pk)), None)
+    meeting = _meeting.first(pk=pk)
     if meeting is None or not (
         meeting.mentor_id == user.pk
         or (meeting.match and meeting.match.mentee.user_id == user.pk)

@@ -446,8 +446,11 @@ def _held_totals(*, program, mentor):
 def held_session_totals(*, program, mentor=None) -> HeldTotals:
     """How many of `held_meetings` there are and their minutes, summed in the database (one
     query, however many sessions the program holds)."""
-    rows = _held_totals(program=program, mentor=mentor)
-    totals = rows[0] if rows else {"count": 0, "one_on_one": 0, "logged_minutes": None}
+    totals = _held_totals.first(program=program, mentor=mentor) or {
+        "count": 0,
+        "one_on_one": 0,
+        "logged_minutes": None,
+    }
     booked = totals.get("booked_length")
     booked = booked.total_seconds() / 60 if booked else 0
     return HeldTotals(

@@ -105,7 +105,7 @@ def _funnel_counts(*, program):
 def _funnel(program: Program) -> dict:
     """Applied, approved, matched (approved and in an active match) and the mentees' match
     rate, in one query."""
-    counts = next(iter(_funnel_counts(program=program)), _NONE_COUNTED)
+    counts = _funnel_counts.first(program=program) or _NONE_COUNTED
     return {
         "applied": counts["applied"],
         "approved": counts["approved"],
@@ -148,7 +148,7 @@ def _sessions(program: Program) -> dict:
     """Sessions held, their hours and sessions per pair, counted in the database: two queries
     that return one row each, however many pairs and sessions the program has."""
     held = held_session_totals(program=program)
-    pairs = next(iter(_pair_counts(program=program)), _NONE_COUNTED)
+    pairs = _pair_counts.first(program=program) or _NONE_COUNTED
     return {
         "active_pairs": pairs["active"],
         "sessions_held": held.count,
@@ -182,7 +182,7 @@ def _checkin_weeks(*, program):
 
 
 def _checkins(program: Program, today: date) -> dict:
-    counts = next(iter(_checkin_counts(program=program, today=today)), _NONE_COUNTED)
+    counts = _checkin_counts.first(program=program, today=today) or _NONE_COUNTED
     weeks = _checkin_weeks(program=program)
     return {
         "checkins_answered": counts["answered"],

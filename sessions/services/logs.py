@@ -124,5 +124,5 @@ def _private_notes(*, meeting, author):
 
 def private_note_for(*, meeting: Meeting, author) -> str:
     """The author's own private note (the only way any page reads one)."""
-    notes = _private_notes(meeting=meeting, author=author)
-    return notes[0].text if notes else ""
+    note = _private_notes.first(meeting=meeting, author=author)
+    return note.text if note else ""

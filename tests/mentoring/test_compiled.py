@@ -185,6 +185,8 @@ def test_static_arguments_are_part_of_the_shape(people):
     ]
     assert _first_topics.is_kept(program=first, limit=1)
     assert _first_topics.is_kept(program=first, limit=2)
+    assert _first_topics.first(program=second, limit=1).name == "Algebra Second"
+    assert _first_topics.first(program=ProgramFactory(), limit=1) is None
 
 
 def test_a_value_it_cannot_vary_is_left_to_the_builder(people):

@@ -107,11 +107,16 @@ def matchable_split(
     return [a for a in applications if a.pk not in held], held
 
 
-def applications_matchable(*, program, role: str) -> QuerySet[Application]:
-    """Applications of `program` in `role` that matching may use: mentors approved, mentees
-    approved or waitlisted, and none that the training holds back."""
+def applications_eligible(*, program, role: str) -> QuerySet[Application]:
+    """Applications of `program` in `role` whose status lets matching use them: mentors
+    approved, mentees approved or waitlisted (the training gate is not asked: a query)."""
     statuses = MATCHABLE if role == "mentee" else (Application.Status.APPROVED,)
-    people = Application.objects.filter(program=program, role=role, status__in=statuses)
+    return Application.objects.filter(program=program, role=role, status__in=statuses)
+
+
+def applications_matchable(*, program, role: str) -> QuerySet[Application]:
+    """`applications_eligible` without those the training holds back."""
+    people = applications_eligible(program=program, role=role)
     held = training_unready(program=program, applications=people)
     return people.exclude(pk__in=list(held)) if held else people
 

@@ -18,6 +18,7 @@ from matching.explain import pair_explanation, pairs_explanation
 from matching.models import Match, MatchRequest
 from matching.selectors import (
     application_training_unready,
+    applications_eligible,
     mentor_active_count,
     training_gate_check,
 )
@@ -85,9 +86,8 @@ MENTOR_WITH_ROOM_FIELDS = (
 @compiled
 def _mentors_taking_requests(*, program):
     return (
-        Application.objects.filter(
-            program=program, role="mentor", status=A.APPROVED, request_status=RequestStatus.OPEN
-        )
+        applications_eligible(program=program, role="mentor")
+        .filter(request_status=RequestStatus.OPEN)
         .annotate(active=Count("mentor_matches", filter=Q(mentor_matches__status="active")))
         .select_related("user", "career_stage")
         .only(*MENTOR_WITH_ROOM_FIELDS)
@@ -99,9 +99,9 @@ def mentors_with_room(*, program) -> list[Application]:
     """Approved, matchable mentors of `program` who take requests (not full or away) and have
     a free place (`active`: their active matches), by id, with `MENTOR_WITH_ROOM_FIELDS`.
     Their topics, goals and availability are read by `program_features`. Those the training
-    holds back (`mentors_matchable`) are left out here: the mentors' SQL is kept."""
-    approved = Application.objects.filter(program=program, role="mentor", status=A.APPROVED)
-    held = training_unready(program=program, applications=approved)
+    holds back (`applications_matchable`) are left out here: the mentors' SQL is kept."""
+    eligible = applications_eligible(program=program, role="mentor")
+    held = training_unready(program=program, applications=eligible)
     return [
         m
         for m in _mentors_taking_requests(program=program)

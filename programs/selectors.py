@@ -25,13 +25,14 @@ def application_list_for_user(*, user) -> QuerySet[Application]:
 
 
 @compiled
-def _invitations_open(*, email: str, today):
+def _invitations_open(*, email: str, today, applied_to: list[int]):
     return (
         Invitation.objects.filter(
             email__iexact=email,
             accepted_at__isnull=True,
             program__in=program_list_open(on=today).values("pk"),
         )
+        .exclude(program_id__in=applied_to)
         .select_related("program")
         .only("role", "program__name", "program__slug")
         .order_by("pk")
@@ -42,27 +43,29 @@ def invitations_open_for(*, user, applied_to) -> list[Invitation]:
     """Roster invitations for this person's email that they have not acted on yet, to open
     programs other than those in `applied_to` (the ids of the programs they have applied to,
     which the caller has read), each with the program's name and slug. Found by the email's
-    index (`invitation_email_ci`) however many people the rosters hold; its SQL is kept (the
-    home page), so the programs applied to are left out here, not in it."""
-    applied = set(applied_to)
-    return [
-        invitation
-        for invitation in _invitations_open(email=user.email, today=timezone.localdate())
-        if invitation.program_id not in applied
-    ]
+    index (`invitation_email_ci`) however many people the rosters hold."""
+    return _invitations_open(
+        email=user.email, today=timezone.localdate(), applied_to=_distinct(applied_to)
+    )
 
 
 @compiled(static=["limit"])
-def _programs_open_named(*, today, limit: int):
-    return program_list_open(on=today).only("name", "slug")[:limit]
+def _programs_open_named(*, today, applied_to: list[int], limit: int):
+    return program_list_open(on=today).exclude(pk__in=applied_to).only("name", "slug")[:limit]
 
 
 def programs_open_besides(*, applied_to, limit: int) -> list[Program]:
     """The first `limit` programs open today (`program_list_open`'s order) other than those
     in `applied_to` (program ids), with their names and slugs."""
-    applied = set(applied_to)
-    programs = _programs_open_named(today=timezone.localdate(), limit=limit + len(applied))
-    return [program for program in programs if program.pk not in applied][:limit]
+    return _programs_open_named(
+        today=timezone.localdate(), applied_to=_distinct(applied_to), limit=limit
+    )
+
+
+def _distinct(ids) -> list[int]:
+    """Each id once, in order: a compiled query's list for `__in` (a person applied as mentor
+    and mentee to one program names it twice)."""
+    return sorted(set(ids))
 
 
 def invitation_career_stage_for(*, program: Program, user, role: str) -> CareerStage | None:

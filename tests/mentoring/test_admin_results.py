@@ -1,0 +1,175 @@
+"""The admin's changelist rows (`mentoring/templatetags/admin_results.py`) are Django's own
+`result_list` output, byte for byte: on every changelist of the site with the demo data, and on
+lists made here to reach every kind of column (fields of each type, empty and missing values,
+methods, properties, callables, booleans, links anywhere or nowhere, popups, filters)."""
+
+from types import SimpleNamespace
+
+import pytest
+from django.contrib import admin
+from django.contrib.admin.templatetags.admin_list import result_list
+from django.test import RequestFactory
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import override
+
+from accounts.models import User
+from matching.models import Match
+from mentoring.demo import DEMO_DOMAIN, seed_demo
+from mentoring.templatetags import admin_results
+from mentoring.templatetags.admin_results import lean_result_list
+from tests.factories import UserFactory
+from tests.sessions.helpers import make_pair
+
+pytestmark = pytest.mark.django_db
+
+
+def _rows(context) -> list[list[str]]:
+    return [[str(cell) for cell in row] for row in context["results"]]
+
+
+def _assert_same(cl):
+    django, lean = result_list(cl), lean_result_list(cl)
+    assert _rows(lean) == _rows(django)
+    assert lean["result_headers"] == django["result_headers"]
+    assert lean["num_sorted_fields"] == django["num_sorted_fields"]
+    assert lean["result_hidden_fields"] == django["result_hidden_fields"]
+    return _rows(lean)
+
+
+@pytest.fixture
+def superuser():
+    return UserFactory(is_staff=True, is_superuser=True)
+
+
+def test_every_changelist_of_the_site_writes_djangos_rows(client):
+    seed_demo(participants=12, password="admin-results")
+    superuser = User.objects.get(email=f"admin@{DEMO_DOMAIN}")  # has accepted the notice
+    client.force_login(superuser)
+    seen = 0
+    for model, model_admin in admin.site._registry.items():
+        if not model_admin.has_view_permission(_request(superuser)):
+            continue
+        url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
+        for query in ("", "?o=-1", "?_popup=1"):
+            response = client.get(url + query)
+            assert response.status_code == 200, url + query
+            cl = response.context["cl"]
+            rows = _assert_same(cl)
+            seen += bool(rows)
+            if rows:  # the page shows the rows the tag made
+                assert rows[0][-1] in response.content.decode()
+    assert seen > 20  # most lists had rows to compare
+
+
+def _request(user, query: str = ""):
+    request = RequestFactory().get("/admin/x/" + query)
+    request.user = user
+    return request
+
+
+def _shout(obj):
+    return f"<{obj.status}>"
+
+
+class _MatchAdmin(admin.ModelAdmin):
+    """Every kind of column items_for_result distinguishes, on a match."""
+
+    list_display = [
+        "__str__",
+        "id",
+        "status",  # choices
+        "origin",
+        "score",  # float, None on some rows
+        "explanation",  # JSON
+        "started_at",  # datetime
+        "ended_at",  # datetime, None
+        "ended_by",  # foreign key, None
+        "mentor",  # foreign key
+        "program_id",  # a foreign key's column
+        "end_reason",  # choices, blank
+        "end_reason_text",  # blank text
+        "shown",
+        "ok",
+        "missing",
+        "when",
+        _shout,
+        lambda obj: obj.pk * 2,
+        "get_status_display",  # a model method
+    ]
+    list_display_links = ["status", "ok"]
+
+    @admin.display(empty_value="(none)")
+    def shown(self, obj):
+        return obj.end_reason_text or None
+
+    @admin.display(boolean=True)
+    def ok(self, obj):
+        return {"active": True, "ended": False}.get(obj.status)
+
+    def missing(self, obj):
+        return "   "
+
+    def when(self, obj):
+        return obj.started_at.date()
+
+
+class _UserAdmin(admin.ModelAdmin):
+    list_display = ["email", "is_active", "is_staff", "last_login", "date_joined", "display_name"]
+    list_display_links = None
+
+
+@pytest.fixture
+def matches():
+    first = make_pair()
+    first.score, first.end_reason_text = 0.875, "<b>Moved & away</b>"
+    first.status, first.ended_by, first.ended_at = "ended", first.mentor.user, timezone.now()
+    first.save()
+    second = make_pair(program=first.program)
+    second.score = None
+    second.save()
+    return [first, second]
+
+
+def _changelist(model_admin_class, model, user, query=""):
+    site = admin.AdminSite(name="admin")
+    model_admin = model_admin_class(model, site)
+    request = _request(user, query)
+    request.session = {}
+    cl = model_admin.get_changelist_instance(request)
+    cl.formset = None  # as changelist_view sets it for a list without editable columns
+    return cl
+
+
+@pytest.mark.parametrize("query", ["", "?_popup=1&_to_field=id", "?status__exact=ended&o=3"])
+@pytest.mark.parametrize("links", [["status", "ok"], [], None])
+def test_every_kind_of_column_is_written_as_django_writes_it(superuser, matches, query, links):
+    _MatchAdmin.list_display_links = links
+    try:
+        cl = _changelist(_MatchAdmin, Match, superuser, query)
+        if links == []:  # the changelist makes it the first column; Django's tag allows []
+            _assert_same(cl)
+            cl.list_display_links = []
+        rows = _assert_same(cl)
+    finally:
+        _MatchAdmin.list_display_links = ["status", "ok"]
+    assert rows
+    text = "".join(cell for row in rows for cell in row)
+    assert "&lt;b&gt;Moved &amp; away&lt;/b&gt;" in text  # escaped as Django escapes it
+    if not query:
+        assert "(none)" in text and 'alt="True"' in text
+
+
+def test_boolean_fields_no_links_and_another_language(superuser):
+    UserFactory(is_active=False, display_name="Zoë <Ω>")
+    for language in ("en", "ar", "es"):
+        with override(language):
+            cl = _changelist(_UserAdmin, User, superuser)
+            rows = _assert_same(cl)
+            assert any('alt="False"' in cell for row in rows for cell in row)
+
+
+def test_editable_lists_are_left_to_django(monkeypatch):
+    cl = SimpleNamespace(formset=object())
+    monkeypatch.setattr(admin_results, "result_list", lambda given: {"given": given})
+    assert lean_result_list(cl) == {"given": cl}

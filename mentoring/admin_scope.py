@@ -7,6 +7,7 @@ of it a user coordinates (`scope_register`, called from its AppConfig.ready). A 
 scope when it is the root or has a `program` field; an admin can name another path.
 """
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -21,6 +22,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
+from mentoring.compiled import CompiledQuery, compiled
 from mentoring.rights import rights_kept, rights_marked
 
 
@@ -95,25 +97,59 @@ class ScopedRelatedFilter(RelatedFieldListFilter):
         path = _program_lookup(field.related_model)
         if path is None:
             return super().field_choices(field, request, model_admin)
-        rows = field.related_model._default_manager.complex_filter(field.get_limit_choices_to())
-        rows = scope_queryset(rows, user=request.user, path=path)
-        ordering = self.field_admin_ordering(field, request, model_admin)
-        # Only what the labels read: a program's forty settings are not decoded per choice.
-        label = _root().label_fields
-        if path:
-            own = [f.attname for f in field.related_model._meta.concrete_fields]
-            rows = rows.select_related(path).only(*own, *(f"{path}__{name}" for name in label))
-            ordering = [path, *(ordering or field.related_model._meta.ordering)]
+        ordering = tuple(self.field_admin_ordering(field, request, model_admin) or ())
+        user = request.user
+        if field.get_limit_choices_to():
+            rows = field.related_model._default_manager.complex_filter(field.get_limit_choices_to())
+            rows = _choice_rows(
+                scope_queryset(rows, user=user, path=path), field.related_model, path, ordering
+            )
+        elif user.is_superuser:
+            rows = _choices_of_all(field.related_model, path, ordering)()
+        elif rights_marked(user):
+            rows = _choices_in(field.related_model, path, ordering)(programs=scope_ids(user))
         else:
-            rows = rows.only(*label)
-        rows = rows.order_by(*ordering) if ordering else rows
-        return [(obj.pk, self.choice_label(obj, path)) for obj in rows]
-
-    @staticmethod
-    def choice_label(obj, path: str) -> str:
+            rows = _choice_rows(
+                scope_queryset(field.related_model._default_manager.all(), user=user, path=path),
+                field.related_model,
+                path,
+                ordering,
+            )
         if not path:
-            return str(obj)
-        return _("%(choice)s (%(program)s)") % {"choice": obj, "program": getattr(obj, path)}
+            return [(obj.pk, str(obj)) for obj in rows]
+        label = _("%(choice)s (%(program)s)")  # translated once, not once per choice
+        return [(obj.pk, label % {"choice": obj, "program": getattr(obj, path)}) for obj in rows]
+
+
+def _choice_rows(rows: QuerySet, model, path: str, ordering: tuple) -> QuerySet:
+    """A filter's choices: only what their labels read (a program's forty settings are not
+    decoded per choice), program by program."""
+    label = _root().label_fields
+    if path:
+        own = [f.attname for f in model._meta.concrete_fields]
+        rows = rows.select_related(path).only(*own, *(f"{path}__{name}" for name in label))
+        ordering = (path, *(ordering or model._meta.ordering))
+    else:
+        rows = rows.only(*label)
+    return rows.order_by(*ordering) if ordering else rows
+
+
+# A filter's choices are the same query on every page of a list: kept compiled per model,
+# path and ordering (mentoring/compiled.py), for everyone and for the programs of one person.
+@functools.cache
+def _choices_of_all(model, path: str, ordering: tuple) -> CompiledQuery:
+    return compiled(lambda: _choice_rows(model._default_manager.all(), model, path, ordering))
+
+
+@functools.cache
+def _choices_in(model, path: str, ordering: tuple) -> CompiledQuery:
+    lookup = f"{path}__in" if path else "pk__in"
+
+    def build(*, programs):
+        rows = model._default_manager.filter(**{lookup: programs})
+        return _choice_rows(rows, model, path, ordering)
+
+    return compiled(build)
 
 
 #: Stands for a row's id in the change address reversed once per list (`LeanChangeList`).

@@ -115,3 +115,25 @@ def test_each_rows_change_link_and_checkbox_label_are_djangos(client):
                 }
                 assert str(application) == expected
                 assert escape(expected) in page
+
+
+def test_each_coordinator_gets_their_own_programs_choices_as_they_change(client):
+    mine, theirs = _programs()
+    first, second = (UserFactory(is_staff=True) for _ in range(2))
+    for coordinator, program in ((first, mine), (second, theirs)):
+        coordinator.groups.add(Group.objects.get(name=COORDINATORS_GROUP))
+        program.coordinators.add(coordinator)
+    topics = ["Careers", "Research", "Study skills"]
+
+    client.force_login(first)
+    assert _choices(client, "topics") == [f"{t} (Career Connect)" for t in topics]
+    client.force_login(second)
+    assert _choices(client, "topics") == [f"{t} (Research Buddies)" for t in topics]
+    theirs.coordinators.add(first)
+    theirs.topics.create(name="Wellbeing")
+    client.force_login(first)
+    assert _choices(client, "program") == ["Research Buddies", "Career Connect"]
+    assert _choices(client, "topics") == [
+        *(f"{t} (Research Buddies)" for t in [*topics, "Wellbeing"]),
+        *(f"{t} (Career Connect)" for t in topics),
+    ]

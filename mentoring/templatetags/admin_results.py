@@ -1,4 +1,4 @@
-"""The rows of an admin changelist, as Django's `result_list` writes them, faster.
+"""The rows and filters of an admin changelist, as Django's tags write them, faster.
 
 Django's `items_for_result` decides each cell from scratch: it finds the column's field or
 method again, translates the empty-value text, flattens a choice field's choices into a new
@@ -11,16 +11,28 @@ boolean icons) and each cell is then read and written with the same functions Dj
 byte for byte (tests/mentoring/test_admin_results.py compares the two on every changelist).
 
 A list with editable columns (`list_editable`, a formset per row) is left to Django.
-`templates/admin/change_list.html` calls this tag instead of Django's `result_list`.
+
+Each filter's list of choices is written here too, as Django's `admin/filter.html` writes it
+(a template rendered once per filter, its loop once per choice), while that template is
+Django's own: a filter with a template of its own, or a project that overrides that one,
+renders through the template.
+
+`templates/admin/change_list.html` calls these tags instead of Django's `result_list` and
+`admin_list_filter`; tests/mentoring/test_admin_results.py renders every changelist page
+through it and through Django's own template and compares them.
 """
 
 import datetime
+from functools import cache
+from pathlib import Path
 
+import django.contrib.admin
 from django import template
 from django.contrib.admin.templatetags.admin_list import (
     ResultList,
     _boolean_icon,
     _coerce_field_name,
+    admin_list_filter,
     result_headers,
     result_hidden_fields,
     result_list,
@@ -36,10 +48,15 @@ from django.contrib.admin.utils import (
 )
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
+from django.template.loader import get_template
 from django.urls import NoReverseMatch
+from django.utils.encoding import iri_to_uri
 from django.utils.functional import Promise
 from django.utils.html import conditional_escape, format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeData, SafeString, mark_safe
+from django.utils.translation import gettext
+
+from mentoring.form_renderer import text
 
 register = template.Library()
 
@@ -206,3 +223,37 @@ def lean_result_list_tag(parser, token):
         template_name="change_list_results.html",
         takes_context=False,
     )
+
+
+FILTER_TEMPLATE = "admin/filter.html"
+_DJANGO_ADMIN_TEMPLATES = Path(django.contrib.admin.__file__).resolve().parent / "templates"
+
+
+@cache
+def _filter_template_is_djangos() -> bool:
+    origin = Path(get_template(FILTER_TEMPLATE).origin.name).resolve()
+    return origin.is_relative_to(_DJANGO_ADMIN_TEMPLATES)
+
+
+@register.simple_tag
+def lean_list_filter(cl, spec):
+    """`{% admin_list_filter cl spec %}`: Django's `admin/filter.html`, written here."""
+    if spec.template != FILTER_TEMPLATE or not _filter_template_is_djangos():
+        return admin_list_filter(cl, spec)
+    title = text(spec.title)
+    parts = [
+        f'\n<details data-filter-title="{title}" open>\n  <summary>\n    ',
+        gettext(" By %(filter_title)s ") % {"filter_title": title},
+        "\n  </summary>\n  <ul>\n  ",
+    ]
+    for choice in spec.choices(cl):
+        selected = ' class="selected"' if choice["selected"] else ""
+        query = choice["query_string"]
+        href = iri_to_uri(str(query))  # |iriencode: safe in, safe out
+        href = mark_safe(href) if isinstance(query, SafeData) else href  # noqa: S308
+        parts.append(
+            f'\n    <li{selected}>\n    <a href="{conditional_escape(href)}">'
+            f"{text(choice['display'])}</a></li>\n  "
+        )
+    parts.append("\n  </ul>\n</details>\n")
+    return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped

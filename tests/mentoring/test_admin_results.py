@@ -3,11 +3,16 @@
 lists made here to reach every kind of column (fields of each type, empty and missing values,
 methods, properties, callables, booleans, links anywhere or nowhere, popups, filters)."""
 
+import re
+from pathlib import Path
 from types import SimpleNamespace
 
+import django.contrib.admin
 import pytest
 from django.contrib import admin
-from django.contrib.admin.templatetags.admin_list import result_list
+from django.contrib.admin.templatetags.admin_list import admin_list_filter, result_list
+from django.template import TemplateDoesNotExist, engines
+from django.template.loader import select_template
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
@@ -17,7 +22,7 @@ from accounts.models import User
 from matching.models import Match
 from mentoring.demo import DEMO_DOMAIN, seed_demo
 from mentoring.templatetags import admin_results
-from mentoring.templatetags.admin_results import lean_result_list
+from mentoring.templatetags.admin_results import lean_list_filter, lean_result_list
 from tests.factories import UserFactory
 from tests.sessions.helpers import make_pair
 
@@ -46,12 +51,12 @@ def test_every_changelist_of_the_site_writes_djangos_rows(client):
     seed_demo(participants=12, password="admin-results")
     superuser = User.objects.get(email=f"admin@{DEMO_DOMAIN}")  # has accepted the notice
     client.force_login(superuser)
-    seen = 0
+    seen = pages = 0
     for model, model_admin in admin.site._registry.items():
         if not model_admin.has_view_permission(_request(superuser)):
             continue
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-        for query in ("", "?o=-1", "?_popup=1"):
+        for query in ("", "?o=-1", "?_popup=1", _a_filter(model_admin)):
             response = client.get(url + query)
             assert response.status_code == 200, url + query
             cl = response.context["cl"]
@@ -59,7 +64,42 @@ def test_every_changelist_of_the_site_writes_djangos_rows(client):
             seen += bool(rows)
             if rows:  # the page shows the rows the tag made
                 assert rows[0][-1] in response.content.decode()
+            pages += _assert_page_is_djangos(response)
     assert seen > 20  # most lists had rows to compare
+    assert pages > 40  # and had Django's change list, filters and all, to compare with
+
+
+_DJANGOS_CHANGE_LIST = (
+    Path(django.contrib.admin.__file__).parent / "templates/admin/change_list.html"
+).read_text()
+
+
+def _assert_page_is_djangos(response) -> bool:
+    """The page as Django's own admin/change_list.html renders it from the same context (when
+    the list uses the site's change list and not an app's own)."""
+    engine = engines["django"]
+    ours = engine.get_template("admin/change_list.html")
+    names = response.template_name
+    used = select_template([names] if isinstance(names, str) else names)
+    if used.origin.name != ours.origin.name:
+        return False
+    djangos = engine.from_string(_DJANGOS_CHANGE_LIST)
+    context, request = response.context_data, response.wsgi_request
+    assert _unmasked(ours.render(context, request)) == _unmasked(djangos.render(context, request))
+    return True
+
+
+def _unmasked(page: str) -> str:
+    """The page with its CSRF tokens (masked differently at each rendering) taken out."""
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "csrf", page)
+
+
+def _a_filter(model_admin) -> str:
+    """A query string choosing the first choice of the list's first simple field filter."""
+    for spec in model_admin.list_filter:
+        if isinstance(spec, str):
+            return f"?{spec}__isnull=False" if "__" not in spec else ""
+    return "?q=a"
 
 
 def _request(user, query: str = ""):
@@ -112,6 +152,27 @@ class _MatchAdmin(admin.ModelAdmin):
 
     def when(self, obj):
         return obj.started_at.date()
+
+
+class _HostileFilter(admin.SimpleListFilter):
+    title = "<Status> & co"
+    parameter_name = "hostile"
+
+    def lookups(self, request, model_admin):
+        return [("a&b", "<b>Ended</b> & gone"), ("2", 2), ("?x=1", 'Ünïcode "quoted"')]
+
+    def queryset(self, request, queryset):
+        return queryset
+
+
+class _FilteredMatchAdmin(_MatchAdmin):
+    list_filter = [
+        "status",
+        ("ended_at", admin.DateFieldListFilter),
+        ("ended_by", admin.EmptyFieldListFilter),
+        "mentor",
+        _HostileFilter,
+    ]
 
 
 class _UserAdmin(admin.ModelAdmin):
@@ -173,3 +234,33 @@ def test_editable_lists_are_left_to_django(monkeypatch):
     cl = SimpleNamespace(formset=object())
     monkeypatch.setattr(admin_results, "result_list", lambda given: {"given": given})
     assert lean_result_list(cl) == {"given": cl}
+
+
+@pytest.mark.parametrize(
+    "query",
+    ["", "?hostile=a%26b&status__exact=ended", "?ended_at__isnull=True&mentor__id__exact=1"],
+)
+def test_every_kind_of_filter_is_written_as_djangos_template_writes_it(superuser, matches, query):
+    matches[0].mentor.user.display_name = "Zoë <script>&"
+    matches[0].mentor.user.save()
+    for language in ("en", "ar"):
+        with override(language):
+            cl = _changelist(_FilteredMatchAdmin, Match, superuser, query)
+            assert len(cl.filter_specs) == 5
+            for spec in cl.filter_specs:
+                written = lean_list_filter(cl, spec)
+                assert written == admin_list_filter(cl, spec)
+            assert "&lt;Status&gt; &amp; co" in written
+            assert "&lt;b&gt;Ended&lt;/b&gt; &amp; gone" in written
+
+
+def test_a_filter_with_a_template_of_its_own_renders_through_it(superuser, matches):
+    class Own(_HostileFilter):
+        template = "admin/own_filter.html"
+
+    class OwnAdmin(_MatchAdmin):
+        list_filter = [Own]
+
+    cl = _changelist(OwnAdmin, Match, superuser)
+    with pytest.raises(TemplateDoesNotExist, match=r"admin/own_filter\.html"):
+        lean_list_filter(cl, cl.filter_specs[0])

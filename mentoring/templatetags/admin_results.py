@@ -48,7 +48,7 @@ from django.contrib.admin.utils import (
 )
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
-from django.template.loader import get_template
+from django.template.loader import get_template, select_template
 from django.urls import NoReverseMatch
 from django.utils.encoding import iri_to_uri
 from django.utils.functional import Promise
@@ -59,6 +59,9 @@ from django.utils.translation import gettext
 from mentoring.form_renderer import text
 
 register = template.Library()
+
+FILTER_TEMPLATE = "admin/filter.html"
+_DJANGO_ADMIN_TEMPLATES = Path(django.contrib.admin.__file__).resolve().parent / "templates"
 
 _NOWRAP_FIELDS = (models.DateField, models.TimeField, models.ForeignKey)
 
@@ -205,12 +208,17 @@ def lean_result_list(cl):
         for index, (name, link) in enumerate(zip(cl.list_display, _link_columns(cl), strict=True))
     ]
     headers = list(result_headers(cl))
+    rows = [_row(cl, columns, result) for result in cl.result_list]
+    if _results_template_is_djangos(cl.opts.app_label.lower(), cl.opts.model_name):
+        # Its `<tr>{% for item in result %}{{ item }}{% endfor %}</tr>` writes a row's cells
+        # one after the other: given them as one, it loops once per row, not once per cell.
+        rows = [[SafeString("".join(row))] for row in rows]
     return {
         "cl": cl,
         "result_hidden_fields": list(result_hidden_fields(cl)),
         "result_headers": headers,
         "num_sorted_fields": sum(1 for h in headers if h["sortable"] and h["sorted"]),
-        "results": [ResultList(None, _row(cl, columns, result)) for result in cl.result_list],
+        "results": [ResultList(None, row) for row in rows],
     }
 
 
@@ -225,14 +233,24 @@ def lean_result_list_tag(parser, token):
     )
 
 
-FILTER_TEMPLATE = "admin/filter.html"
-_DJANGO_ADMIN_TEMPLATES = Path(django.contrib.admin.__file__).resolve().parent / "templates"
+def _djangos(template) -> bool:
+    return Path(template.origin.name).resolve().is_relative_to(_DJANGO_ADMIN_TEMPLATES)
 
 
 @cache
 def _filter_template_is_djangos() -> bool:
-    origin = Path(get_template(FILTER_TEMPLATE).origin.name).resolve()
-    return origin.is_relative_to(_DJANGO_ADMIN_TEMPLATES)
+    return _djangos(get_template(FILTER_TEMPLATE))
+
+
+@cache
+def _results_template_is_djangos(app_label: str, model_name: str) -> bool:
+    """Whether the list's `change_list_results.html`, chosen as `result_list` chooses it, is
+    Django's own."""
+    name = "change_list_results.html"
+    chosen = select_template(
+        [f"admin/{app_label}/{model_name}/{name}", f"admin/{app_label}/{name}", f"admin/{name}"]
+    )
+    return _djangos(chosen)
 
 
 @register.simple_tag

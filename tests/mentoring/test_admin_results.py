@@ -9,11 +9,12 @@ from types import SimpleNamespace
 
 import django.contrib.admin
 import pytest
+from django.conf import settings
 from django.contrib import admin
 from django.contrib.admin.templatetags.admin_list import admin_list_filter, result_list
 from django.template import TemplateDoesNotExist, engines
 from django.template.loader import select_template
-from django.test import RequestFactory
+from django.test import RequestFactory, override_settings
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import override
@@ -29,8 +30,9 @@ from tests.sessions.helpers import make_pair
 pytestmark = pytest.mark.django_db
 
 
-def _rows(context) -> list[list[str]]:
-    return [[str(cell) for cell in row] for row in context["results"]]
+def _rows(context) -> list[str]:
+    """Each row's HTML, as `<tr>{% for item in result %}{{ item }}{% endfor %}</tr>` writes it."""
+    return ["".join(str(cell) for cell in row) for row in context["results"]]
 
 
 def _assert_same(cl):
@@ -63,7 +65,7 @@ def test_every_changelist_of_the_site_writes_djangos_rows(client):
             rows = _assert_same(cl)
             seen += bool(rows)
             if rows:  # the page shows the rows the tag made
-                assert rows[0][-1] in response.content.decode()
+                assert rows[0] in response.content.decode()
             pages += _assert_page_is_djangos(response)
     assert seen > 20  # most lists had rows to compare
     assert pages > 40  # and had Django's change list, filters and all, to compare with
@@ -215,7 +217,7 @@ def test_every_kind_of_column_is_written_as_django_writes_it(superuser, matches,
     finally:
         _MatchAdmin.list_display_links = ["status", "ok"]
     assert rows
-    text = "".join(cell for row in rows for cell in row)
+    text = "".join(rows)
     assert "&lt;b&gt;Moved &amp; away&lt;/b&gt;" in text  # escaped as Django escapes it
     if not query:
         assert "(none)" in text and 'alt="True"' in text
@@ -227,7 +229,7 @@ def test_boolean_fields_no_links_and_another_language(superuser):
         with override(language):
             cl = _changelist(_UserAdmin, User, superuser)
             rows = _assert_same(cl)
-            assert any('alt="False"' in cell for row in rows for cell in row)
+            assert any('alt="False"' in row for row in rows)
 
 
 def test_editable_lists_are_left_to_django(monkeypatch):
@@ -264,3 +266,32 @@ def test_a_filter_with_a_template_of_its_own_renders_through_it(superuser, match
     cl = _changelist(OwnAdmin, Match, superuser)
     with pytest.raises(TemplateDoesNotExist, match=r"admin/own_filter\.html"):
         lean_list_filter(cl, cl.filter_specs[0])
+
+
+def test_a_list_with_its_own_results_template_gets_each_cell_on_its_own(superuser, matches):
+    own = "admin/matching/match/change_list_results.html"
+    templates = [
+        {
+            **settings.TEMPLATES[0],
+            "APP_DIRS": False,
+            "OPTIONS": {
+                **settings.TEMPLATES[0]["OPTIONS"],
+                "loaders": [
+                    ("django.template.loaders.locmem.Loader", {own: "{{ results }}"}),
+                    "django.template.loaders.filesystem.Loader",
+                    "django.template.loaders.app_directories.Loader",
+                ],
+            },
+        }
+    ]
+    cl = _changelist(_MatchAdmin, Match, superuser)
+    joined = lean_result_list(cl)["results"]
+    assert {len(row) for row in joined} == {1}
+    try:
+        with override_settings(TEMPLATES=templates):
+            admin_results._results_template_is_djangos.cache_clear()
+            cells = lean_result_list(cl)["results"]
+    finally:
+        admin_results._results_template_is_djangos.cache_clear()
+    assert {len(row) for row in cells} == {len(cl.list_display)}
+    assert ["".join(row) for row in cells] == ["".join(row) for row in joined]

@@ -261,12 +261,28 @@ def _write_sheet(*, out: BinaryIO, header: Sequence[object], rows: Iterable[Sequ
             _cell(f"{columns[i]}1", _header_value(value), _BOLD) for i, value in enumerate(header)
         )
         parts.append(f'<row r="1">{cells}</row>')
+    triggers, escape = FORMULA_TRIGGERS, _escape_text
     for row in rows:
         number += 1
         if number > MAX_ROWS:
             raise ValueError(f"An XLSX sheet holds at most {MAX_ROWS:,} rows.")
-        cells = "".join([_cell(f"{columns[i]}{number}", value, 0) for i, value in enumerate(row)])
-        line = f'<row r="{number}">{cells}</row>'
+        # _cell, inlined for the common cells (plain text, whole numbers, None): this loop
+        # runs once per cell of the export.
+        cells = []
+        for i, value in enumerate(row):
+            kind = type(value)
+            if kind is str and value and value.isprintable() and value[0] not in triggers:
+                cells.append(
+                    f'<c r="{columns[i]}{number}" t="inlineStr"><is><t xml:space="preserve">'
+                    f"{escape(value)}</t></is></c>"
+                )
+            elif value is None:
+                continue
+            elif kind is int:
+                cells.append(f'<c r="{columns[i]}{number}"><v>{value}</v></c>')
+            else:
+                cells.append(_cell(f"{columns[i]}{number}", value, 0))
+        line = f'<row r="{number}">{"".join(cells)}</row>'
         parts.append(line)
         size += len(line)
         if size >= _XLSX_CHUNK_CHARS:

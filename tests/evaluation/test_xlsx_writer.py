@@ -94,3 +94,23 @@ def test_many_rows_in_several_chunks_all_arrive():
 def test_more_columns_than_excel_allows_are_refused():
     with pytest.raises(ValueError, match="16,384 columns"):
         _write([("S", [], [[0] * 16_385])])
+
+
+def test_the_rows_inlined_cells_are_what_the_cell_writer_writes():
+    """The sheet loop writes plain text, whole numbers and None itself: the same XML as
+    `_cell`, which writes every other value."""
+    from mentoring.exporting import _cell
+
+    values = [
+        "", "plain", "=SUM(A1)", "-3", "+1", "@x", "a&b<c>", "tab\tx", "\x01control", "odd\ufffe",
+        "line\r\nbreak", "Zoë", " lead", "\tlead", 0, 5, -7, 10**20, True, False, None, 1.5,
+        float("inf"), Decimal("2.50"), date(2026, 1, 2), datetime(2026, 1, 2, 3, 4, 5),
+        time(4, 5), timedelta(hours=3), ["x"],
+    ]  # fmt: skip
+    data = _write([("S", [], [values])])
+
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        sheet = package.read("xl/worksheets/sheet1.xml").decode()
+    letters = [chr(65 + i) if i < 26 else "A" + chr(65 + i - 26) for i in range(len(values))]
+    expected = "".join(_cell(f"{letters[i]}1", value, 0) for i, value in enumerate(values))
+    assert f'<row r="1">{expected}</row>' in sheet

@@ -262,11 +262,12 @@ def _write_sheet(*, out: BinaryIO, header: Sequence[object], rows: Iterable[Sequ
         )
         parts.append(f'<row r="1">{cells}</row>')
     triggers, escape = FORMULA_TRIGGERS, _escape_text
+    days: dict[date, str] = {}  # a date's serial number, found once per sheet
     for row in rows:
         number += 1
         if number > MAX_ROWS:
             raise ValueError(f"An XLSX sheet holds at most {MAX_ROWS:,} rows.")
-        # _cell, inlined for the common cells (plain text, whole numbers, None): this loop
+        # _cell, inlined for the common cells (plain text, whole numbers, dates, None): this loop
         # runs once per cell of the export.
         cells = []
         for i, value in enumerate(row):
@@ -280,6 +281,11 @@ def _write_sheet(*, out: BinaryIO, header: Sequence[object], rows: Iterable[Sequ
                 continue
             elif kind is int:
                 cells.append(f'<c r="{columns[i]}{number}"><v>{value}</v></c>')
+            elif kind is date:
+                day = days.get(value)
+                if day is None:
+                    day = days[value] = _excel_serial(value)
+                cells.append(f'<c r="{columns[i]}{number}" s="{_DATE}"><v>{day}</v></c>')
             else:
                 cells.append(_cell(f"{columns[i]}{number}", value, 0))
         line = f'<row r="{number}">{"".join(cells)}</row>'
@@ -335,10 +341,15 @@ def _cell(ref: str, value: object, style: int) -> str:
         return f'<c r="{ref}"{styled}><v>{text}</v></c>'
     for kind, date_style in _DATE_STYLES:
         if isinstance(value, kind):
-            from openpyxl.utils.datetime import to_excel  # imported when first needed
-
-            return f'<c r="{ref}" s="{date_style}"><v>{to_excel(value)!r}</v></c>'
+            return f'<c r="{ref}" s="{date_style}"><v>{_excel_serial(value)}</v></c>'
     return _text_cell(ref, styled, str(value))
+
+
+def _excel_serial(value: date | time | timedelta) -> str:
+    """A date, time or duration as Excel's serial number, as openpyxl writes it."""
+    from openpyxl.utils.datetime import to_excel  # imported when first needed
+
+    return repr(to_excel(value))
 
 
 def _text_cell(ref: str, styled: str, text: str) -> str:

@@ -97,7 +97,7 @@ def test_more_columns_than_excel_allows_are_refused():
 
 
 def test_the_rows_inlined_cells_are_what_the_cell_writer_writes():
-    """The sheet loop writes plain text, whole numbers and None itself: the same XML as
+    """The sheet loop writes plain text, whole numbers, dates and None itself: the same XML as
     `_cell`, which writes every other value."""
     from mentoring.exporting import _cell
 

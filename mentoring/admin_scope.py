@@ -97,24 +97,16 @@ class ScopedRelatedFilter(RelatedFieldListFilter):
         path = _program_lookup(field.related_model)
         if path is None:
             return super().field_choices(field, request, model_admin)
+        model, user = field.related_model, request.user
         ordering = tuple(self.field_admin_ordering(field, request, model_admin) or ())
-        user = request.user
-        if field.get_limit_choices_to():
-            rows = field.related_model._default_manager.complex_filter(field.get_limit_choices_to())
-            rows = _choice_rows(
-                scope_queryset(rows, user=user, path=path), field.related_model, path, ordering
-            )
-        elif user.is_superuser:
-            rows = _choices_of_all(field.related_model, path, ordering)()
-        elif rights_marked(user):
-            rows = _choices_in(field.related_model, path, ordering)(programs=scope_ids(user))
-        else:
-            rows = _choice_rows(
-                scope_queryset(field.related_model._default_manager.all(), user=user, path=path),
-                field.related_model,
-                path,
-                ordering,
-            )
+        limited = field.get_limit_choices_to()
+        if not limited and user.is_superuser:
+            rows = _choices_of_all(model, path, ordering)()
+        elif not limited and rights_marked(user):
+            rows = _choices_in(model, path, ordering)(programs=scope_ids(user))
+        else:  # built each time: a field's own limits, or someone else's rights
+            rows = model._default_manager.complex_filter(limited)
+            rows = _choice_rows(scope_queryset(rows, user=user, path=path), model, path, ordering)
         if not path:
             return [(obj.pk, str(obj)) for obj in rows]
         label = _("%(choice)s (%(program)s)")  # translated once, not once per choice

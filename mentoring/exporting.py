@@ -261,7 +261,7 @@ def _write_sheet(*, out: BinaryIO, header: Sequence[object], rows: Iterable[Sequ
             _cell(f"{columns[i]}1", _header_value(value), _BOLD) for i, value in enumerate(header)
         )
         parts.append(f'<row r="1">{cells}</row>')
-    triggers, escape = FORMULA_TRIGGERS, _escape_text
+    triggers, text_cell = FORMULA_TRIGGERS, _text_cell
     days: dict[date, str] = {}  # a date's serial number, found once per sheet
     for row in rows:
         number += 1
@@ -273,10 +273,7 @@ def _write_sheet(*, out: BinaryIO, header: Sequence[object], rows: Iterable[Sequ
         for i, value in enumerate(row):
             kind = type(value)
             if kind is str and value and value.isprintable() and value[0] not in triggers:
-                cells.append(
-                    f'<c r="{columns[i]}{number}" t="inlineStr"><is><t xml:space="preserve">'
-                    f"{escape(value)}</t></is></c>"
-                )
+                cells.append(text_cell(f"{columns[i]}{number}", "", value))
             elif value is None:
                 continue
             elif kind is int:

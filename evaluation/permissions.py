@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404
 
 from evaluation.models import CheckIn, SurveyInvitation
 from programs.models import Program
-from programs.permissions import program_for_reporting, programs_reportable_by
+from programs.permissions import program_for_reporting, reportable_programs
 
 __all__ = [
     "checkin_for_respondent",
@@ -42,12 +42,12 @@ def invitation_for_respondent(*, user, pk) -> SurveyInvitation:
 def programs_for_report(*, user, chosen=None) -> list[Program]:
     """The programs a report covers: those chosen (each must be reportable by the user), or
     all the user may report on. 404 when that leaves none."""
-    allowed = programs_reportable_by(user=user)
+    allowed = reportable_programs(user=user)
     if not chosen:
-        programs = list(allowed.order_by("name", "pk"))
+        programs = allowed
     else:
         programs = list(chosen)
-        allowed_ids = set(allowed.values_list("pk", flat=True))
+        allowed_ids = {p.pk for p in allowed}
         if any(p.pk not in allowed_ids for p in programs):
             raise Http404("No such program.")
     if not programs:

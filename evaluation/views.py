@@ -239,7 +239,9 @@ def _report_programs(request) -> list:
     form = ReportScopeForm(request.GET, user=request.user)
     if not form.is_valid():
         raise Http404("No such program.")
-    return programs_for_report(user=request.user, chosen=form.cleaned_data["program"])
+    # Nothing chosen is every program the user may see: not a query of the chosen ones.
+    chosen = form.cleaned_data["program"] if request.GET.getlist("program") else None
+    return programs_for_report(user=request.user, chosen=chosen)
 
 
 def _filename(programs: list, name: str, fmt: str) -> str:

@@ -64,6 +64,21 @@ def reportable_program_ids(user) -> frozenset[int]:
     )
 
 
+@compiled
+def _programs_in(*, ids: list[int]):
+    return Program.objects.filter(pk__in=ids).order_by("name", "pk")
+
+
+def reportable_programs(*, user) -> list[Program]:
+    """`programs_reportable_by(user=user)` by name, as a list; for a request's own user, read by
+    the ids kept with their rights (one plain query by key instead of joining both staff
+    lists with DISTINCT)."""
+    if rights_marked(user):
+        ids = sorted(reportable_program_ids(user))
+        return _programs_in(ids=ids) if ids else []
+    return list(programs_reportable_by(user=user).order_by("name", "pk"))
+
+
 def coordinates(*, user, pk) -> bool:
     """Whether `user` may manage the program `pk` (`programs_coordinated_by`); for a request's
     own user, from the ids the admin's scope keeps with their rights (programs registers

@@ -1,7 +1,8 @@
 """Rows for the CSV and XLSX exports: flat tuples, streamed from the database in chunks.
 
-Each dataset reads with `values_list(...).iterator(chunk_size=CHUNK)`, so memory stays flat
-whatever the row count. The sessions export carries each log's topics, goal progress and
+Each dataset reads with `values_list(...)` through `_streamed`: a small export in one plain
+query, a larger one with `.iterator(chunk_size=CHUNK)`, so memory stays flat whatever the row
+count. The sessions export carries each log's topics, goal progress and
 shared notes (the notes both sides of a pair see); the closures export why each ended match
 ended. What is never exported: private session notes (a separate model this module does not
 import), the private feedback of requests to end a match, and anything that identifies an
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
+from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from evaluation.models import CheckIn, Moment, SurveyAnswer, answer_display
@@ -25,6 +27,8 @@ from relationships.selectors import goal_entries_by_log, goal_progress_text
 from sessions.models import Meeting, SessionLog
 
 CHUNK = 2000
+#: Rows an export reads with one plain query before it streams instead (`_streamed`).
+FEW = 500
 MOMENT_LABELS = {value: label.split(" (")[0] for value, label in Moment.choices}
 END_REASON_LABELS = {value: str(label) for value, label in EndReason.choices}
 
@@ -39,6 +43,21 @@ class Dataset:
 
 def _yes_no(value: bool | None) -> str:
     return "" if value is None else ("yes" if value else "no")
+
+
+def _streamed(rows: QuerySet) -> Iterator:
+    """The rows of `rows`, in order. At most `FEW` of them are read with one plain query;
+    more are streamed from the start again with `.iterator(chunk_size=CHUNK)`, so memory stays
+    flat. On PostgreSQL streaming is a server-side cursor: declaring it, fetching and closing
+    it cost more than a program's few hundred rows do, and a count first would cost a query
+    for every export. The rows a larger export read first are dropped, not joined to the
+    stream: two queries could see different rows."""
+    first = list(rows[: FEW + 1])
+    if len(first) <= FEW:
+        yield from first
+    else:
+        del first
+        yield from rows.iterator(chunk_size=CHUNK)
 
 
 def checkin_rows(program_ids: Iterable[int]) -> Iterator[tuple]:
@@ -60,7 +79,7 @@ def checkin_rows(program_ids: Iterable[int]) -> Iterator[tuple]:
             "blocking",
         )
     )
-    for row in rows.iterator(chunk_size=CHUNK):
+    for row in _streamed(rows):
         yield (*row[:10], _yes_no(row[10]), row[11])
 
 
@@ -119,7 +138,7 @@ def session_rows(program_ids: Iterable[int]) -> Iterator[tuple]:
             "logs__shared_notes",
         )
     )
-    for chunk in _chunks(rows.iterator(chunk_size=CHUNK), CHUNK):
+    for chunk in _chunks(_streamed(rows), CHUNK):
         log_ids = [row[16] for row in chunk if row[16] is not None]
         topics, progress = _topics_by_log(log_ids), _progress_by_log(log_ids)
         for row in chunk:
@@ -156,7 +175,7 @@ def _identified_answers(program_ids: list[int]) -> Iterator[tuple]:
             "value",
         )
     )
-    for row in rows.iterator(chunk_size=CHUNK):
+    for row in _streamed(rows):
         program, title, moment, response_id, *person, submitted_at, position, text, value = row
         yield (
             program,
@@ -196,7 +215,7 @@ def _anonymous_answers(program_ids: list[int]) -> Iterator[tuple]:
             "value",
         )
     )
-    for row in rows.iterator(chunk_size=CHUNK):
+    for row in _streamed(rows):
         program, title, moment, response_id, week, position, text, value = row
         yield (
             program,
@@ -235,7 +254,7 @@ def closure_rows(program_ids: Iterable[int]) -> Iterator[tuple]:
         ended = Match.objects.filter(program=program, status=Match.Status.ENDED).order_by(
             "ended_at", "pk"
         )
-        for chunk in _chunks(ended.select_related("mentor", "mentee").iterator(CHUNK), CHUNK):
+        for chunk in _chunks(_streamed(ended.select_related("mentor", "mentee")), CHUNK):
             facts = session_facts(program=program, matches=chunk)
             for match in chunk:
                 held = sum(outcome == "held" for _, outcome in facts[match.pk].meetings)

@@ -155,6 +155,24 @@ def test_check_in_csv_holds_only_the_users_programs_rows(client, world):
     ]
 
 
+def test_an_export_of_every_program_follows_a_change_of_reporting_rights(client, world):
+    """With no program chosen an export covers every program the person may report on, read
+    by the ids kept with their rights: being named reporting staff of another program shows
+    on the next download, and so does being taken off."""
+    client.force_login(world["coordinator_a"])
+    programs = lambda: {row[0] for row in _csv(client.get(_export("checkins", "csv")))[1:]}  # noqa: E731
+
+    assert programs() == {"Alpha"}
+
+    world["b"].reporting_staff.add(world["coordinator_a"])
+    assert programs() == {"Alpha", "Beta"}
+    assert client.get(_export("checkins", "csv", world["b"])).status_code == 200
+
+    world["b"].reporting_staff.remove(world["coordinator_a"])
+    assert programs() == {"Alpha"}
+    assert client.get(_export("checkins", "csv", world["b"])).status_code == 404
+
+
 @pytest.mark.parametrize("fmt", ["csv", "xlsx"])
 @pytest.mark.parametrize("dataset", ["checkins", "sessions", "survey-responses"])
 def test_exporting_another_program_is_404(client, world, dataset, fmt):

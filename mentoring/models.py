@@ -6,8 +6,13 @@ def choice_label(choices: type[models.Choices], value) -> str:
     """The label of `value` among `choices`, in the current language (the value itself if it
     is none of them). Not a model's `get_FOO_display()`, which rebuilds and translates a
     dictionary of every choice on each call: names shown once per row of the admin's lists
-    read their choice this way."""
-    return str(choices(value).label) if value in choices.values else value
+    read their choice this way (one lookup by value, where `value in choices.values` would
+    list every choice)."""
+    try:
+        member = choices(value)
+    except ValueError:
+        return value
+    return str(member.label)
 
 
 class WorkerHeartbeat(models.Model):

@@ -1,4 +1,4 @@
-"""The rows and filters of an admin changelist, as Django's tags write them, faster.
+"""The rows, results table and filters of an admin changelist, as Django writes them, faster.
 
 Django's `items_for_result` decides each cell from scratch: it finds the column's field or
 method again, translates the empty-value text, flattens a choice field's choices into a new
@@ -9,6 +9,9 @@ boolean icons) and each cell is then read and written with the same functions Dj
 (`lookup_field` where the column is not a plain field or model-admin method,
 `display_for_field`, `display_for_value`, `conditional_escape`), so the HTML is Django's
 byte for byte (tests/mentoring/test_admin_results.py compares the two on every changelist).
+
+While the list's `change_list_results.html` is Django's own, the table around the rows (its
+header row with the sorting links, the body) is written here too, as that template writes it.
 
 A list with editable columns (`list_editable`, a formset per row) is left to Django.
 
@@ -48,6 +51,7 @@ from django.contrib.admin.utils import (
 )
 from django.core.exceptions import FieldDoesNotExist, ObjectDoesNotExist
 from django.db import models
+from django.template.defaultfilters import capfirst
 from django.template.loader import get_template, select_template
 from django.urls import NoReverseMatch
 from django.utils.encoding import iri_to_uri
@@ -222,15 +226,89 @@ def lean_result_list(cl):
     }
 
 
+class _ResultListNode(InclusionAdminNode):
+    """`{% lean_result_list cl %}`: the list's `change_list_results.html` with the context of
+    `lean_result_list`; while that template is Django's own (and the list has no editable
+    columns), its HTML is written here (`_results_html`)."""
+
+    def render(self, context):
+        opts = context["opts"]
+        if context.autoescape and _results_template_is_djangos(
+            opts.app_label.lower(), opts.model_name
+        ):
+            (cl,), _ = self.get_resolved_arguments(context)
+            if not cl.formset:
+                return _results_html(lean_result_list(cl))
+        return super().render(context)
+
+
 @register.tag(name="lean_result_list")
 def lean_result_list_tag(parser, token):
-    return InclusionAdminNode(
+    return _ResultListNode(
         parser,
         token,
         func=lean_result_list,
         template_name="change_list_results.html",
         takes_context=False,
     )
+
+
+def _results_html(context: dict) -> SafeString:
+    """Django's `admin/change_list_results.html` rendered with `context` (autoescaped), written
+    character for character: the template's loops over the headers and rows cost more than
+    the rows themselves once those are made."""
+    parts = ["\n"]
+    hidden = context["result_hidden_fields"]
+    if hidden:
+        parts += ['\n<div class="hiddenfields">\n', *map(conditional_escape, hidden)]
+        parts.append("\n</div>\n")
+    parts.append("\n")
+    results = context["results"]
+    if results:
+        parts.append('\n<div class="results">\n<table id="result_list">\n<thead>\n<tr>\n')
+        several = context["num_sorted_fields"] > 1
+        parts += [_header_html(header, several) for header in context["result_headers"]]
+        parts.append("\n</tr>\n</thead>\n<tbody>\n")
+        for result in results:
+            if result.form and result.form.non_field_errors():
+                errors = conditional_escape(result.form.non_field_errors())
+                parts.append(f'\n\n    <tr><td colspan="{len(result)}">{errors}</td></tr>\n')
+            else:
+                parts.append("\n")
+            parts += ["\n<tr>", *map(conditional_escape, result), "</tr>\n"]
+        parts.append("\n</tbody>\n</table>\n</div>\n")
+    parts.append("\n")
+    return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
+
+
+def _header_html(header: dict, several_sorted: bool) -> str:
+    """One `<th>` of the results' header row, as the template's loop writes it."""
+    shown = conditional_escape(capfirst(header["text"]))
+    parts = [f'\n<th scope="col"{conditional_escape(header["class_attrib"])}>\n   ']
+    if header["sortable"] and header["sort_priority"] > 0:
+        remove = conditional_escape(gettext("Remove from sorting"))
+        parts.append(
+            '\n       <div class="sortoptions">\n'
+            f'         <a class="sortremove" href="{conditional_escape(header["url_remove"])}" '
+            f'title="{remove}"></a>\n         '
+        )
+        if several_sorted:
+            priority = text(header["sort_priority"])
+            title = gettext("Sorting priority: %(priority_number)s")
+            title %= {"priority_number": priority}
+            parts.append(f'<span class="sortpriority" title="{title}">{priority}</span>')
+        order = "ascending" if header["ascending"] else "descending"
+        toggle = conditional_escape(gettext("Toggle sorting"))
+        parts.append(
+            f'\n         <a href="{conditional_escape(header["url_toggle"])}" '
+            f'class="toggle {order}" title="{toggle}"></a>\n       </div>\n   '
+        )
+    if header["sortable"]:
+        link = f'<a href="{conditional_escape(header["url_primary"])}">{shown}</a>'
+    else:
+        link = f"<span>{shown}</span>"
+    parts.append(f'\n   <div class="text">{link}</div>\n   <div class="clear"></div>\n</th>')
+    return "".join(parts)
 
 
 def _djangos(template) -> bool:

@@ -58,7 +58,7 @@ def test_every_changelist_of_the_site_writes_djangos_rows(client):
         if not model_admin.has_view_permission(_request(superuser)):
             continue
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
-        for query in ("", "?o=-1", "?_popup=1", _a_filter(model_admin)):
+        for query in ("", "?o=-1", "?o=2.-1", "?_popup=1", _a_filter(model_admin)):
             response = client.get(url + query)
             assert response.status_code == 200, url + query
             cl = response.context["cl"]
@@ -73,6 +73,11 @@ def test_every_changelist_of_the_site_writes_djangos_rows(client):
 
 _DJANGOS_CHANGE_LIST = (
     Path(django.contrib.admin.__file__).parent / "templates/admin/change_list.html"
+).read_text()
+
+
+_DJANGOS_RESULTS = (
+    Path(django.contrib.admin.__file__).parent / "templates/admin/change_list_results.html"
 ).read_text()
 
 
@@ -295,3 +300,27 @@ def test_a_list_with_its_own_results_template_gets_each_cell_on_its_own(superuse
         admin_results._results_template_is_djangos.cache_clear()
     assert {len(row) for row in cells} == {len(cl.list_display)}
     assert ["".join(row) for row in cells] == ["".join(row) for row in joined]
+
+
+@pytest.mark.parametrize("query", ["", "?o=3", "?o=-3.1.-2", "?_popup=1&_to_field=id&o=2"])
+def test_the_results_table_is_djangos_template_written_in_python(superuser, matches, query):
+    """Headers (unsorted, sorted by one column, by several with their priorities), rows and
+    the table around them: `_results_html` against Django's `change_list_results.html`
+    rendered from the same context, in three languages."""
+    djangos = engines["django"].from_string(_DJANGOS_RESULTS)
+    for language in ("en", "ar", "es"):
+        with override(language):
+            cl = _changelist(_MatchAdmin, Match, superuser, query)
+            context = lean_result_list(cl)
+            written = admin_results._results_html(context)
+            assert written == djangos.render(context)
+            if "." in query:
+                assert written.count('class="sortpriority"') == 3
+    assert '<table id="result_list">' in written
+
+
+def test_an_empty_results_table_is_djangos_too(superuser):
+    djangos = engines["django"].from_string(_DJANGOS_RESULTS)
+    context = lean_result_list(_changelist(_MatchAdmin, Match, superuser))
+    assert context["results"] == []
+    assert admin_results._results_html(context) == djangos.render(context) == "\n\n\n"

@@ -6,6 +6,7 @@ from django import forms
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from mentoring.compiled import compiled
 from relationships.models import Goal, GoalProgress, Level, Milestone
 from relationships.selectors import goal_entries_by_log, goal_progress_text
 from relationships.services.goals import goal_progress_from_log
@@ -15,34 +16,49 @@ PREFIX = "goal_"
 MILESTONE = "milestone_"
 
 
+@compiled
+def _recorded(*, log):
+    return GoalProgress.objects.filter(log=log).values_list("goal_id", "level")
+
+
+@compiled
+def _goals_open_or(*, match_id: int, recorded: list[int]):
+    """The pair's open goals, and those of `recorded` whatever their status."""
+    return Goal.objects.filter(
+        Q(status=Goal.Status.OPEN) | Q(pk__in=recorded), match_id=match_id
+    ).order_by("start_on", "pk")
+
+
+@compiled
+def _open_milestones(*, match_id: int):
+    return (
+        Milestone.objects.filter(
+            goal__match_id=match_id, goal__status=Goal.Status.OPEN, status=Milestone.Status.OPEN
+        )
+        .select_related("goal")
+        .order_by("due_on", "pk")
+    )
+
+
 def _fields(*, meeting, user, log) -> dict:
     """A choice per open goal of the pair (and per goal this log already recorded)."""
     if not meeting.match_id:
         return {}
-    recorded = {}
-    if log is not None:
-        recorded = dict(GoalProgress.objects.filter(log=log).values_list("goal_id", "level"))
-    goals = Goal.objects.filter(
-        Q(status=Goal.Status.OPEN) | Q(pk__in=list(recorded)), match_id=meeting.match_id
-    ).order_by("start_on", "pk")
+    recorded = dict(_recorded(log=log)) if log is not None else {}
+    levels = [("", _("Not discussed")), *Level.choices]
     fields = {
         f"{PREFIX}{goal.pk}": (
             forms.ChoiceField(
-                choices=[("", _("Not discussed")), *Level.choices],
+                choices=levels,
                 required=False,
                 label=_("Progress on “%(title)s”") % {"title": goal.title},
             ),
             recorded.get(goal.pk, ""),
         )
-        for goal in goals
+        for goal in _goals_open_or(match_id=meeting.match_id, recorded=sorted(recorded))
     }
-    milestones = Milestone.objects.filter(
-        goal__match_id=meeting.match_id,
-        goal__status=Goal.Status.OPEN,
-        status=Milestone.Status.OPEN,
-    ).select_related("goal")
-    for milestone in milestones.order_by("due_on", "pk"):
-        label = _("Milestone reached: “%(title)s” (%(goal)s)")
+    label = _("Milestone reached: “%(title)s” (%(goal)s)")
+    for milestone in _open_milestones(match_id=meeting.match_id):
         fields[f"{MILESTONE}{milestone.pk}"] = (
             forms.BooleanField(
                 required=False,

@@ -90,15 +90,20 @@ def goals_for_match(*, match: Match) -> list[Goal]:
     return sorted(_goals_of(match=match), key=lambda goal: not goal.is_open)
 
 
-def goal_entries_by_log(*, log_ids) -> dict[int, list[GoalProgress]]:
-    """log id -> the goal progress recorded with that session log (goal loaded)."""
-    entries: dict[int, list[GoalProgress]] = {}
-    rows = (
-        GoalProgress.objects.filter(log_id__in=list(log_ids))
+@compiled
+def _entries_of_logs(*, log_ids: list[int]):
+    return (
+        GoalProgress.objects.filter(log_id__in=log_ids)
         .select_related("goal")
         .order_by("goal__title", "goal_id")
     )
-    for entry in rows:
+
+
+def goal_entries_by_log(*, log_ids) -> dict[int, list[GoalProgress]]:
+    """log id -> the goal progress recorded with that session log (goal loaded)."""
+    entries: dict[int, list[GoalProgress]] = {}
+    log_ids = list(log_ids)
+    for entry in _entries_of_logs(log_ids=log_ids) if log_ids else ():
         entries.setdefault(entry.log_id, []).append(entry)
     return entries
 

@@ -106,7 +106,11 @@ class Match(models.Model):
                 name="match_ended_has_time",
             ),
         ]
-        indexes = [models.Index(fields=["program", "status"])]
+        indexes = [
+            models.Index(fields=["program", "status"]),
+            # The admin's list, newest first (its order, with the key as tie-break).
+            models.Index(fields=["started_at", "id"], name="match_started_id"),
+        ]
 
     def __str__(self):
         return f"{self.mentor.user} → {self.mentee.user} ({self.program})"

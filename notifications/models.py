@@ -124,6 +124,8 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["status", "due_at"]),
             models.Index(fields=["subject_type", "subject_id"]),
+            # The admin's list, latest first (its order, with the key as tie-break).
+            models.Index(fields=["due_at", "id"], name="notification_due_id"),
         ]
         constraints = [
             models.CheckConstraint(

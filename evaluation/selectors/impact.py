@@ -28,6 +28,7 @@ from django.utils.translation import gettext_lazy
 
 from evaluation.models import Moment, SurveyAnswer, SurveyQuestion
 from evaluation.stats import MIN_GROUP_SIZE, GroupSummary, summarise_groups
+from mentoring.compiled import compiled
 from programs.models import Program, Role
 
 #: How to read the report, for the "Method" sheet of the download (the docstring above says
@@ -111,11 +112,8 @@ def _asked_at_both(program_ids: list[int]) -> dict[tuple, dict]:
     """(key, kind) -> {"text", "identified", "anonymous"}: which kinds of survey asked the
     question at both moments."""
     seen: dict[tuple, dict] = {}
-    questions = SurveyQuestion.objects.filter(
-        survey__program_id__in=program_ids, survey__moment__in=MOMENTS, kind__in=NUMERIC_KINDS
-    ).values_list("text", "kind", "survey__moment", "survey__anonymous")
     moments = defaultdict(set)
-    for text, kind, moment, anonymous in questions.order_by("survey__moment", "pk"):
+    for text, kind, moment, anonymous in _numeric_questions(program_ids=program_ids):
         key = (question_key(text), kind)
         seen.setdefault(key, {"text": text})
         moments[(key, anonymous)].add(moment)
@@ -125,9 +123,24 @@ def _asked_at_both(program_ids: list[int]) -> dict[tuple, dict]:
     return {key: entry for key, entry in seen.items() if entry["identified"] or entry["anonymous"]}
 
 
-def _paired(program_ids: list[int]) -> dict[tuple, list[tuple]]:
-    """(key, kind) -> [(role, stage, program_id, before, after)], one per application."""
-    answers = (
+@compiled
+def _numeric_questions(*, program_ids: list[int]):
+    """(text, kind, moment, anonymous) of the numeric questions asked at either moment."""
+    return (
+        SurveyQuestion.objects.filter(
+            survey__program_id__in=program_ids,
+            survey__moment__in=MOMENTS,
+            kind__in=NUMERIC_KINDS,
+        )
+        .values_list("text", "kind", "survey__moment", "survey__anonymous")
+        .order_by("survey__moment", "pk")
+    )
+
+
+@compiled
+def _identified_numbers(*, program_ids: list[int]):
+    """Every numeric answer of an identified response at either moment, oldest first."""
+    return (
         SurveyAnswer.objects.filter(
             response__isnull=False,
             number__isnull=False,
@@ -147,6 +160,11 @@ def _paired(program_ids: list[int]) -> dict[tuple, list[tuple]]:
             "number",
         )
     )
+
+
+def _paired(program_ids: list[int]) -> dict[tuple, list[tuple]]:
+    """(key, kind) -> [(role, stage, program_id, before, after)], one per application."""
+    answers = _identified_numbers(program_ids=program_ids)
     people: dict[tuple, dict] = defaultdict(dict)
     for text, kind, moment, application, role, stage, program_id, number in answers:
         person = people[(question_key(text), kind)].setdefault(
@@ -163,16 +181,21 @@ def _paired(program_ids: list[int]) -> dict[tuple, list[tuple]]:
     }
 
 
-def _unpaired(program_ids: list[int]) -> dict[tuple, UnpairedMeans]:
-    numbers: dict[tuple, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
-    answers = SurveyAnswer.objects.filter(
+@compiled
+def _anonymous_numbers(*, program_ids: list[int]):
+    """(text, kind, moment, number) of every numeric answer of an anonymous response."""
+    return SurveyAnswer.objects.filter(
         anonymous_response__isnull=False,
         number__isnull=False,
         question__kind__in=NUMERIC_KINDS,
         anonymous_response__moment__in=MOMENTS,
         anonymous_response__program_id__in=program_ids,
     ).values_list("question__text", "question__kind", "anonymous_response__moment", "number")
-    for text, kind, moment, number in answers:
+
+
+def _unpaired(program_ids: list[int]) -> dict[tuple, UnpairedMeans]:
+    numbers: dict[tuple, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for text, kind, moment, number in _anonymous_numbers(program_ids=program_ids):
         numbers[(question_key(text), kind)][moment].append(number)
 
     def mean(values: list[float]) -> float | None:

@@ -256,13 +256,10 @@ def lean_result_list_tag(parser, token):
 def _results_html(context: dict) -> SafeString:
     """Django's `admin/change_list_results.html` rendered with `context` (autoescaped), written
     character for character: the template's loops over the headers and rows cost more than
-    the rows themselves once those are made."""
-    parts = ["\n"]
-    hidden = context["result_hidden_fields"]
-    if hidden:
-        parts += ['\n<div class="hiddenfields">\n', *map(conditional_escape, hidden)]
-        parts.append("\n</div>\n")
-    parts.append("\n")
+    the rows themselves once those are made. Only for a list without editable columns (as
+    `_ResultListNode` calls it): it has no hidden fields and no row forms, the template's two
+    parts for them."""
+    parts = ["\n\n"]
     results = context["results"]
     if results:
         parts.append('\n<div class="results">\n<table id="result_list">\n<thead>\n<tr>\n')
@@ -270,12 +267,7 @@ def _results_html(context: dict) -> SafeString:
         parts += [_header_html(header, several) for header in context["result_headers"]]
         parts.append("\n</tr>\n</thead>\n<tbody>\n")
         for result in results:
-            if result.form and result.form.non_field_errors():
-                errors = conditional_escape(result.form.non_field_errors())
-                parts.append(f'\n\n    <tr><td colspan="{len(result)}">{errors}</td></tr>\n')
-            else:
-                parts.append("\n")
-            parts += ["\n<tr>", *map(conditional_escape, result), "</tr>\n"]
+            parts += ["\n\n<tr>", *map(conditional_escape, result), "</tr>\n"]
         parts.append("\n</tbody>\n</table>\n</div>\n")
     parts.append("\n")
     return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped

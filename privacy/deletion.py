@@ -28,6 +28,7 @@ from matching.models import EndReason, Match, MatchRequest
 from matching.services.ending import match_end
 from matching.services.requests import request_decline, request_withdraw
 from matching.services.waitlist import waitlist_offers_close_for
+from mentoring.compiled import compiled
 from notifications.models import Kind
 from notifications.services import notification_queue
 from privacy.erasure import is_tombstone, person_erase, user_sessions_end
@@ -61,6 +62,7 @@ def _leaving():
     return ErasureRequest.objects.filter(status=S.SCHEDULED).values("user_id")
 
 
+@compiled
 def sole_coordinator_programs(*, user) -> list[Program]:
     """Programs enrolling or running that would be left without a coordinator: no other
     active coordinator whose own deletion is not scheduled (two coordinators asking to leave
@@ -70,7 +72,7 @@ def sole_coordinator_programs(*, user) -> list[Program]:
         .exclude(pk=user.pk)
         .exclude(pk__in=_leaving())
     )
-    return list(
+    return (
         Program.objects.filter(coordinators=user, status__in=LIVE_PROGRAM)
         .annotate(has_other=Exists(others))
         .filter(has_other=False)
@@ -106,7 +108,8 @@ def account_deletion_blockers(*, user) -> list[str]:
     return blockers
 
 
-def active_matches_of(*, user):
+@compiled
+def active_matches_of(*, user) -> list[Match]:
     """`user`'s active matches, with what a page or an email shows of them."""
     return (
         Match.objects.filter(Q(mentor__user=user) | Q(mentee__user=user), status="active")
@@ -115,7 +118,8 @@ def active_matches_of(*, user):
     )
 
 
-def open_applications_of(*, user):
+@compiled
+def open_applications_of(*, user) -> list[Application]:
     return (
         Application.objects.filter(user=user, status__in=OPEN_APPLICATION)
         .select_related("program")

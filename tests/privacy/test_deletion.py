@@ -134,6 +134,21 @@ def test_the_page_takes_the_same_queries_for_one_and_many_matches(
     assert response.content.decode().count("your mentee Mentee") == matches
 
 
+def test_the_pages_three_lists_keep_their_sql(client):
+    """The blockers, the active matches and the open applications are read by kept SQL (the
+    page is opened by everyone thinking of leaving); what they hold is checked against
+    Django's own SQL on every call in the tests (COMPILED_QUERIES_VERIFY)."""
+    person = make_person()
+    match_of(person, make_program(), role="mentor")
+    client.force_login(person)
+
+    assert client.get(DELETE).status_code == 200
+
+    assert deletion.sole_coordinator_programs.is_kept(user=person)
+    assert deletion.active_matches_of.is_kept(user=person)
+    assert deletion.open_applications_of.is_kept(user=person)
+
+
 # --- the password --------------------------------------------------------------------------
 
 

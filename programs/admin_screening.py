@@ -12,8 +12,10 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
-from mentoring.admin_scope import ProgramScopedInline, scope_queryset
+from mentoring.admin_scope import ProgramScopedInline, scope_ids, scope_queryset
+from mentoring.compiled import compiled
 from mentoring.forms import ListedModelMultipleChoiceField
+from mentoring.rights import rights_marked
 from programs.models import Answer, Application, Question, ScreeningItem
 from programs.screening import NOTE_LIMIT, screening_items_for, screening_note_for
 
@@ -169,23 +171,49 @@ def criterion_filter(question: Question) -> type[admin.SimpleListFilter]:
     return CriterionFilter
 
 
+def _criterion_questions(questions):
+    """The choice questions flagged as selection criteria among `questions`, with what the
+    filters read (not each program's forty settings), program by program."""
+    return (
+        questions.filter(is_selection_criterion=True, kind__in=CHOICE_KINDS)
+        .select_related("program")
+        .only("text", "kind", "choices", "position", "program_id", "program__name")
+        .order_by("program__name", "program_id", "position", "pk")
+    )
+
+
+@compiled
+def _criterion_questions_in(*, programs: list[int]):
+    return _criterion_questions(Question.objects.filter(program_id__in=programs))
+
+
+@compiled
+def _criterion_questions_all():
+    return _criterion_questions(Question.objects.all())
+
+
 def criterion_filters(request) -> list[type[admin.SimpleListFilter]]:
     """One filter per choice criterion question of the coordinator's programs (of the one
-    program the list is filtered to, if it is); computed once per request."""
+    program the list is filtered to, if it is); computed once per request. The questions
+    are read by kept SQL from the ids of the programs in view."""
     if not hasattr(request, "_criterion_filters"):
-        questions = (
-            scope_queryset(
-                Question.objects.filter(is_selection_criterion=True, kind__in=CHOICE_KINDS),
-                user=request.user,
-                path="program",
-            )
-            .select_related("program")
-            # What the filters read: not each program's forty settings.
-            .only("text", "kind", "choices", "position", "program_id", "program__name")
-        )
+        user = request.user
         program = request.GET.get("program__id__exact", "")
-        if program.isdigit():
-            questions = questions.filter(program_id=int(program))
-        questions = questions.order_by("program__name", "program_id", "position", "pk")
+        chosen = int(program) if program.isdigit() else None
+        if user.is_superuser:
+            questions = (
+                _criterion_questions_all()
+                if chosen is None
+                else _criterion_questions_in(programs=[chosen])
+            )
+        elif rights_marked(user):
+            programs = [pk for pk in scope_ids(user) if chosen in (None, pk)]
+            questions = _criterion_questions_in(programs=programs) if programs else []
+        else:  # not the request's own user object: scoped as every admin query is
+            questions = _criterion_questions(
+                scope_queryset(Question.objects.all(), user=user, path="program")
+            )
+            if chosen is not None:
+                questions = questions.filter(program_id=chosen)
         request._criterion_filters = [criterion_filter(q) for q in questions if q.choice_list]
     return request._criterion_filters

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from mentoring.roles import COORDINATORS_GROUP
+from programs import admin_screening
 from programs.models import Answer, Application, Question, ScreeningCheck, ScreeningItem
 from programs.screening import (
     ScreeningIncomplete,
@@ -451,6 +452,25 @@ def test_the_filters_follow_the_program_the_list_is_filtered_to(client):
 
     titles = [spec.title for spec in page.context["cl"].filter_specs]
     assert "Q one (One)" in titles and "Q two (Two)" not in titles
+
+
+def test_a_coordinators_filters_follow_the_program_chosen_among_theirs(client):
+    one, two, other = (make_program(name=name) for name in ("One", "Two", "Other"))
+    for program in (one, two, other):
+        _criterion(program, text=f"Q {program.name}")
+    coordinator = _coordinator(one)
+    two.coordinators.add(coordinator)
+    client.force_login(coordinator)
+
+    def titles(**query):
+        page = client.get(reverse(CHANGELIST), query)
+        return [spec.title for spec in page.context["cl"].filter_specs if "(" in str(spec.title)]
+
+    assert titles() == ["Q One (One)", "Q Two (Two)"]
+    assert titles(program__id__exact=str(two.pk)) == ["Q Two (Two)"]
+    # Read by kept SQL, for their programs and for the one chosen.
+    assert admin_screening._criterion_questions_in.is_kept(programs=[one.pk, two.pk])
+    assert admin_screening._criterion_questions_in.is_kept(programs=[two.pk])
 
 
 # The screening note stays with the coordinators

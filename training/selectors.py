@@ -43,11 +43,19 @@ def gated_roles(program: Program) -> tuple[str, ...]:
     )
 
 
+@compiled(static=("roles",))
+def _required_counts(*, program: Program, roles: tuple[str, ...]):
+    """One row (none when the program has no required step): each role's required steps."""
+    counts = {role: Count("pk", filter=_role_filter(role)) for role in roles}
+    steps = TrainingStep.objects.filter(program=program, required=True).order_by()
+    return steps.values("program").annotate(**counts).values(*roles)
+
+
 def _required(program: Program, roles: tuple[str, ...]) -> dict[str, int]:
-    """The number of required steps of `program` for each of `roles`."""
-    return TrainingStep.objects.filter(program=program, required=True).aggregate(
-        **{role: Count("pk", filter=_role_filter(role)) for role in roles}
-    )
+    """The number of required steps of `program` for each of `roles` (read on every
+    suggestions page and matching check: its SQL is kept)."""
+    rows = _required_counts(program=program, roles=roles)
+    return {role: rows[0][role] if rows else 0 for role in roles}
 
 
 def training_progress(

@@ -2,13 +2,18 @@
 `{% explanation %}` tag (suggestions and the match page) and the topics a suggestion names from
 the scorer's arrays."""
 
+import random
 import re
 
+import numpy as np
 import pytest
 from django.template import Context, Template
+from django.template.defaultfilters import floatformat
 from django.urls import reverse
 from django.utils import translation
+from django.utils.formats import get_format
 
+from matching.templatetags.explanation import _two_places
 from programs.models import Topic
 from tests.matching.helpers import approved
 from tests.matching.test_finding import _mentee, _mentor, informal_program
@@ -76,3 +81,48 @@ def test_a_suggestion_names_every_topic_the_mentor_offers_alphabetically_and_esc
     page = response.content.decode()
     assert "<bdi>&lt;i&gt;Arts&lt;/i&gt;, Careers, Study skills</bdi>" in page
     assert "<i>Arts" not in page
+
+
+def test_contributions_are_written_as_the_floatformat_filter_writes_them():
+    """The tag's own two-decimal writer gives what `floatformat:2` gives, in every language:
+    halves rounded up from the shortest decimal form, no "-0.00", and the filter's own
+    answer for what it does not write itself (large numbers, text, nothing, infinity)."""
+
+    rng = random.Random(15)
+    values = [
+        0,
+        1,
+        -1,
+        0.0,
+        -0.0,
+        0.125,
+        0.375,
+        0.005,
+        0.015,
+        0.995,
+        -0.004,
+        2.675,
+        1.005,
+        0.1 + 0.2,
+        1e-9,
+        999.999,
+        -999.995,
+        1000,
+        12345.678,
+        float("inf"),
+        float("nan"),
+        "0.5",
+        "",
+        None,
+        True,
+        np.float64(0.125),
+        np.float32(0.3),
+        *(rng.random() for _ in range(2000)),
+        *(round(rng.random(), 3) for _ in range(2000)),
+        *(rng.uniform(-1000, 1000) for _ in range(500)),
+    ]
+    for language in ("en", "es", "ar"):
+        with translation.override(language):
+            separator = get_format("DECIMAL_SEPARATOR")
+            for value in values:
+                assert _two_places(value, separator) == floatformat(value, 2), (language, value)

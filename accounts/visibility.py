@@ -19,6 +19,7 @@ from django.db.models import Exists, OuterRef, Q, Value
 from django.utils.translation import gettext as _
 
 from accounts.models import User, Visibility
+from mentoring.compiled import compiled
 
 DETAILS = {
     "email": "email_visibility",
@@ -54,20 +55,13 @@ def can_see(*, viewer, person, detail: str, relation: Relation) -> bool:
     return relation >= _ALLOWED.get(setting, Relation.COORDINATOR)
 
 
-def relation_between(*, viewer, person) -> Relation:
-    """The closest relation between viewer and person, in one query (none for oneself, a
-    superuser or an anonymous viewer)."""
-    if viewer is None or not viewer.is_authenticated:
-        return Relation.NOBODY
-    if viewer.pk == person.pk:
-        return Relation.SELF
-    if viewer.is_superuser:
-        return Relation.COORDINATOR
+@compiled(static=("staff",))
+def _relation_row(*, viewer, person_id: int, staff: bool):
+    """(coordinates them, matched with them, in their group, in a program with them), kept
+    SQL: four subqueries, asked on every profile and photo a person opens."""
     same = User.objects.filter(pk=OuterRef("pk"))
     coordinator = (
-        Exists(same.filter(applications__program__coordinators=viewer))
-        if viewer.is_staff
-        else Value(False)
+        Exists(same.filter(applications__program__coordinators=viewer)) if staff else Value(False)
     )
     partner = Exists(
         same.filter(
@@ -88,11 +82,20 @@ def relation_between(*, viewer, person) -> Relation:
             applications__program__applications__status="approved",
         )
     )
-    row = (
-        User.objects.filter(pk=person.pk)
-        .values_list(coordinator, partner, group_peer, member)
-        .first()
-    )
+    person = User.objects.filter(pk=person_id)
+    return person.values_list(coordinator, partner, group_peer, member)[:1]
+
+
+def relation_between(*, viewer, person) -> Relation:
+    """The closest relation between viewer and person, in one query (none for oneself, a
+    superuser or an anonymous viewer)."""
+    if viewer is None or not viewer.is_authenticated:
+        return Relation.NOBODY
+    if viewer.pk == person.pk:
+        return Relation.SELF
+    if viewer.is_superuser:
+        return Relation.COORDINATOR
+    row = _relation_row.first(viewer=viewer, person_id=person.pk, staff=viewer.is_staff)
     if row is None:
         return Relation.NOBODY
     is_coordinator, is_partner, is_peer, is_member = row

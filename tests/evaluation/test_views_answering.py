@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from evaluation import permissions
 from evaluation.models import CheckIn, SurveyAnswer, SurveyInvitation
 from evaluation.services import checkins_create_due, survey_invitations_for_approval
 from tests.evaluation.helpers import make_application, make_pair, make_program, make_survey
@@ -100,6 +101,8 @@ def test_someone_elses_check_in_is_404_and_unchanged(client, checkin):
     assert client.get(_url(checkin)).status_code == 404
     assert client.post(_url(checkin), {"score": "1", "met": "no"}).status_code == 404
     assert _state(checkin) == (None, None, "", None)
+    # Found by kept SQL: the partner's request above is the same query with their id.
+    assert permissions._own_checkin.is_kept(user=checkin.match.mentor.user, pk=checkin.pk)
 
 
 def test_a_check_in_answered_twice_keeps_the_first_answer(client, checkin):
@@ -219,6 +222,7 @@ def test_someone_elses_survey_is_404_and_unchanged(client, invitation):
     assert client.get(_survey_url(invitation)).status_code == 404
     assert client.post(_survey_url(invitation), data).status_code == 404
     assert SurveyAnswer.objects.count() == 0
+    assert permissions._own_invitation.is_kept(user=invitation.application.user, pk=invitation.pk)
 
 
 def test_a_survey_answered_twice_keeps_the_first_answers(client, invitation):

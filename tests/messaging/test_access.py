@@ -4,6 +4,7 @@ or a group's conversation); coordinator pages for the program's coordinators onl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from messaging import permissions
 from messaging.models import Message, Report
 from messaging.services import conversation_with_coordinators, message_report
 from tests.factories import UserFactory
@@ -72,6 +73,12 @@ def test_the_members_reach_every_url_of_their_conversation(client, world):
     for address in _member_urls(world["conversation"], world["message"]):
         assert client.get(address).status_code == 200, address
     assert client.get(url("match", world["match"].pk)).status_code == 302
+    assert permissions._conversation.is_kept(pk=world["conversation"].pk)  # kept SQL
+
+
+def test_a_conversation_that_does_not_exist_is_404(client, world):
+    client.force_login(world["match"].mentee.user)
+    assert client.get(url("conversation", world["conversation"].pk + 1000)).status_code == 404
 
 
 def test_a_message_of_another_conversation_is_404_through_mine(client, world):

@@ -5,6 +5,7 @@ import pytest
 from django.core import mail
 from django.urls import reverse
 
+from accounts import visibility
 from accounts.visibility import Relation, can_see, relation_between
 from matching.models import Match
 from notifications.models import Kind
@@ -80,6 +81,9 @@ def test_the_relation_is_worked_out_in_one_query(django_assert_num_queries):
             assert relation_between(viewer=viewer, person=person) == relation
     with django_assert_num_queries(0):
         assert relation_between(viewer=mentee, person=mentee) == Relation.SELF
+    # Its SQL is kept, for staff and for everyone else (checked against Django's on each call).
+    assert visibility._relation_row.is_kept(viewer=coordinator, person_id=mentee.pk, staff=True)
+    assert visibility._relation_row.is_kept(viewer=mentee, person_id=mentor.pk, staff=False)
 
 
 def test_a_coordinator_who_is_not_staff_is_no_coordinator_here():

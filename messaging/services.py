@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from matching.models import Match
+from mentoring.compiled import compiled
 from messaging.files import attachment_validate
 from messaging.models import (
     MAX_MESSAGE_LENGTH,
@@ -108,31 +109,54 @@ def conversation_with_coordinators(*, program: Program, participant) -> Conversa
     return _conversation_create(kind=C.COORDINATORS, program=program, participant=participant)
 
 
+@compiled
+def _matches_of(*, user):
+    return Match.objects.filter(Q(mentor__user=user) | Q(mentee__user=user)).values(
+        "pk", "program_id", "mentor_id", "status", "program__format"
+    )
+
+
+@compiled
+def _approved_programs_of(*, user):
+    approved = Application.objects.filter(user=user, status=Application.Status.APPROVED)
+    return approved.values_list("program_id", flat=True)
+
+
+@compiled
+def _conversations_existing(*, user, matches: list[int], mentors: list[int], programs: list[int]):
+    return Conversation.objects.filter(
+        Q(kind=C.PAIR, match_id__in=matches)
+        | Q(kind=C.GROUP, mentor_id__in=mentors)
+        | Q(kind=C.COORDINATORS, participant=user, program_id__in=programs)
+    ).values_list("pk", "kind", "match_id", "mentor_id", "program_id")
+
+
+@compiled
+def _member_rows_of(*, user):
+    return ConversationMember.objects.filter(user=user).values_list(
+        "conversation_id", "conversation__kind"
+    )
+
+
 def conversations_ensure(*, user) -> None:
     """Make the conversations `user` belongs to (one per match, their group in a group
     program, one with the coordinators of each program they were approved for) and their
     member rows, and drop their rows in groups and coordinator inboxes they have left. A
-    few reads when nothing is missing (the conversation list calls it on every visit)."""
-    matches = list(
-        Match.objects.filter(Q(mentor__user=user) | Q(mentee__user=user)).values(
-            "pk", "program_id", "mentor_id", "status", "program__format"
-        )
-    )
+    few reads when nothing is missing (the conversation list calls it on every visit), each
+    by kept SQL."""
+    matches = _matches_of(user=user)
     groups = {
         m["mentor_id"]: m["program_id"]
         for m in matches
         if m["status"] == Match.Status.ACTIVE and m["program__format"] == Program.Format.GROUP
     }
-    programs = set(
-        Application.objects.filter(user=user, status=Application.Status.APPROVED).values_list(
-            "program_id", flat=True
-        )
+    programs = set(_approved_programs_of(user=user))
+    existing = _conversations_existing(
+        user=user,
+        matches=[m["pk"] for m in matches],
+        mentors=sorted(groups),
+        programs=sorted(programs),
     )
-    existing = Conversation.objects.filter(
-        Q(kind=C.PAIR, match_id__in=[m["pk"] for m in matches])
-        | Q(kind=C.GROUP, mentor_id__in=groups)
-        | Q(kind=C.COORDINATORS, participant=user, program_id__in=programs)
-    ).values_list("pk", "kind", "match_id", "mentor_id", "program_id")
     keys = {(kind, match or mentor or program): pk for pk, kind, match, mentor, program in existing}
     wanted = set(keys.values())
     for m in matches:
@@ -150,7 +174,7 @@ def conversations_ensure(*, user) -> None:
 
 def _own_rows_sync(user, wanted: set[int]) -> None:
     rows = ConversationMember.objects.filter(user=user)
-    have = dict(rows.values_list("conversation_id", "conversation__kind"))
+    have = dict(_member_rows_of(user=user))
     ConversationMember.objects.bulk_create(
         [ConversationMember(conversation_id=pk, user=user) for pk in wanted - have.keys()],
         ignore_conflicts=True,

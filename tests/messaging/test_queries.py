@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from messaging import services
 from messaging.services import announcement_send, conversations_ensure
 from tests.messaging.helpers import (
     make_application,
@@ -48,6 +49,22 @@ def test_the_conversation_list_makes_as_many_queries_for_one_program_as_for_many
         client.force_login(_mentee_in(programs))
         counts.append(_queries(client, url("list")))
     assert counts[0] == counts[1]
+
+
+def test_the_lists_reads_of_what_the_person_belongs_to_keep_their_sql(client):
+    mentee = _mentee_in(2)
+    client.force_login(mentee)
+    client.get(url("list"))
+
+    matches = [m["pk"] for m in services._matches_of(user=mentee)]
+    programs = sorted(services._approved_programs_of(user=mentee))
+    assert len(matches) == len(programs) == 2
+    assert services._matches_of.is_kept(user=mentee)
+    assert services._approved_programs_of.is_kept(user=mentee)
+    assert services._member_rows_of.is_kept(user=mentee)
+    assert services._conversations_existing.is_kept(
+        user=mentee, matches=matches, mentors=[], programs=programs
+    )
 
 
 def test_a_conversation_page_makes_as_many_queries_for_one_message_as_for_many(client):

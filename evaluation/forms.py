@@ -1,3 +1,5 @@
+import functools
+
 from django import forms
 from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy
@@ -6,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from evaluation.models import CheckIn, Survey
 from evaluation.questions import question_form_field
 from mentoring.forms import ListedModelMultipleChoiceField
-from programs.permissions import programs_reportable_by
+from programs.permissions import programs_reportable_by, reportable_programs
 
 BUTTONS = forms.RadioSelect(attrs={"class": "btn-check", "autocomplete": "off"})
 SCORE_CHOICES = [
@@ -69,7 +71,10 @@ class ReportScopeForm(forms.Form):
 
     def __init__(self, *args, user, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = programs_reportable_by(user=user).order_by("name")
+        field = self.fields["program"]
+        field.queryset = programs_reportable_by(user=user).order_by("name", "pk")
+        # Shown on every report: the choices are read by the ids kept with the user's rights.
+        field.listed = functools.partial(reportable_programs, user=user)
 
 
 class AnswerSearchForm(forms.Form):

@@ -41,7 +41,7 @@ from mentoring.downloads import csv_response, xlsx_response
 from programs.permissions import (
     coordinates,
     program_for_coordinator,
-    programs_reportable_by,
+    reportable_programs,
 )
 
 FORMATS = ("csv", "xlsx")
@@ -112,7 +112,7 @@ def survey_answer_view(request, pk):
 @staff_page
 @login_required
 def program_list(request):
-    programs = programs_reportable_by(user=request.user).order_by("name")
+    programs = reportable_programs(user=request.user)  # by the ids kept with the user's rights
     return render(
         request,
         "evaluation/program_list.html",

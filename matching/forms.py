@@ -7,7 +7,8 @@ from django.utils.translation import gettext_lazy as _
 from matching.models import EARLY_END_REASONS
 from matching.services.ending import REASON_TEXT_MAX, end_reason_clean
 from matching.services.requests import SuggestionFilters
-from mentoring.forms import ListedModelChoiceField
+from mentoring.compiled import compiled
+from mentoring.forms import ListedModelChoiceField, listed_choices
 from programs.forms import LANGUAGES
 from programs.models import Application, CareerStage, RequestStatus, Topic
 
@@ -60,6 +61,16 @@ class QuickSelect(forms.Select):
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
+
+
+@compiled
+def _topics_by_name(*, program):
+    return Topic.objects.filter(program=program).order_by("name")
+
+
+@compiled
+def _stages(*, program):
+    return CareerStage.objects.filter(program=program)
 
 
 class SuggestionFilterForm(forms.Form):
@@ -124,8 +135,8 @@ class SuggestionFilterForm(forms.Form):
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["topic"].queryset = Topic.objects.filter(program=program).order_by("name")
-        self.fields["stage"].queryset = CareerStage.objects.filter(program=program)
+        listed_choices(self.fields["topic"], _topics_by_name, program=program)
+        listed_choices(self.fields["stage"], _stages, program=program)
         for field in self.fields.values():
             select = isinstance(field.widget, forms.Select)
             field.widget.attrs["class"] = "form-select" if select else "form-control"

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from matching import forms as matching_forms
 from matching.models import MatchRequest
 from matching.services.requests import (
     SuggestionFilters,
@@ -162,6 +163,22 @@ def test_a_topic_of_another_program_is_not_a_filter_here(client, people):
         "There is no such topic in this program. That filter was ignored."
     ]
     assert len(response.context["suggestions"]) == 3
+
+
+def test_the_filters_list_this_programs_topics_and_stages_by_kept_sql(client, people):
+    ana = people["ana"]
+    program = ana.program
+    client.force_login(ana.user)
+
+    form = client.get(reverse("matching:suggestions", args=[ana.pk])).context["filter_form"]
+
+    topics = [label for value, label in form.fields["topic"].choices if value]
+    stages = [label for value, label in form.fields["stage"].choices if value]
+    assert topics and stages
+    assert topics == sorted(t.name for t in program.topics.all())
+    assert stages == [str(s) for s in program.career_stages.all()]
+    assert matching_forms._topics_by_name.is_kept(program=program)
+    assert matching_forms._stages.is_kept(program=program)
 
 
 def test_the_filters_are_in_the_address_and_the_pages_keep_them(client):

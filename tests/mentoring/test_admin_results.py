@@ -243,6 +243,37 @@ def test_editable_lists_are_left_to_django(monkeypatch):
     assert lean_result_list(cl) == {"given": cl}
 
 
+class _EditableMatchAdmin(admin.ModelAdmin):
+    list_display = ["id", "status", "score", "end_reason_text"]
+    list_display_links = ["id"]
+    list_editable = ["status", "end_reason_text"]
+
+
+def test_an_editable_list_renders_through_djangos_template_with_its_forms(superuser, matches):
+    """A list with editable columns has a form per row: the tag leaves it to Django's
+    template and tag, which write the same page (forms, hidden ids, errors and all)."""
+    site = admin.AdminSite(name="admin")
+    model_admin = _EditableMatchAdmin(Match, site)
+    request = _request(superuser)
+    request.session = {}
+    cl = model_admin.get_changelist_instance(request)
+    formset_class = model_admin.get_changelist_formset(request)
+    cl.formset = formset_class(queryset=cl.result_list)
+    bound = formset_class(
+        {"form-TOTAL_FORMS": "2", "form-INITIAL_FORMS": "2"}, queryset=cl.result_list
+    )
+    engine = engines["django"]
+    for formset in (cl.formset, bound):
+        cl.formset = formset
+        context = {"cl": cl, "opts": cl.opts}
+        ours = engine.from_string("{% load admin_results %}{% lean_result_list cl %}")
+        djangos = engine.from_string("{% load admin_list %}{% result_list cl %}")
+        page = ours.render(context, request)
+        assert page == djangos.render(context, request)
+        assert page.count('name="form-') >= 6  # the rows' fields and hidden ids are there
+    assert "errorlist" in page  # the bound forms' errors (a status is required) are shown
+
+
 @pytest.mark.parametrize(
     "query",
     ["", "?hostile=a%26b&status__exact=ended", "?ended_at__isnull=True&mentor__id__exact=1"],

@@ -7,10 +7,10 @@ from django.utils.translation import gettext_lazy as _
 from matching.models import EARLY_END_REASONS
 from matching.services.ending import REASON_TEXT_MAX, end_reason_clean
 from matching.services.requests import SuggestionFilters
-from mentoring.compiled import compiled
 from mentoring.forms import ListedModelChoiceField, listed_choices
 from programs.forms import LANGUAGES
 from programs.models import Application, CareerStage, RequestStatus, Topic
+from programs.selectors import program_stages, program_topics
 
 MAX_HOURS_IN_COMMON = 40
 
@@ -61,16 +61,6 @@ class QuickSelect(forms.Select):
                 parts.append("\n  </optgroup>")
         parts.append("\n</select>")
         return mark_safe("".join(parts))  # noqa: S308 - every part is escaped above
-
-
-@compiled
-def _topics_by_name(*, program):
-    return Topic.objects.filter(program=program).order_by("name")
-
-
-@compiled
-def _stages(*, program):
-    return CareerStage.objects.filter(program=program)
 
 
 class SuggestionFilterForm(forms.Form):
@@ -135,8 +125,8 @@ class SuggestionFilterForm(forms.Form):
 
     def __init__(self, *args, program, **kwargs):
         super().__init__(*args, **kwargs)
-        listed_choices(self.fields["topic"], _topics_by_name, program=program)
-        listed_choices(self.fields["stage"], _stages, program=program)
+        listed_choices(self.fields["topic"], program_topics, program=program)
+        listed_choices(self.fields["stage"], program_stages, program=program)
         for field in self.fields.values():
             select = isinstance(field.widget, forms.Select)
             field.widget.attrs["class"] = "form-select" if select else "form-control"

@@ -2,7 +2,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from mentoring.compiled import compiled
-from programs.models import Application, CareerStage, Invitation, Program
+from programs.models import Application, CareerStage, Invitation, Program, Topic
 
 
 def program_list_open(*, on=None) -> QuerySet[Program]:
@@ -14,6 +14,19 @@ def program_list_open(*, on=None) -> QuerySet[Program]:
         .filter(Q(enrollment_closes__isnull=True) | Q(enrollment_closes__gte=today))
         .order_by("enrollment_closes", "name")
     )
+
+
+@compiled
+def program_topics(*, program) -> list[Topic]:
+    """The program's topics by name, as `program.topics.all()` gives them: kept SQL, for the
+    choice lists shown on every visit (a mentee's search, a session's log)."""
+    return Topic.objects.filter(program=program)
+
+
+@compiled
+def program_stages(*, program) -> list[CareerStage]:
+    """The program's career stages in their order, as `program.career_stages.all()`."""
+    return CareerStage.objects.filter(program=program)
 
 
 def application_list_for_user(*, user) -> QuerySet[Application]:

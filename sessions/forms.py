@@ -10,9 +10,9 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _t
 from django.utils.translation import gettext_lazy as _
 
-from mentoring.compiled import compiled
 from mentoring.forms import ListedModelChoiceField, ListedModelMultipleChoiceField
 from programs.models import Topic
+from programs.selectors import program_topics
 from sessions.log_sections import log_sections
 from sessions.models import Attendance, AvailabilityRule, SessionGuide, SessionLog
 from sessions.services.logs import NOTES_LIMIT, REFLECTION_LIMIT
@@ -246,12 +246,6 @@ class RsvpForm(forms.Form):
     )
 
 
-@compiled
-def _program_topics(*, program):
-    """The program's topics, as `program.topics.all()` gives them (by name)."""
-    return Topic.objects.filter(program=program)
-
-
 class SessionLogForm(forms.Form):
     outcome = forms.ChoiceField(
         choices=SessionLog.Outcome.choices, widget=forms.RadioSelect, label=_("Did it happen?")
@@ -322,7 +316,7 @@ class SessionLogForm(forms.Form):
         read them again (through a server-side cursor) to render the checkboxes."""
         field = self.fields["topics"]
         field.queryset = program.topics.all()
-        topics = _program_topics(program=program)
+        topics = program_topics(program=program)
         if not topics:
             del self.fields["topics"]
             return

@@ -10,7 +10,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from matching import forms as matching_forms
 from matching.models import MatchRequest
 from matching.services.requests import (
     SuggestionFilters,
@@ -19,6 +18,7 @@ from matching.services.requests import (
     suggestions_search,
 )
 from programs.models import Application, RequestStatus
+from programs.selectors import program_stages, program_topics
 from tests.factories import UserFactory
 from tests.matching.helpers import approved, make_formal_program
 
@@ -177,8 +177,8 @@ def test_the_filters_list_this_programs_topics_and_stages_by_kept_sql(client, pe
     assert topics and stages
     assert topics == sorted(t.name for t in program.topics.all())
     assert stages == [str(s) for s in program.career_stages.all()]
-    assert matching_forms._topics_by_name.is_kept(program=program)
-    assert matching_forms._stages.is_kept(program=program)
+    assert program_topics.is_kept(program=program)
+    assert program_stages.is_kept(program=program)
 
 
 def test_the_filters_are_in_the_address_and_the_pages_keep_them(client):

@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from matching.models import EARLY_END_REASONS
 from matching.services.ending import REASON_TEXT_MAX, end_reason_clean
-from matching.services.requests import SuggestionFilters
+from matching.suggestions import SuggestionFilters
 from mentoring.forms import ListedModelChoiceField, listed_choices
 from programs.forms import LANGUAGES
 from programs.models import Application, CareerStage, RequestStatus, Topic

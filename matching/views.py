@@ -49,8 +49,8 @@ from matching.services.requests import (
     request_create,
     request_decline,
     request_withdraw,
-    suggestions_search,
 )
+from matching.suggestions import suggestions_search
 from mentoring.compiled import compiled
 from programs.models import Application, Program, RequestStatus
 from programs.permissions import application_for_owner

@@ -40,6 +40,7 @@ from __future__ import annotations
 import datetime
 import functools
 from collections.abc import Callable, Iterable
+from contextvars import ContextVar
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
@@ -51,6 +52,17 @@ from django.utils.functional import LazyObject, empty
 
 #: Shapes kept per compiled query; past this the kept ones are dropped and found again.
 MOST_SHAPES = 64
+
+
+#: While a `mentoring.kept_results` computation runs: the (SQL, parameters) of each compiled
+#: call it makes, None for a call whose SQL is not kept (or that prefetches: more than one query).
+calls_recorded: ContextVar[list | None] = ContextVar("calls_recorded", default=None)
+
+
+def _record(kept: _Kept | None, sql: str, params: list) -> None:
+    recorded = calls_recorded.get()
+    if recorded is not None:
+        recorded.append((sql, params) if kept is not None and not kept.prefetch else None)
 
 
 class CompiledQueryMismatch(AssertionError):
@@ -220,6 +232,7 @@ class CompiledQuery:
     def __call__(self, **values) -> list:
         values = _unwrapped(values)
         kept, params = self._kept_for(values)
+        _record(kept, kept.sql if kept else "", params)
         if kept is None:
             return list(self.build(**values))
         query = _KeptQuery.__new__(_KeptQuery)
@@ -240,10 +253,12 @@ class CompiledQuery:
         the kept SQL): a builder counted this way selects as little as it can (`values("pk")`)."""
         values = _unwrapped(values)
         kept, params = self._kept_for(values)
+        sql = f"SELECT COUNT(*) FROM ({kept.sql}) counted" if kept else ""  # noqa: S608
+        _record(kept, sql, params)
         if kept is None:
             return self.build(**values).count()
         with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
-            cursor.execute(f"SELECT COUNT(*) FROM ({kept.sql}) counted", params)  # noqa: S608
+            cursor.execute(sql, params)
             return cursor.fetchone()[0]
 
     def _kept_for(self, values) -> tuple[_Kept | None, list]:

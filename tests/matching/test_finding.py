@@ -11,12 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from matching.models import MatchRequest
-from matching.services.requests import (
-    SuggestionFilters,
-    request_create,
-    suggestions_for,
-    suggestions_search,
-)
+from matching.services.requests import request_create
+from matching.suggestions import SuggestionFilters, suggestions_for, suggestions_search
 from programs.models import Application, RequestStatus
 from programs.selectors import program_stages, program_topics
 from tests.factories import UserFactory

@@ -8,7 +8,8 @@ from django.core import mail
 from django.urls import reverse
 
 from matching.models import MatchRequest
-from matching.services.requests import request_accept, request_create, suggestions_for
+from matching.services.requests import request_accept, request_create
+from matching.suggestions import suggestions_for
 from matching.tasks import matching_daily
 from mentoring.celery import app
 from mentoring.schedules import DEFAULT_SCHEDULES

@@ -12,8 +12,8 @@ from matching.services.requests import (
     request_accept,
     request_create,
     request_decline,
-    suggestions_for,
 )
+from matching.suggestions import suggestions_for
 from notifications.services import notifications_deliver_due
 from tests.matching.helpers import approved, make_formal_program
 

@@ -10,9 +10,10 @@ from matching.admin.runs import AddPairForm
 from matching.models import Match, MatchRequest, UnmatchedEntry, WaitlistOffer
 from matching.selectors import mentors_matchable
 from matching.services.reoptimise import reoptimise_plan
-from matching.services.requests import request_accept, request_create, suggestions_for
+from matching.services.requests import request_accept, request_create
 from matching.services.runs import pair_add, run_publish, run_start
 from matching.services.waitlist import waitlist_offer_accept, waitlist_place_freed
+from matching.suggestions import suggestions_for
 from programs.models import Application
 from programs.services import application_decide
 from tests.matching.helpers import approved, make_formal_program

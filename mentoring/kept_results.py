@@ -45,9 +45,13 @@ from mentoring.compiled import calls_recorded
 class _Entry:
     inputs: object
     plan: list[tuple[str, list]]  # each query's SQL and parameters
+    statement: str | list  # what reads their digests
     digests: tuple
     value: object
     weight: int
+
+    def unchanged(self) -> bool:
+        return digests(self.statement) == self.digests
 
 
 class _Recording:
@@ -81,22 +85,36 @@ def _recorded(connection):
         calls_recorded.reset(token)
 
 
-def digests(plan: list[tuple[str, list]]) -> tuple:
-    """A digest of the rows each query of `plan` gives now, in one statement on PostgreSQL."""
+def digest_statement(plan: list[tuple[str, list]]):
+    """What `digests` runs for `plan`: on PostgreSQL one statement giving each query's
+    `md5(string_agg(row::text))`, its values written in as literals by psycopg (sent as it
+    is, it is prepared once a connection repeats it: PostgreSQL plans it once); on SQLite the
+    queries themselves."""
     connection = connections[DEFAULT_DB_ALIAS]
-    if not plan:
+    if connection.vendor != "postgresql" or not plan:
+        return plan
+    import psycopg
+
+    # Our own kept SQL; psycopg quotes each value as a literal.
+    parts = ", ".join(
+        f"(SELECT md5(string_agg(r::text, '|')) FROM ({sql}) r)"  # noqa: S608
+        for sql, _ in plan
+    )
+    connection.ensure_connection()
+    with psycopg.ClientCursor(connection.connection) as client:
+        return client.mogrify(f"SELECT {parts}", [p for _, params in plan for p in params])
+
+
+def digests(statement) -> tuple:
+    """A digest of the rows each query gives now (`statement`: from `digest_statement`)."""
+    if not statement:
         return ()
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Our own kept SQL, its values passed as parameters.
-            parts = ", ".join(
-                f"(SELECT md5(string_agg(r::text, '|')) FROM ({sql}) r)"  # noqa: S608
-                for sql, _ in plan
-            )
-            cursor.execute(f"SELECT {parts}", [p for _, params in plan for p in params])
+    with connections[DEFAULT_DB_ALIAS].cursor() as cursor:
+        if isinstance(statement, str):
+            cursor.execute(statement)
             return tuple(cursor.fetchone())
         found = []
-        for sql, params in plan:
+        for sql, params in statement:
             cursor.execute(sql, params)
             found.append(hashlib.blake2b(repr(cursor.fetchall()).encode()).hexdigest())
         return tuple(found)
@@ -115,7 +133,7 @@ class KeptResults:
         """`compute()`'s result, the kept one when nothing it read has changed."""
         with self._lock:
             entry = self._entries.get(key)
-        if entry is not None and entry.inputs == inputs and digests(entry.plan) == entry.digests:
+        if entry is not None and entry.inputs == inputs and entry.unchanged():
             with self._lock:
                 if key in self._entries:
                     self._entries.move_to_end(key)
@@ -131,7 +149,9 @@ class KeptResults:
                 value = compute()
             plan = recording.plan
             if plan is not None:
-                self._keep(key, _Entry(inputs, plan, digests(plan), value, self.weight(value)))
+                statement = digest_statement(plan)
+                weight = self.weight(value)
+                self._keep(key, _Entry(inputs, plan, statement, digests(statement), value, weight))
             else:
                 self.forget(key)
         return value

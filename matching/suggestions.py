@@ -94,14 +94,11 @@ def mentors_with_room(*, program) -> list[Application]:
     """Approved, matchable mentors of `program` who take requests (not full or away) and have
     a free place (`active`: their active matches), by id, with `MENTOR_WITH_ROOM_FIELDS`.
     Their topics, goals and availability are read by `program_features`. Those the training
-    holds back (`applications_matchable`) are left out here: the mentors' SQL is kept."""
-    eligible = applications_eligible(program=program, role="mentor")
-    held = training_unready(program=program, applications=eligible)
-    return [
-        m
-        for m in _mentors_taking_requests(program=program)
-        if m.pk not in held and m.active < (m.capacity or 0)
-    ]
+    holds back (`applications_matchable`) are left out here: the mentors' SQL is kept, and so
+    is the training's (asked of these mentors only)."""
+    mentors = _mentors_taking_requests(program=program)
+    held = training_unready(program=program, applications=mentors)
+    return [m for m in mentors if m.pk not in held and m.active < (m.capacity or 0)]
 
 
 @dataclass

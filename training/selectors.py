@@ -51,6 +51,14 @@ def _required_counts(*, program: Program, roles: tuple[str, ...]):
     return steps.values("program").annotate(**counts).values(*roles)
 
 
+@compiled(static=("roles",))
+def _required_done(*, program: Program, roles: tuple[str, ...]):
+    """Per person who completed any of `program`'s required steps: how many for each role."""
+    counts = {role: Count("pk", filter=_role_filter(role, "step__")) for role in roles}
+    completed = StepCompletion.objects.filter(step__program=program, step__required=True)
+    return completed.values("user_id").annotate(**counts)
+
+
 def _required(program: Program, roles: tuple[str, ...]) -> dict[str, int]:
     """The number of required steps of `program` for each of `roles` (read on every
     suggestions page and matching check: its SQL is kept)."""
@@ -78,12 +86,7 @@ def training_progress(
         required = _required(program, roles)
     if not any(required.values()):
         return {pk: (0, 0) for pk, _user, _role in people}
-    done = {
-        row["user_id"]: row
-        for row in StepCompletion.objects.filter(step__program=program, step__required=True)
-        .values("user_id")
-        .annotate(**{role: Count("pk", filter=_role_filter(role, "step__")) for role in roles})
-    }
+    done = {row["user_id"]: row for row in _required_done(program=program, roles=roles)}
     progress = {}
     for pk, user_id, role in people:
         progress[pk] = (done.get(user_id, {}).get(role, 0), required[role])

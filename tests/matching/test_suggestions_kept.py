@@ -20,7 +20,7 @@ from matching.services.requests import request_create
 from matching.suggestions import SuggestionFilters, suggestions_search
 from programs.models import Application, AvailabilityWindow, CareerStage, RequestStatus, Topic
 from tests.matching.helpers import approved, make_formal_program
-from tests.training.helpers import make_step
+from tests.training.helpers import complete, make_step
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -201,3 +201,24 @@ def test_the_kept_page_makes_as_many_queries_at_two_sizes(client):
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
+
+
+def test_with_the_training_gating_mentors_the_ranking_is_kept_and_follows_completions():
+    program, mentee = _program()
+    step = make_step(program, required=True, audience="mentors")
+    type(program).objects.filter(pk=program.pk).update(training_gates_mentors=True)
+    first, _, third = Application.objects.filter(program=program, role="mentor").order_by("pk")
+    complete(step, first.user)
+    mentee = Application.objects.select_related("program").get(pk=mentee.pk)
+    suggestions_search(mentee=mentee)  # makes the program's matching settings: not kept
+    ready = [s.mentor.pk for s in suggestions_search(mentee=mentee).object_list]
+
+    with CaptureQueriesContext(connection) as queries:
+        again = [s.mentor.pk for s in suggestions_search(mentee=mentee).object_list]
+    complete(step, third.user)
+    after = _kept(mentee)
+
+    assert ready == again == [first.pk]
+    assert len(queries) == (1 if connection.vendor == "postgresql" else len(_plan(mentee))) + 1
+    assert sorted(row[0] for row in after) == [first.pk, third.pk]
+    assert after == _fresh(mentee)

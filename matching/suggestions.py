@@ -9,6 +9,7 @@ instead of eleven queries, and any change to what it was computed from computes 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import date
 from typing import TYPE_CHECKING
 
 from django.core.paginator import Page, Paginator
@@ -117,10 +118,11 @@ class _Ranking:
 EXPLAINED_KEPT = 32
 
 
-def _ranking(mentee: Application) -> _Ranking | None:
-    """Score all mentors with room at once; None when the mentee may not be suggested anyone
-    (not approved, or their training gates them) or no mentor has room. Forbidden pairs (the
-    same person, exclusions, ended matches) are left out of `order`."""
+def _ranking(mentee: Application, today: date | None = None) -> _Ranking | None:
+    """Score all mentors with room at once (availability in the week after `today`); None
+    when the mentee may not be suggested anyone (not approved, or their training gates them)
+    or no mentor has room. Forbidden pairs (the same person, exclusions, ended matches) are
+    left out of `order`."""
     if mentee.status != A.APPROVED or application_training_unready(application=mentee):
         return None
     mentors = mentors_with_room(program=mentee.program)
@@ -130,7 +132,9 @@ def _ranking(mentee: Application) -> _Ranking | None:
 
     from matching.features import program_features
 
-    features = program_features(program=mentee.program, mentees=[mentee], mentors=mentors)
+    features = program_features(
+        program=mentee.program, mentees=[mentee], mentors=mentors, today=today
+    )
     scores = features.scorer().block(slice(0, 1))[0].astype(np.float64)
     scores[features.forbidden[0].indices] = -np.inf
     order = [int(j) for j in np.argsort(-scores, kind="stable") if np.isfinite(scores[j])]
@@ -153,9 +157,12 @@ def _values(instance) -> tuple:
 def _ranking_kept(mentee: Application) -> _Ranking | None:
     """`_ranking(mentee)`, kept while nothing it read has changed: the mentee's and their
     program's fields as given, the day (the week availability is compared in), and the rows of
-    its queries (`mentoring.kept_results`)."""
-    inputs = (_values(mentee), _values(mentee.program), timezone.localdate())
-    return _rankings.get(mentee.pk, inputs=inputs, compute=lambda: _ranking(mentee))
+    its queries (`mentoring.kept_results`). Its mentors are the kept instances: a card shows
+    only what `MENTOR_WITH_ROOM_FIELDS` reads (a test renders the page and checks that no
+    field is loaded onto them)."""
+    today = timezone.localdate()
+    inputs = (_values(mentee), _values(mentee.program), today)
+    return _rankings.get(mentee.pk, inputs=inputs, compute=lambda: _ranking(mentee, today))
 
 
 def _passing(features: ProgramFeatures, filters: SuggestionFilters) -> np.ndarray:

@@ -16,6 +16,7 @@ from django.utils.timezone import now
 from accounts.models import User
 from matching import suggestions
 from matching.models import Exclusion, Match, MatchingConfig
+from matching.permissions import mentee_application_for_owner
 from matching.services.requests import request_create
 from matching.suggestions import SuggestionFilters, suggestions_search
 from programs.models import Application, AvailabilityWindow, CareerStage, RequestStatus, Topic
@@ -222,3 +223,28 @@ def test_with_the_training_gating_mentors_the_ranking_is_kept_and_follows_comple
     assert len(queries) == (1 if connection.vendor == "postgresql" else len(_plan(mentee))) + 1
     assert sorted(row[0] for row in after) == [first.pk, third.pk]
     assert after == _fresh(mentee)
+
+
+def test_the_page_loads_nothing_more_onto_the_kept_mentors(client):
+    """A card reads only what the mentors' query read: a field or relation loaded later onto
+    a kept instance would be served from it on every later visit, whatever the data."""
+    _, mentee = _program()
+    owner = mentee_application_for_owner(user=mentee.user, pk=mentee.pk)  # as the view reads it
+    suggestions_search(mentee=owner)  # makes the program's matching settings: not kept
+    suggestions_search(mentee=owner)
+    ranking = suggestions._rankings._entries[mentee.pk].value
+
+    def loaded():
+        return [
+            (m.get_deferred_fields(), m.user.get_deferred_fields(), set(m._state.fields_cache))
+            for m in ranking.features.mentors
+        ]
+
+    before = loaded()
+    client.force_login(mentee.user)
+    page = client.get(reverse("matching:suggestions", args=[mentee.pk]))
+
+    assert page.status_code == 200 and "Mentor 0" in page.content.decode()
+    assert suggestions._rankings._entries[mentee.pk].value is ranking  # the page showed it
+    assert all(deferred for deferred, _, _ in before)  # the query reads only some fields
+    assert loaded() == before

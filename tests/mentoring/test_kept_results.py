@@ -6,7 +6,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from mentoring.compiled import compiled
+from mentoring.compiled import calls_recorded, compiled
 from mentoring.kept_results import KeptResults
 from programs.models import Topic
 from tests.factories import ProgramFactory, TopicFactory
@@ -183,3 +183,29 @@ def test_the_least_recently_used_go_first_past_either_limit(program):
     too_heavy = _kept(most_weight=2, weight=lambda value: 3)
     too_heavy.get("a", inputs=1, compute=Computed(program))
     assert len(too_heavy) == 0
+
+
+def test_the_statements_run_must_be_the_calls_recorded_one_for_one(program):
+    """As many statements as calls is not enough: each must be the next call's SQL with its
+    values (a call recorded that never ran, and a statement that was not one, are not kept)."""
+
+    def mismatched():
+        calls_recorded.get().append(("SELECT 1", []))  # a call recorded that never ran
+        return Topic.objects.count()  # and a statement that is not a call
+
+    kept = _kept()
+    kept.get("k", inputs=1, compute=mismatched)
+
+    assert len(kept) == 0
+
+
+def test_the_inputs_are_copied_when_kept(program):
+    """A caller that changes its own inputs afterwards (a list in place) changes nothing kept:
+    the next call with the changed inputs computes again."""
+    kept, compute = _kept(), Computed(program)
+    languages = ["English"]
+    kept.get("k", inputs=(languages,), compute=compute)
+    languages.append("Portuguese")
+    kept.get("k", inputs=(languages,), compute=compute)
+
+    assert compute.runs == 2

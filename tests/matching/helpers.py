@@ -10,6 +10,11 @@ def make_formal_program(**fields) -> Program:
     return make_program(kind="formal", **fields)
 
 
+def make_informal_program(**fields) -> Program:
+    """A program where mentees ask mentors (suggestions and requests), not matching runs."""
+    return make_program(kind="informal", **fields)
+
+
 def approved(
     program: Program,
     role: str,

@@ -15,8 +15,8 @@ from django.utils.formats import get_format
 
 from matching.templatetags.explanation import _two_places
 from programs.models import Topic
-from tests.matching.helpers import approved
-from tests.matching.test_finding import _mentee, _mentor, informal_program
+from tests.matching.helpers import approved, make_informal_program
+from tests.matching.test_finding import _mentee, _mentor
 
 ITEMS = [
     {"value": 0.9, "contribution": 0.25, "label": "Topics", "text": "Covers 2 of 2 topics."},
@@ -67,7 +67,7 @@ def test_an_explanation_stored_without_some_keys_still_renders():
 
 @pytest.mark.django_db
 def test_a_suggestion_names_every_topic_the_mentor_offers_alphabetically_and_escaped(client):
-    program = informal_program()
+    program = make_informal_program()
     Topic.objects.create(program=program, name="<i>Arts</i>")
     mentee = _mentee(program)
     _mentor(program, "Dan", topics=(3, 0, 1))  # "<i>Arts</i>", "Study skills", "Careers"

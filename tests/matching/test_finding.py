@@ -16,20 +16,13 @@ from matching.suggestions import SuggestionFilters, suggestions_for, suggestions
 from programs.models import Application, RequestStatus
 from programs.selectors import program_stages, program_topics
 from tests.factories import UserFactory
-from tests.matching.helpers import approved, make_formal_program
+from tests.matching.helpers import approved, make_formal_program, make_informal_program
 
 pytestmark = pytest.mark.django_db
 
 LISBON = "Europe/Lisbon"
 EVENINGS = tuple((day, time(19), time(21)) for day in range(4))  # Mon-Thu, 8 hours
 MORNINGS = tuple((day, time(8), time(10)) for day in range(4))
-
-
-def informal_program(**fields):
-    program = make_formal_program(**fields)
-    program.kind = "informal"
-    program.save()
-    return program
 
 
 def _mentee(program, **fields):
@@ -47,7 +40,7 @@ def people():
     """A mentee free on weekday evenings in Lisbon who speaks Portuguese, and three mentors:
     one who speaks Portuguese and is free in the evening, one who speaks it but is free in
     the morning, one free in the evening who speaks English only."""
-    program = informal_program()
+    program = make_informal_program()
     return {
         "program": program,
         "ana": _mentee(program),
@@ -149,7 +142,7 @@ def test_a_bad_filter_is_ignored_with_a_message_and_the_others_apply(client, peo
 
 
 def test_a_topic_of_another_program_is_not_a_filter_here(client, people):
-    other = informal_program()
+    other = make_informal_program()
     client.force_login(people["ana"].user)
     url = reverse("matching:suggestions", args=[people["ana"].pk])
 
@@ -178,7 +171,7 @@ def test_the_filters_list_this_programs_topics_and_stages_by_kept_sql(client, pe
 
 
 def test_the_filters_are_in_the_address_and_the_pages_keep_them(client):
-    program = informal_program()
+    program = make_informal_program()
     ana = _mentee(program)
     for k in range(12):
         _mentor(program, f"Mentor {k:02}", windows=EVENINGS, languages=("Portuguese",))
@@ -286,7 +279,7 @@ def test_another_mentees_suggestions_are_404_whatever_the_filters(client, people
 def _suggestions_queries(client, mentors: int) -> tuple[int, int]:
     """Queries of the filtered suggestions page for a program with `mentors` matching
     mentors (and as many that do not), and how many mentors it showed."""
-    program = informal_program()
+    program = make_informal_program()
     ana = _mentee(program)
     for k in range(mentors):
         _mentor(program, f"Evening {k}", windows=EVENINGS, languages=("Portuguese",))

@@ -15,23 +15,16 @@ from mentoring.celery import app
 from mentoring.schedules import DEFAULT_SCHEDULES
 from notifications.models import Kind, Notification, NotificationPreference
 from notifications.services import notifications_deliver_due
-from tests.matching.helpers import approved, make_formal_program
+from tests.matching.helpers import approved, make_informal_program
 
 pytestmark = pytest.mark.django_db
-
-
-def informal_program(**fields):
-    program = make_formal_program(**fields)
-    program.kind = "informal"
-    program.save()
-    return program
 
 
 @pytest.fixture
 def asked():
     """Ana asked Mo (the better fit) in an informal program with a week's expiry; Lu has
     room too."""
-    program = informal_program()
+    program = make_informal_program()
     ana = approved(program, "mentee", name="Ana", stage=0, topics=(0, 1))
     mo = approved(program, "mentor", name="Mo", stage=2, capacity=1, topics=(0, 1))
     lu = approved(program, "mentor", name="Lu", stage=2, capacity=1, topics=(0,))

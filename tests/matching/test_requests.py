@@ -15,19 +15,12 @@ from matching.services.requests import (
 )
 from matching.suggestions import suggestions_for
 from notifications.services import notifications_deliver_due
-from tests.matching.helpers import approved, make_formal_program
-
-
-def informal_program():
-    program = make_formal_program()
-    program.kind = "informal"
-    program.save()
-    return program
+from tests.matching.helpers import approved, make_formal_program, make_informal_program
 
 
 @pytest.mark.django_db
 def test_suggestions_rank_mentors_and_skip_full_and_excluded_ones():
-    program = informal_program()
+    program = make_informal_program()
     mentee = approved(program, "mentee", name="Ana", stage=0, topics=(0, 1))
     best = approved(program, "mentor", name="Best", stage=2, topics=(0, 1), capacity=1)
     good = approved(program, "mentor", name="Good", stage=2, topics=(0,), capacity=1)
@@ -45,7 +38,7 @@ def test_suggestions_rank_mentors_and_skip_full_and_excluded_ones():
 
 @pytest.mark.django_db
 def test_request_accept_creates_a_match_and_emails_the_mentee():
-    program = informal_program()
+    program = make_informal_program()
     mentee = approved(program, "mentee", name="Ana", stage=0)
     mentor = approved(program, "mentor", name="Mo", stage=2, capacity=1)
     request = request_create(mentee=mentee, mentor=mentor, message="Hello Mo!")
@@ -59,7 +52,7 @@ def test_request_accept_creates_a_match_and_emails_the_mentee():
 
 @pytest.mark.django_db
 def test_a_full_mentor_cannot_accept_more():
-    program = informal_program()
+    program = make_informal_program()
     mentor = approved(program, "mentor", name="Mo", stage=2, capacity=1)
     first = approved(program, "mentee", name="A", stage=0)
     second = approved(program, "mentee", name="B", stage=0)
@@ -80,7 +73,7 @@ def test_requests_are_refused_in_formal_programs_and_twice():
     mentor = approved(formal, "mentor", name="M", stage=2, capacity=1)
     with pytest.raises(ValidationError, match="coordinators do the matching"):
         request_create(mentee=mentee, mentor=mentor, message="hi")
-    program = informal_program()
+    program = make_informal_program()
     mentee = approved(program, "mentee", name="A2", stage=0)
     mentor = approved(program, "mentor", name="M2", stage=2, capacity=2)
     request_create(mentee=mentee, mentor=mentor, message="hi")
@@ -91,7 +84,7 @@ def test_requests_are_refused_in_formal_programs_and_twice():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_accepts_at_the_same_instant_never_exceed_capacity():
-    program = informal_program()
+    program = make_informal_program()
     mentor = approved(program, "mentor", name="Mo", stage=2, capacity=1)
     requests = [
         request_create(
@@ -148,7 +141,7 @@ def test_either_side_asks_to_end_and_the_coordinator_ends_it():
 
 @pytest.mark.django_db
 def test_exclusions_and_ended_pairs_of_other_mentees_leave_a_mentees_suggestions_alone():
-    program = informal_program()
+    program = make_informal_program()
     mentee = approved(program, "mentee", name="Ana", stage=0, topics=(0, 1))
     other = approved(program, "mentee", name="Other", stage=0)
     mentors = {

@@ -13,7 +13,7 @@ from matching.services.runs import (
     run_start,
 )
 from notifications.services import notifications_deliver_due
-from tests.matching.helpers import approved, make_formal_program
+from tests.matching.helpers import approved, make_formal_program, make_informal_program
 
 pytestmark = pytest.mark.django_db
 
@@ -134,9 +134,7 @@ def test_publish_is_all_or_nothing(cohort):
 
 
 def test_informal_program_has_no_runs():
-    program = make_formal_program()
-    program.kind = "informal"
-    program.save()
+    program = make_informal_program()
     with pytest.raises(ValidationError, match="Informal programs have no matching runs"):
         run_start(program=program)
 

@@ -20,7 +20,7 @@ from matching.permissions import mentee_application_for_owner
 from matching.services.requests import request_create
 from matching.suggestions import SuggestionFilters, suggestions_search
 from programs.models import Application, AvailabilityWindow, CareerStage, RequestStatus, Topic
-from tests.matching.helpers import approved, make_formal_program
+from tests.matching.helpers import approved, make_informal_program
 from tests.training.helpers import complete, make_step
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,9 +36,7 @@ def _nothing_kept_between_tests():
 
 
 def _program(mentors: int = 3):
-    program = make_formal_program()
-    program.kind = "informal"
-    program.save()
+    program = make_informal_program()
     mentee = approved(program, "mentee", name="Ana", stage=0, topics=(0, 1), windows=EVENINGS)
     for k in range(mentors):
         approved(

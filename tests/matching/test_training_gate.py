@@ -16,7 +16,7 @@ from matching.services.waitlist import waitlist_offer_accept, waitlist_place_fre
 from matching.suggestions import suggestions_for
 from programs.models import Application
 from programs.services import application_decide
-from tests.matching.helpers import approved, make_formal_program
+from tests.matching.helpers import approved, make_formal_program, make_informal_program
 from tests.training.helpers import K, complete, make_step
 
 pytestmark = pytest.mark.django_db
@@ -173,9 +173,7 @@ def test_one_selector_lists_matchable_mentors(formal):
 
 @pytest.fixture
 def informal():
-    program = make_formal_program()
-    program.kind = "informal"
-    program.save()
+    program = make_informal_program()
     steps = _training(program)
     people = {
         "ana": approved(program, "mentee", name="Ana", stage=0, topics=(0,)),

@@ -4,16 +4,14 @@ from django.urls import reverse
 from matching.models import Match, MatchRequest
 from matching.services.requests import request_create
 from tests.factories import UserFactory
-from tests.matching.helpers import approved, make_formal_program
+from tests.matching.helpers import approved, make_formal_program, make_informal_program
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
 def pair():
-    program = make_formal_program()
-    program.kind = "informal"
-    program.save()
+    program = make_informal_program()
     mentee = approved(program, "mentee", name="Ana", stage=0)
     mentor = approved(program, "mentor", name="Mo", stage=2, capacity=2)
     return program, mentee, mentor

@@ -60,8 +60,7 @@ from mentoring.compiled import calls_recorded
 @dataclass
 class _Entry:
     inputs: object
-    plan: list[tuple[str, list]]  # each query's SQL and parameters
-    statement: str | list  # what reads their digests
+    statement: str | list  # what reads the digests of its queries' rows (`digest_statement`)
     digests: tuple
     value: object
     weight: int
@@ -167,9 +166,8 @@ class KeptResults:
             if plan is not None:
                 statement = digest_statement(plan)
                 entry = _Entry(
-                    copy.deepcopy(inputs), plan, statement, digests(statement), value,
-                    self.weight(value),
-                )  # fmt: skip
+                    copy.deepcopy(inputs), statement, digests(statement), value, self.weight(value)
+                )
                 self._keep(key, entry)
             else:
                 self.forget(key)
